@@ -1,0 +1,1 @@
+"""Channel adapters: verify, parse provider payloads into neutral messages, send replies."""

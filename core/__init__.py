@@ -1,0 +1,1 @@
+"""Palabre's domain: communes, citizens, messages, submissions, and the ports to the outside."""

@@ -1,0 +1,51 @@
+"""Citizens and the channel identities through which they reach us."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.db import UTCDateTime
+
+
+class Channel(StrEnum):
+    TELEGRAM = "telegram"
+    WHATSAPP = "whatsapp"
+    CONSOLE = "console"
+
+
+class Citizen(SQLModel, table=True):
+    """A person, whatever channels they use; inclusion fields are self-declared and optional."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    language: str | None = Field(default=None, max_length=8)
+    commune_id: str | None = Field(default=None, foreign_key="commune.id", max_length=16)
+    display_name: str | None = Field(default=None, max_length=120)
+    consent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    gender: str | None = Field(default=None, max_length=16)
+    age_band: str | None = Field(default=None, max_length=16)
+    disability: str | None = Field(default=None, max_length=16)
+    broadcast_opt_out: bool = False
+    blocked: bool = False
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class ChannelIdentity(SQLModel, table=True):
+    """A citizen's address on one channel: a Telegram chat id, a WhatsApp number, a console name."""
+
+    __tablename__ = "channel_identity"
+    __table_args__ = (UniqueConstraint("channel", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True, ondelete="CASCADE")
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    account: str = Field(default="", max_length=64)  # the bot or sender that last heard them
+    display_name: str | None = Field(default=None, max_length=120)
+    unreachable: bool = False
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_inbound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -1,0 +1,94 @@
+"""Citizens: recognising them on a channel, updating their profile, erasing their data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import col, delete, select, update
+
+from core.citizens.models import ChannelIdentity, Citizen
+from core.conversations.models import Conversation
+from core.messages.models import Attachment, InboundRecord, OutboxRecord
+from core.submissions.models import Submission
+from core.uow import UnitOfWork
+
+PROFILE_FIELDS = frozenset({"language", "commune_id", "consent_at", "gender", "age_band",
+                            "disability", "broadcast_opt_out", "display_name"})
+
+
+def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",
+             display_name: str | None = None) -> ChannelIdentity:
+    """The identity for this channel address, creating the citizen on first contact."""
+    now = uow.clock.now()
+    query = select(ChannelIdentity).where(ChannelIdentity.channel == channel,
+                                          ChannelIdentity.address == address)
+    identity = uow.session.exec(query).first()
+    if identity is None:
+        citizen = Citizen(created_at=now, display_name=display_name)
+        uow.session.add(citizen)
+        uow.session.flush()
+        assert citizen.id is not None
+        identity = ChannelIdentity(citizen_id=citizen.id, channel=channel, address=address,
+                                   created_at=now)
+    identity.account = account or identity.account
+    identity.display_name = display_name or identity.display_name
+    identity.last_inbound_at = now
+    identity.unreachable = False
+    uow.session.add(identity)
+    uow.session.flush()
+    return identity
+
+
+def get_citizen(*, uow: UnitOfWork, citizen_id: int) -> Citizen | None:
+    return uow.session.get(Citizen, citizen_id)
+
+
+def update_profile(*, uow: UnitOfWork, citizen_id: int, changes: dict[str, Any]) -> Citizen:
+    """Set profile fields the citizen chose (language, commune, consent, inclusion data…)."""
+    unknown = set(changes) - PROFILE_FIELDS
+    if unknown:
+        raise ValueError(f"not profile fields: {sorted(unknown)}")
+    citizen = uow.session.get_one(Citizen, citizen_id)
+    for name, value in changes.items():
+        setattr(citizen, name, value)
+    uow.session.add(citizen)
+    return citizen
+
+
+def identities_of(*, uow: UnitOfWork, citizen_id: int) -> list[ChannelIdentity]:
+    query = (select(ChannelIdentity).where(ChannelIdentity.citizen_id == citizen_id)
+             .order_by(col(ChannelIdentity.last_inbound_at).desc()))
+    return list(uow.session.exec(query).all())
+
+
+def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
+    """Delete a citizen's personal data; their submissions stay, anonymous, without voice notes.
+
+    Messages they sent are deleted with their files; pending messages to them are kept (the
+    confirmation of the erasure is one of them) but no longer point to them.
+    """
+    session = uow.session
+    own = select(Submission.id).where(Submission.citizen_id == citizen_id)
+    voices = session.exec(select(Attachment).where(
+        col(Attachment.submission_id).in_(own), col(Attachment.kind).in_(("voice", "audio")))).all()
+    inbound_ids = select(InboundRecord.id).where(InboundRecord.citizen_id == citizen_id)
+    loose = session.exec(select(Attachment).where(col(Attachment.inbound_id).in_(inbound_ids),
+                                                  col(Attachment.submission_id).is_(None))).all()
+    for attachment in [*voices, *loose]:
+        uow.media.delete(attachment.path)
+        session.delete(attachment)
+    session.flush()
+    session.exec(update(Submission).where(col(Submission.citizen_id) == citizen_id)
+                 .values(citizen_id=None, identity_id=None, anonymous=True))
+    session.exec(update(OutboxRecord).where(col(OutboxRecord.citizen_id) == citizen_id)
+                 .values(citizen_id=None, identity_id=None))
+    session.exec(update(Attachment).where(col(Attachment.inbound_id).in_(inbound_ids))
+                 .values(inbound_id=None))
+    session.exec(update(OutboxRecord).where(col(OutboxRecord.in_reply_to).in_(inbound_ids))
+                 .values(in_reply_to=None))
+    session.exec(delete(InboundRecord).where(col(InboundRecord.citizen_id) == citizen_id))
+    session.exec(delete(Conversation).where(col(Conversation.citizen_id) == citizen_id))
+    session.exec(delete(ChannelIdentity).where(col(ChannelIdentity.citizen_id) == citizen_id))
+    session.flush()
+    session.delete(session.get_one(Citizen, citizen_id))
+    session.flush()

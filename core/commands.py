@@ -1,0 +1,74 @@
+"""Commands: what the dialogs (and operators) ask the domain to do, in the imperative."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Command:
+    """Base of every command."""
+
+
+@dataclass(frozen=True)
+class UpdateProfile(Command):
+    citizen_id: int
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SubmitReport(Command):
+    citizen_id: int
+    identity_id: int
+    channel: str
+    commune_id: str
+    category_id: int
+    description: str
+    arrondissement_id: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    place_text: str | None = None
+    attachment_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SubmitComplaint(Command):
+    """A complaint or a suggestion about a municipal service."""
+
+    citizen_id: int
+    identity_id: int
+    channel: str
+    commune_id: str
+    kind: str  # complaint or suggestion
+    service_id: int
+    description: str
+    anonymous: bool = False
+    attachment_ids: tuple[int, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SubmitIdea(Command):
+    citizen_id: int
+    identity_id: int
+    channel: str
+    commune_id: str
+    title: str
+    description: str
+    attachment_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SupportIdea(Command):
+    citizen_id: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class FollowSubmission(Command):
+    citizen_id: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class EraseCitizen(Command):
+    citizen_id: int

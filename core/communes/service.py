@@ -1,0 +1,117 @@
+"""Communes and their reference lists: seeding, lookup, matching what citizens type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlmodel import col, select
+
+from core.communes import seed
+from core.communes.models import Arrondissement, Category, Commune, MunicipalService
+from core.geo import normalise_name
+from core.uow import UnitOfWork
+
+
+def seed_reference_data(*, uow: UnitOfWork, enable: Iterable[str] = ()) -> int:
+    """Load all 77 communes and their arrondissements; enable the given ones. Idempotent."""
+    known = {c.id for c in uow.session.exec(select(Commune)).all()}
+    departments = seed.geo_departments()
+    missing = [geo for geo in seed.geo_communes() if geo.id not in known]
+    uow.session.add_all(Commune(id=geo.id, code=seed.commune_code(geo.id), name=geo.nom,
+                                department_id=geo.parent, department_name=departments[geo.parent])
+                        for geo in missing)
+    uow.session.flush()
+    uow.session.add_all(Arrondissement(id=a.id, commune_id=geo.id, name=a.nom,
+                                       search_name=normalise_name(a.nom))
+                        for geo in missing for a in seed.geo_arrondissements(geo.id))
+    uow.session.flush()
+    for wanted in enable:
+        set_enabled(uow=uow, commune=wanted, enabled=True)
+    return len(missing)
+
+
+def set_enabled(*, uow: UnitOfWork, commune: str, enabled: bool) -> Commune:
+    """Enable or disable a commune (by id, code or name); enabling adds default lists."""
+    found = find_commune(uow=uow, text=commune, enabled_only=False)
+    if found is None:
+        raise LookupError(f"unknown commune: {commune}")
+    found.enabled = enabled
+    uow.session.add(found)
+    if enabled:
+        _add_default_lists(uow=uow, commune_id=found.id)
+    return found
+
+
+def _add_default_lists(*, uow: UnitOfWork, commune_id: str) -> None:
+    if uow.session.exec(select(Category).where(Category.commune_id == commune_id)).first():
+        return
+    for position, (code, fr, en) in enumerate(seed.DEFAULT_CATEGORIES):
+        uow.session.add(Category(commune_id=commune_id, code=code, names={"fr": fr, "en": en},
+                                 position=position))
+    for position, (code, fr, en) in enumerate(seed.DEFAULT_SERVICES):
+        uow.session.add(MunicipalService(commune_id=commune_id, code=code,
+                                         names={"fr": fr, "en": en}, position=position))
+    uow.session.flush()
+
+
+def enabled_communes(*, uow: UnitOfWork) -> list[Commune]:
+    query = select(Commune).where(col(Commune.enabled)).order_by(col(Commune.name))
+    return list(uow.session.exec(query).all())
+
+
+def get_commune(*, uow: UnitOfWork, commune_id: str) -> Commune | None:
+    return uow.session.get(Commune, commune_id)
+
+
+def find_commune(*, uow: UnitOfWork, text: str, enabled_only: bool = True) -> Commune | None:
+    """The commune whose id, code or name matches what was typed (accents and case ignored)."""
+    wanted = normalise_name(text)
+    if not wanted:
+        return None
+    query = select(Commune)
+    if enabled_only:
+        query = query.where(col(Commune.enabled))
+    communes = uow.session.exec(query).all()
+    for commune in communes:
+        if wanted in (normalise_name(commune.id), commune.code.lower(),
+                      normalise_name(commune.name)):
+            return commune
+    starting = [c for c in communes if normalise_name(c.name).startswith(wanted)]
+    return starting[0] if len(starting) == 1 else None
+
+
+def arrondissements_of(*, uow: UnitOfWork, commune_id: str) -> list[Arrondissement]:
+    query = (select(Arrondissement).where(Arrondissement.commune_id == commune_id)
+             .order_by(col(Arrondissement.id)))
+    return list(uow.session.exec(query).all())
+
+
+def match_arrondissement(*, uow: UnitOfWork, commune_id: str, text: str) -> Arrondissement | None:
+    """The commune's arrondissement named by the text: exact, then a unique prefix or word."""
+    wanted = normalise_name(text)
+    if len(wanted) < 2:
+        return None
+    candidates = arrondissements_of(uow=uow, commune_id=commune_id)
+    exact = [a for a in candidates if a.search_name == wanted]
+    if exact:
+        return exact[0]
+    partial = [a for a in candidates if a.search_name.startswith(wanted)
+               or (len(wanted) >= 4 and wanted in a.search_name)]
+    return partial[0] if len(partial) == 1 else None
+
+
+def categories_of(*, uow: UnitOfWork, commune_id: str) -> list[Category]:
+    query = (select(Category).where(Category.commune_id == commune_id, col(Category.active))
+             .order_by(col(Category.position), col(Category.id)))
+    return list(uow.session.exec(query).all())
+
+
+def services_of(*, uow: UnitOfWork, commune_id: str) -> list[MunicipalService]:
+    query = (select(MunicipalService)
+             .where(MunicipalService.commune_id == commune_id, col(MunicipalService.active))
+             .order_by(col(MunicipalService.position), col(MunicipalService.id)))
+    return list(uow.session.exec(query).all())
+
+
+def all_communes(*, uow: UnitOfWork) -> list[Commune]:
+    return list(uow.session.exec(select(Commune)).all())

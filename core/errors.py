@@ -1,0 +1,43 @@
+"""Domain errors: each carries a stable code that dialogs and the API turn into words."""
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request."""
+
+    code = "error"
+
+    def __init__(self, message: str = "", **details: object) -> None:
+        super().__init__(message or self.code)
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class SubmissionNotFound(NotFound):
+    code = "submission_not_found"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class NotAnIdea(DomainError):
+    code = "not_an_idea"
+
+
+class OwnIdea(DomainError):
+    code = "own_idea"
+
+
+class AlreadySupported(DomainError):
+    code = "already_supported"
+
+
+class AlreadyFollowing(DomainError):
+    code = "already_following"
+
+
+class CommuneNotEnabled(DomainError):
+    code = "commune_not_enabled"

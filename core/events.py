@@ -1,0 +1,22 @@
+"""Events: what happened, in the past tense; handlers run before the unit of work commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class Event:
+    """Base of every domain event."""
+
+
+@dataclass(frozen=True)
+class SubmissionCreated(Event):
+    submission_id: int
+
+
+@dataclass(frozen=True)
+class SubmissionStatusChanged(Event):
+    submission_id: int
+    old_status: str
+    new_status: str
+    public_note: str | None

@@ -1,0 +1,80 @@
+"""One table from each command to the service that carries it out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from core import commands as c
+from core.citizens.service import erase_citizen, update_profile
+from core.geo import Point
+from core.submissions import service as submissions
+from core.submissions.models import Kind
+from core.uow import UnitOfWork
+
+Result = dict[str, Any]
+
+
+def _update_profile(cmd: c.UpdateProfile, uow: UnitOfWork) -> Result:
+    update_profile(uow=uow, citizen_id=cmd.citizen_id, changes=cmd.changes)
+    return {}
+
+
+def _submit_report(cmd: c.SubmitReport, uow: UnitOfWork) -> Result:
+    location = (Point(cmd.latitude, cmd.longitude)
+                if cmd.latitude is not None and cmd.longitude is not None else None)
+    new = submissions.NewSubmission(
+        kind=Kind.REPORT, commune_id=cmd.commune_id, channel=cmd.channel,
+        citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, description=cmd.description,
+        category_id=cmd.category_id, arrondissement_id=cmd.arrondissement_id,
+        location=location, place_text=cmd.place_text, attachment_ids=cmd.attachment_ids)
+    return {"reference": submissions.submit(uow=uow, new=new).reference}
+
+
+def _submit_complaint(cmd: c.SubmitComplaint, uow: UnitOfWork) -> Result:
+    new = submissions.NewSubmission(
+        kind=Kind(cmd.kind), commune_id=cmd.commune_id, channel=cmd.channel,
+        citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, description=cmd.description,
+        service_id=cmd.service_id, anonymous=cmd.anonymous, attachment_ids=cmd.attachment_ids)
+    return {"reference": submissions.submit(uow=uow, new=new).reference}
+
+
+def _submit_idea(cmd: c.SubmitIdea, uow: UnitOfWork) -> Result:
+    new = submissions.NewSubmission(
+        kind=Kind.IDEA, commune_id=cmd.commune_id, channel=cmd.channel,
+        citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, title=cmd.title,
+        description=cmd.description, attachment_ids=cmd.attachment_ids)
+    return {"reference": submissions.submit(uow=uow, new=new).reference}
+
+
+def _support_idea(cmd: c.SupportIdea, uow: UnitOfWork) -> Result:
+    idea = submissions.support_idea(uow=uow, citizen_id=cmd.citizen_id, reference=cmd.reference)
+    assert idea.id is not None
+    count = submissions.support_count(uow=uow, submission_id=idea.id)
+    return {"reference": idea.reference, "supports": count}
+
+
+def _follow(cmd: c.FollowSubmission, uow: UnitOfWork) -> Result:
+    followed = submissions.follow(uow=uow, citizen_id=cmd.citizen_id, reference=cmd.reference)
+    return {"reference": followed.reference}
+
+
+def _erase(cmd: c.EraseCitizen, uow: UnitOfWork) -> Result:
+    erase_citizen(uow=uow, citizen_id=cmd.citizen_id)
+    return {}
+
+
+HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
+    c.UpdateProfile: _update_profile,
+    c.SubmitReport: _submit_report,
+    c.SubmitComplaint: _submit_complaint,
+    c.SubmitIdea: _submit_idea,
+    c.SupportIdea: _support_idea,
+    c.FollowSubmission: _follow,
+    c.EraseCitizen: _erase,
+}
+
+
+def handle(command: c.Command, uow: UnitOfWork) -> Result:
+    """Carry out one command inside the caller's unit of work; returns what the caller needs."""
+    return HANDLERS[type(command)](command, uow)

@@ -1,0 +1,131 @@
+"""Delivering the outbox: in order per citizen address, throttled by the messengers, retried."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import col, select, update
+
+from core.citizens.models import ChannelIdentity
+from core.messages.models import OutboundStatus, OutboxRecord
+from core.messages.neutral import Choice, OutboundMessage
+from core.messages.service import retry_delay
+from core.ports import DeliveryError, Messenger
+from core.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
+                    messengers: Mapping[str, Messenger], max_attempts: int = 8,
+                    address: str | None = None, channels: Collection[str] | None = None,
+                    limit: int = 100) -> DeliveryReport:
+    """Send what is due on the channels we have messengers for; one failure holds back the
+    later messages to the same address so that a citizen reads them in order."""
+    report = DeliveryReport()
+    held: set[tuple[str, str]] = set()
+    wanted = [c for c in messengers if channels is None or c in channels]
+    for record in _due(uow_factory, wanted, address, limit):
+        key = (record.channel, record.address)
+        if key in held:
+            continue
+        if not _claim(uow_factory, record.id):
+            continue
+        outcome = _send_one(uow_factory, messengers[record.channel], record, max_attempts)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome != "sent":
+            held.add(key)
+    return report
+
+
+def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: str | None,
+         limit: int) -> list[OutboxRecord]:
+    with uow_factory() as uow:
+        now = uow.clock.now()
+        pending = col(OutboxRecord.status) == OutboundStatus.PENDING
+        query = select(OutboxRecord).where(pending, col(OutboxRecord.channel).in_(channels),
+                                           col(OutboxRecord.next_attempt_at) <= now)
+        if address is not None:
+            query = query.where(OutboxRecord.address == address)
+        due = list(uow.session.exec(query.order_by(col(OutboxRecord.id)).limit(limit)).all())
+        waiting = select(OutboxRecord.channel, OutboxRecord.address,
+                         func.min(OutboxRecord.id)).where(
+            pending, col(OutboxRecord.next_attempt_at) > now).group_by(
+            col(OutboxRecord.channel), col(OutboxRecord.address))
+        first_waiting = {(c, a): i for c, a, i in uow.session.exec(waiting).all()}
+    return [r for r in due if r.id < first_waiting.get((r.channel, r.address), r.id + 1)]
+
+
+def _claim(uow_factory: Callable[[], UnitOfWork], outbox_id: int | None) -> bool:
+    with uow_factory() as uow:
+        claimed = uow.session.exec(
+            update(OutboxRecord).where(col(OutboxRecord.id) == outbox_id,
+                                       col(OutboxRecord.status) == OutboundStatus.PENDING)
+            .values(status=OutboundStatus.SENDING))
+        uow.commit()
+        return bool(claimed.rowcount)
+
+
+def _send_one(uow_factory: Callable[[], UnitOfWork], messenger: Messenger,
+              record: OutboxRecord, max_attempts: int) -> str:
+    try:
+        receipt = messenger.send(_neutral(record))
+    except DeliveryError as exc:
+        return _record_failure(uow_factory, record, exc, max_attempts)
+    except Exception as exc:  # the edge: a messenger bug must not stop delivery
+        logger.exception("messenger for %s crashed on outbox %s", record.channel, record.id)
+        return _record_failure(uow_factory, record, DeliveryError(repr(exc)), max_attempts)
+    with uow_factory() as uow:
+        stored = uow.session.get_one(OutboxRecord, record.id)
+        stored.status = OutboundStatus.SENT
+        stored.attempts += 1
+        stored.sent_at = uow.clock.now()
+        stored.external_id = receipt.external_id
+        uow.session.add(stored)
+        uow.commit()
+    return "sent"
+
+
+def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
+                    error: DeliveryError, max_attempts: int) -> str:
+    with uow_factory() as uow:
+        stored = uow.session.get_one(OutboxRecord, record.id)
+        stored.attempts += 1
+        stored.last_error = str(error)[:2000]
+        give_up = error.unreachable or not error.retryable or stored.attempts >= max_attempts
+        stored.status = OutboundStatus.FAILED if give_up else OutboundStatus.PENDING
+        stored.next_attempt_at = uow.clock.now() + retry_delay(stored.attempts, error.retry_after)
+        uow.session.add(stored)
+        if error.unreachable and stored.identity_id is not None:
+            identity = uow.session.get(ChannelIdentity, stored.identity_id)
+            if identity is not None:
+                identity.unreachable = True
+                uow.session.add(identity)
+        uow.commit()
+    logger.warning("outbox %s on %s: %s (attempt %s%s)", record.id, record.channel, error,
+                   stored.attempts, ", giving up" if give_up else "")
+    return "failed" if give_up else "retried"
+
+
+def release_stale_claims(*, uow: UnitOfWork) -> int:
+    """Put back messages left 'sending' by a process that died (call at start-up)."""
+    result = uow.session.exec(update(OutboxRecord).where(col(OutboxRecord.status) == OutboundStatus.SENDING)
+                              .values(status=OutboundStatus.PENDING))
+    return int(result.rowcount or 0)
+
+
+def _neutral(record: OutboxRecord) -> OutboundMessage:
+    assert record.id is not None
+    return OutboundMessage(outbox_id=record.id, channel=record.channel, account=record.account,
+                           address=record.address, text=record.text,
+                           choices=tuple(Choice(c["id"], c["label"]) for c in record.choices),
+                           media_path=record.media_path, purpose=record.purpose)

@@ -1,0 +1,105 @@
+"""Stored messages: what citizens sent (inbound), what we send (outbox), and files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.db import UTCDateTime
+
+
+class InboundStatus(StrEnum):
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+class OutboundStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class InboundRecord(SQLModel, table=True):
+    """One message as a citizen sent it; the unique provider id makes retries harmless."""
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_inbound_pending", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    account: str = Field(default="", max_length=64)
+    external_id: str = Field(max_length=128)
+    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
+                                    ondelete="SET NULL")
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
+                                   ondelete="SET NULL")
+    kind: str = Field(max_length=16)
+    text: str | None = None
+    choice: str | None = Field(default=None, max_length=64)
+    latitude: float | None = None
+    longitude: float | None = None
+    place_text: str | None = Field(default=None, max_length=300)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    status: str = Field(default=InboundStatus.RECEIVED, max_length=16)
+    attempts: int = 0
+    processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    last_error: str | None = None
+
+
+class Attachment(SQLModel, table=True):
+    """A stored file: photo, voice note, audio, video or document."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound_message.id", index=True,
+                                   ondelete="SET NULL")
+    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True,
+                                      ondelete="SET NULL")
+    kind: str = Field(max_length=16)
+    content_type: str = Field(max_length=120)
+    size: int
+    sha256: str = Field(max_length=64)
+    path: str = Field(max_length=300)  # relative to the media root
+    original_name: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class OutboxRecord(SQLModel, table=True):
+    """A message to send, rendered in the citizen's language, with its delivery state."""
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (Index("ix_outbound_pending", "status", "channel", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
+                                   ondelete="SET NULL")
+    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
+                                    ondelete="SET NULL")
+    channel: str = Field(max_length=16)
+    account: str = Field(default="", max_length=64)
+    address: str = Field(max_length=64)
+    purpose: str = Field(default="reply", max_length=32)  # reply, status_update, broadcast…
+    text: str
+    choices: list[dict[str, str]] = Field(default_factory=list,
+                                          sa_column=Column(JSON, nullable=False))
+    media_path: str | None = Field(default=None, max_length=300)
+    in_reply_to: int | None = Field(default=None, foreign_key="inbound_message.id",
+                                    ondelete="SET NULL")
+    status: str = Field(default=OutboundStatus.PENDING, max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_error: str | None = None
+    external_id: str | None = Field(default=None, max_length=128)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -1,0 +1,152 @@
+"""Storing what citizens send and queueing what we send back."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select, update
+
+from core.citizens.models import ChannelIdentity
+from core.citizens.service import identify
+from core.messages.models import (
+    Attachment,
+    InboundRecord,
+    InboundStatus,
+    OutboundStatus,
+    OutboxRecord,
+)
+from core.messages.neutral import Choice, InboundMessage
+from core.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+MAX_PROCESSING_ATTEMPTS = 3
+
+
+def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
+    """Store a citizen's message and its files; None when this provider id was already stored."""
+    if _already_stored(uow, message.channel, message.external_id):
+        return None
+    identity = identify(uow=uow, channel=message.channel, address=message.address,
+                        account=message.account, display_name=message.display_name)
+    record = _record_of(message, identity, uow.clock.now())
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(record)
+    except IntegrityError:
+        return None
+    assert record.id is not None
+    for incoming in message.files:
+        stored = uow.media.put(incoming.data, content_type=incoming.content_type)
+        uow.session.add(Attachment(inbound_id=record.id, kind=incoming.kind,
+                                   content_type=incoming.content_type, size=stored.size,
+                                   sha256=stored.sha256, path=stored.path,
+                                   original_name=incoming.name, created_at=uow.clock.now()))
+    uow.session.flush()
+    return record.id
+
+
+def _already_stored(uow: UnitOfWork, channel: str, external_id: str) -> bool:
+    query = select(InboundRecord.id).where(InboundRecord.channel == channel,
+                                           InboundRecord.external_id == external_id)
+    return uow.session.exec(query).first() is not None
+
+
+def _record_of(message: InboundMessage, identity: ChannelIdentity,
+               now: datetime) -> InboundRecord:
+    location = message.location
+    return InboundRecord(
+        channel=message.channel, account=message.account, external_id=message.external_id,
+        identity_id=identity.id, citizen_id=identity.citizen_id, kind=message.kind,
+        text=message.text, choice=message.choice, place_text=message.place_text,
+        latitude=location.latitude if location else None,
+        longitude=location.longitude if location else None,
+        extra=dict(message.extra), received_at=message.received_at or now)
+
+
+def inbound_attachments(*, uow: UnitOfWork, inbound_id: int) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.inbound_id == inbound_id)
+    return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
+
+
+def pending_inbound(*, uow: UnitOfWork, limit: int = 100) -> list[int]:
+    """Ids of stored messages still to handle, oldest first."""
+    query = (select(InboundRecord.id).where(InboundRecord.status == InboundStatus.RECEIVED)
+             .order_by(col(InboundRecord.id)).limit(limit))
+    return [i for i in uow.session.exec(query).all() if i is not None]
+
+
+def claim_inbound(*, uow: UnitOfWork, inbound_id: int) -> bool:
+    """Lock a stored message for this transaction; False when it is no longer waiting.
+
+    The update comes first in the transaction so that a second process waits for the first
+    one's commit (PostgreSQL row lock, SQLite write lock) and then finds nothing to do.
+    """
+    claimed = uow.session.exec(
+        update(InboundRecord).where(col(InboundRecord.id) == inbound_id,
+                                    col(InboundRecord.status) == InboundStatus.RECEIVED)
+        .values(status=InboundStatus.RECEIVED))
+    return bool(claimed.rowcount)
+
+
+def mark_processed(*, uow: UnitOfWork, record: InboundRecord) -> None:
+    record.status = InboundStatus.PROCESSED
+    record.processed_at = uow.clock.now()
+    record.attempts += 1
+    uow.session.add(record)
+
+
+def record_processing_failure(*, uow: UnitOfWork, inbound_id: int, error: str) -> bool:
+    """Count a failed attempt; True when the message has used up its attempts."""
+    record = uow.session.get_one(InboundRecord, inbound_id)
+    record.attempts += 1
+    record.last_error = error[:2000]
+    exhausted = record.attempts >= MAX_PROCESSING_ATTEMPTS
+    if exhausted:
+        record.status = InboundStatus.FAILED
+    uow.session.add(record)
+    return exhausted
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where a message goes; the citizen and identity are None once they are erased."""
+
+    channel: str
+    account: str
+    address: str
+    citizen_id: int | None = None
+    identity_id: int | None = None
+
+    @classmethod
+    def of(cls, identity: ChannelIdentity) -> Recipient:
+        return cls(channel=identity.channel, account=identity.account, address=identity.address,
+                   citizen_id=identity.citizen_id, identity_id=identity.id)
+
+    def anonymous(self) -> Recipient:
+        return Recipient(channel=self.channel, account=self.account, address=self.address)
+
+
+def enqueue(*, uow: UnitOfWork, to: Recipient, text: str,
+            choices: tuple[Choice, ...] = (), purpose: str = "reply",
+            in_reply_to: int | None = None, media_path: str | None = None) -> OutboxRecord:
+    """Queue a message to a citizen's channel address."""
+    now = uow.clock.now()
+    record = OutboxRecord(
+        citizen_id=to.citizen_id, identity_id=to.identity_id, channel=to.channel,
+        account=to.account, address=to.address, purpose=purpose, text=text,
+        choices=[{"id": c.id, "label": c.label} for c in choices], media_path=media_path,
+        in_reply_to=in_reply_to, status=OutboundStatus.PENDING, next_attempt_at=now,
+        created_at=now)
+    uow.session.add(record)
+    return record
+
+
+def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta:
+    """How long to wait before the next try: the provider's word, else exponential backoff."""
+    if retry_after is not None:
+        return timedelta(seconds=max(retry_after, 1.0))
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))

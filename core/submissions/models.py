@@ -1,0 +1,106 @@
+"""Submissions (report, complaint, suggestion, idea), their history, followers and supports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from core.db import UTCDateTime
+
+
+class Kind(StrEnum):
+    REPORT = "report"
+    COMPLAINT = "complaint"
+    SUGGESTION = "suggestion"
+    IDEA = "idea"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED})
+
+
+class Submission(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, max_length=24)
+    kind: str = Field(max_length=16, index=True)
+    status: str = Field(default=Status.NEW, max_length=16, index=True)
+    commune_id: str = Field(foreign_key="commune.id", index=True, max_length=16)
+    arrondissement_id: str | None = Field(default=None, foreign_key="arrondissement.id",
+                                          max_length=20)
+    category_id: int | None = Field(default=None, foreign_key="category.id")
+    service_id: int | None = Field(default=None, foreign_key="municipal_service.id")
+    title: str | None = Field(default=None, max_length=200)
+    description: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    place_text: str | None = Field(default=None, max_length=300)
+    anonymous: bool = False
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
+                                   ondelete="SET NULL")
+    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
+                                    ondelete="SET NULL")
+    channel: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class StatusChange(SQLModel, table=True):
+    """One step of a submission's life: who moved it, when, and what they said."""
+
+    __tablename__ = "status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str = Field(max_length=16)
+    actor: str = Field(max_length=80)
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    public_note: str | None = None
+    internal_note: str | None = None
+
+
+class Follower(SQLModel, table=True):
+    """A citizen told about a submission's changes without being its author."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "citizen_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
+    citizen_id: int = Field(foreign_key="citizen.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class Support(SQLModel, table=True):
+    """A citizen's support for an idea; one per citizen and idea."""
+
+    __table_args__ = (UniqueConstraint("submission_id", "citizen_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", index=True, ondelete="CASCADE")
+    citizen_id: int = Field(foreign_key="citizen.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last number given per commune, kind and year."""
+
+    __tablename__ = "reference_counter"
+
+    commune_id: str = Field(primary_key=True, foreign_key="commune.id", max_length=16)
+    kind: str = Field(primary_key=True, max_length=16)
+    year: int = Field(primary_key=True)
+    last: int = 0

@@ -1,0 +1,70 @@
+"""The unit of work: one transaction, the events raised in it, and the single commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from core.events import Event
+from core.ports import Clock, MediaStore
+
+EventHandler = Callable[[Any, "UnitOfWork"], None]
+
+
+class UnitOfWork:
+    """A database session plus the events raised in it; `commit` runs their handlers first."""
+
+    session: Session
+
+    def __init__(self, engine: Engine, *, clock: Clock, media: MediaStore,
+                 handlers: dict[type[Event], list[EventHandler]]) -> None:
+        self._engine = engine
+        self.clock = clock
+        self.media = media
+        self._handlers = handlers
+        self._events: list[Event] = []
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self._engine, expire_on_commit=False)
+        self._events = []
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.session.close()  # rolls back what was not committed; loaded objects stay readable
+
+    def publish(self, event: Event) -> None:
+        self._events.append(event)
+
+    def commit(self) -> None:
+        """Handle every pending event (they may raise more), then commit once."""
+        while self._events:
+            event = self._events.pop(0)
+            for handler in self._handlers.get(type(event), []):
+                handler(event, self)
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self._events.clear()
+        self.session.rollback()
+
+
+class UnitOfWorkFactory:
+    """Makes units of work that share an engine, clock, media store and event handlers."""
+
+    def __init__(self, engine: Engine, *, clock: Clock, media: MediaStore) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.media = media
+        self.handlers: dict[type[Event], list[EventHandler]] = {}
+
+    def subscribe(self, event_type: type[Event], handler: EventHandler) -> None:
+        self.handlers.setdefault(event_type, []).append(handler)
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, clock=self.clock, media=self.media,
+                          handlers=self.handlers)

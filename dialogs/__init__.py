@@ -1,0 +1,1 @@
+"""Conversations with citizens: the engine, the flows, and the message catalogs."""

@@ -1,0 +1,172 @@
+"""One turn of a conversation: global words, expiry and resume, then the current state's step.
+
+Pure: takes the stored conversation, one message and the read-only facts; returns the next
+conversation, what to say, and the commands to carry out. The runner does the I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.commands import Command, UpdateProfile
+from dialogs import globals as words
+from dialogs.engine import Flow, Lookup, Msg, Option, Prompt, Say, Step, prompt, say
+from dialogs.views import status_lines
+
+MENU = "menu"
+ONBOARDING = "onboarding"
+RESUME = "resume"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a citizen is: flow, state and the draft so far (None flow: nowhere yet)."""
+
+    flow: str | None = None
+    state: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The outcome of one message: the next conversation, the words, and the commands."""
+
+    conversation: Conversation
+    says: tuple[Say, ...]
+    prompt: Prompt | None
+    commands: tuple[Command, ...] = ()
+
+
+def onboarded(ctx: Lookup) -> bool:
+    citizen = ctx.citizen
+    return bool(citizen.consented and (citizen.commune_id or citizen.bound_commune_id))
+
+
+class Engine:
+    """Runs turns over a set of flows."""
+
+    def __init__(self, flows: Mapping[str, Flow], *, timeout: timedelta) -> None:
+        self.flows = flows
+        self.timeout = timeout
+
+    def turn(self, current: Conversation, msg: Msg, ctx: Lookup) -> Turn:
+        command = words.match(msg.text) if msg.kind == "text" else None
+        if command is not None:
+            return self._global(command, current, ctx)
+        if not onboarded(ctx) and current.flow != ONBOARDING:
+            return self.enter(ONBOARDING, {}, ctx)
+        if current.flow is None:
+            return self.enter(MENU, {}, ctx)
+        if current.flow == RESUME:
+            return self._resume(current, msg, ctx)
+        if self._expired(current, ctx) and current.flow != MENU:
+            return self._offer_resume(current)
+        return self.apply(current, self._step(current, msg, ctx), msg, ctx)
+
+    def _step(self, current: Conversation, msg: Msg, ctx: Lookup) -> Step:
+        assert current.flow is not None and current.state is not None
+        return self.flows[current.flow].spec(current.state).handle(current.data, msg, ctx)
+
+    def apply(self, current: Conversation, step: Step, msg: Msg, ctx: Lookup) -> Turn:
+        """Turn a step into the next conversation and its words."""
+        if step.action == "stay":
+            says = step.says or (default_hint(msg, self.ask(current, ctx)),)
+            return Turn(current, says, self.ask(current, ctx), step.commands)
+        if step.action == "to":
+            moved = replace(current, state=step.target, data=dict(step.data or {}))
+            return Turn(moved, step.says, self.ask(moved, ctx), step.commands)
+        if step.action == "flow":
+            entered = self.enter(step.target or MENU, step.data or {}, ctx)
+            return replace(entered, says=step.says + entered.says, commands=step.commands)
+        if step.then_menu:
+            menu = self.enter(MENU, {}, ctx)
+            return replace(menu, says=step.says, commands=step.commands)
+        return Turn(Conversation(), step.says, None, step.commands)
+
+    def enter(self, name: str, data: Mapping[str, Any], ctx: Lookup) -> Turn:
+        flow = self.flows[name]
+        entered = Conversation(flow=name, state=flow.entry(data, ctx), data=dict(data))
+        return Turn(entered, (), self.ask(entered, ctx))
+
+    def ask(self, current: Conversation, ctx: Lookup) -> Prompt | None:
+        if current.flow is None or current.state is None:
+            return None
+        if current.flow == RESUME:
+            return _resume_prompt(current)
+        return self.flows[current.flow].spec(current.state).ask(current.data, ctx)
+
+    def _expired(self, current: Conversation, ctx: Lookup) -> bool:
+        return current.updated_at is not None and ctx.now - current.updated_at > self.timeout
+
+    def _offer_resume(self, current: Conversation) -> Turn:
+        saved = {"flow": current.flow, "state": current.state, "data": dict(current.data)}
+        paused = Conversation(flow=RESUME, state="ASK", data=saved)
+        return Turn(paused, (say("resume.welcome_back"),), _resume_prompt(paused))
+
+    def _resume(self, current: Conversation, msg: Msg, ctx: Lookup) -> Turn:
+        if msg.choice == "continue":
+            saved = current.data
+            restored = Conversation(flow=saved["flow"], state=saved["state"], data=saved["data"])
+            return Turn(restored, (), self.ask(restored, ctx))
+        if msg.choice == "menu":
+            return self.enter(MENU, {}, ctx)
+        return Turn(current, (default_hint(msg, _resume_prompt(current)),),
+                    _resume_prompt(current))
+
+    def _global(self, command: words.Global, current: Conversation, ctx: Lookup) -> Turn:
+        again = self.ask(current, ctx) if current.flow else None
+        if command.name == "help":
+            return Turn(current, (say("help.text"),), again)
+        if command.name == "status" and (command.argument or not onboarded(ctx)):
+            return Turn(current, _status_says(command.argument, ctx), again)
+        if command.name == "language":
+            return self.enter(ONBOARDING, {"only_language": True}, ctx)
+        if command.name == "stop":
+            opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
+            return Turn(current, (say("stop.done"),), again, (opt_out,))
+        if not onboarded(ctx):
+            return self.enter(ONBOARDING, {}, ctx)
+        if command.name == "start":
+            opt_in = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": False})
+            menu = self.enter(MENU, {}, ctx)
+            greeting = (say("start.done"),) if ctx.citizen.opted_out else ()
+            return replace(menu, says=greeting, commands=(opt_in,))
+        if command.name == "status":
+            return self.enter("followup", {}, ctx)
+        if command.name == "cancel" and current.flow not in (None, MENU):
+            return replace(self.enter(MENU, {}, ctx), says=(say("cancel.done"),))
+        return self.enter(MENU, {}, ctx)
+
+
+def _status_says(argument: str, ctx: Lookup) -> tuple[Say, ...]:
+    if not argument:
+        return (say("status.usage"),)
+    found = ctx.submission(argument)
+    if found is None:
+        return (say("error.submission_not_found", reference=argument.upper()),)
+    return status_lines(found)
+
+
+def _resume_prompt(current: Conversation) -> Prompt:
+    return prompt(say("resume.ask", flow=say(f"flow.{current.data.get('flow')}")),
+                  options=[Option("continue", say("resume.continue")),
+                           Option("menu", say("resume.menu"))])
+
+
+def default_hint(msg: Msg, asked: Prompt | None) -> Say:
+    """A short helpful reply for input the step could not use."""
+    if msg.kind == "sticker":
+        return say("error.sticker")
+    if msg.kind in ("other",) or (msg.kind == "text" and not msg.text):
+        return say("error.empty")
+    if asked is not None and asked.options:
+        if msg.kind == "text" and msg.text.strip().isdigit():
+            return say("error.choose_number", count=len(asked.options))
+        return say("error.choose")
+    if msg.kind != "text":
+        return say("error.text_expected")
+    return say("error.not_understood")

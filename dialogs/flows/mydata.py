@@ -1,0 +1,48 @@
+"""My data: what Palabre keeps about the citizen, and erasing it after confirmation."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from core.commands import EraseCitizen
+from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
+
+
+class S(Enum):
+    SHOW = "SHOW"
+    CONFIRM = "CONFIRM"
+
+
+def ask_show(data: Data, ctx: Lookup) -> Prompt:
+    facts = ctx.my_data()
+    return prompt(say("mydata.summary", **facts),
+                  options=[Option("delete", say("mydata.delete")),
+                           Option("menu", say("common.back_to_menu"))])
+
+
+def on_show(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "delete":
+        return Step.to(S.CONFIRM, data)
+    if msg.choice == "menu":
+        return Step.finish()
+    return Step.stay()
+
+
+def ask_confirm(data: Data, ctx: Lookup) -> Prompt:
+    return prompt(say("mydata.confirm"),
+                  options=[Option("erase", say("mydata.confirm.yes")),
+                           Option("keep", say("mydata.confirm.no"))])
+
+
+def on_confirm(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "erase":
+        return Step.finish(say("mydata.deleted"), commands=(EraseCitizen(ctx.citizen.id),),
+                           then_menu=False)
+    if msg.choice == "keep":
+        return Step.finish(say("mydata.kept"))
+    return Step.stay()
+
+
+FLOW = Flow(name="mydata", start=S.SHOW,
+            states={S.SHOW: StateSpec(ask_show, on_show),
+                    S.CONFIRM: StateSpec(ask_confirm, on_confirm)})

@@ -1,0 +1,219 @@
+"""Reporting a problem on public property: category, place, photo, description, confirm."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from core.commands import FollowSubmission, SubmitReport
+from core.geo import Point, in_benin
+from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
+from dialogs.flows.common import check_text, options, picked, skip, voice_of
+from dialogs.views import one_line
+
+
+class S(Enum):
+    CATEGORY = "CATEGORY"
+    LOCATION = "LOCATION"
+    ARRONDISSEMENT = "ARRONDISSEMENT"
+    PLACE = "PLACE"
+    PHOTO = "PHOTO"
+    DESCRIPTION = "DESCRIPTION"
+    SIMILAR = "SIMILAR"
+    CONFIRM = "CONFIRM"
+
+
+def _commune(ctx: Lookup) -> str:
+    assert ctx.citizen.commune_id is not None
+    return ctx.citizen.commune_id
+
+
+def ask_category(data: Data, ctx: Lookup) -> Prompt:
+    return prompt(say("report.category.ask"), options=options(ctx.categories(_commune(ctx)), "cat"))
+
+
+def on_category(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    chosen = picked(msg, "cat")
+    if chosen is None:
+        return Step.stay()
+    label = dict(ctx.categories(_commune(ctx))).get(int(chosen), "")
+    return Step.to(S.LOCATION, {**data, "category_id": int(chosen), "category": label})
+
+
+def ask_location(data: Data, ctx: Lookup) -> Prompt:
+    return prompt(say("report.location.ask"),
+                  options=options(ctx.arrondissements(_commune(ctx)), "arr"))
+
+
+def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    """Take a pin, an arrondissement (number or name), or a place to situate later."""
+    if msg.location is not None:
+        if not in_benin(msg.location):
+            return Step.stay(say("report.location.outside"))
+        pin = {"latitude": msg.location.latitude, "longitude": msg.location.longitude,
+               "place_text": msg.place_text}
+        return Step.to(S.PHOTO, {**data, **pin}, say("report.location.thanks"))
+    arrondissement = _arrondissement(msg, ctx)
+    if arrondissement is not None:
+        return Step.to(S.PLACE, {**data, **arrondissement})
+    problem = check_text(msg, minimum=3, maximum=300)
+    if problem is not None:
+        return Step.stay(problem if msg.kind in ("text", "sticker") else
+                         say("report.location.retry"))
+    return Step.to(S.ARRONDISSEMENT, {**data, "place_text": msg.text.strip()})
+
+
+def _arrondissement(msg: Msg, ctx: Lookup) -> dict[str, Any] | None:
+    chosen = picked(msg, "arr")
+    names = dict(ctx.arrondissements(_commune(ctx)))
+    if chosen is not None:
+        return {"arrondissement_id": chosen, "arrondissement": names.get(chosen, "")}
+    if msg.kind == "text" and msg.text:
+        found = ctx.match_arrondissement(_commune(ctx), msg.text)
+        if found is not None:
+            return {"arrondissement_id": found[0], "arrondissement": found[1]}
+    return None
+
+
+def ask_arrondissement(data: Data, ctx: Lookup) -> Prompt:
+    choices = options(ctx.arrondissements(_commune(ctx)), "arr")
+    return prompt(say("report.arrondissement.ask", place=data.get("place_text", "")),
+                  options=[*choices, Option("unknown", say("report.arrondissement.unknown"))])
+
+
+def on_arrondissement(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "unknown":
+        return Step.to(S.PHOTO, data)
+    arrondissement = _arrondissement(msg, ctx)
+    if arrondissement is None:
+        return Step.stay()
+    return Step.to(S.PHOTO, {**data, **arrondissement})
+
+
+def ask_place(data: Data, ctx: Lookup) -> Prompt:
+    return prompt(say("report.place.ask", arrondissement=data.get("arrondissement", "")),
+                  options=[skip()])
+
+
+def on_place(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "skip":
+        return Step.to(S.PHOTO, data)
+    problem = check_text(msg, minimum=2, maximum=300)
+    if problem is not None:
+        return Step.stay(problem)
+    return Step.to(S.PHOTO, {**data, "place_text": msg.text.strip()})
+
+
+def ask_photo(data: Data, ctx: Lookup) -> Prompt:
+    return prompt(say("report.photo.ask"), options=[skip("report.photo.skip")])
+
+
+def on_photo(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "skip":
+        return Step.to(S.DESCRIPTION, data)
+    photo = msg.attachment("photo") or next(
+        (a for a in msg.attachments if a.content_type.startswith("image/")), None)
+    if photo is None:
+        return Step.stay(say("report.photo.retry"))
+    attached = [*data.get("attachment_ids", []), photo.id]
+    return Step.to(S.DESCRIPTION, {**data, "attachment_ids": attached, "photo": True},
+                   say("report.photo.thanks"))
+
+
+def ask_description(data: Data, ctx: Lookup) -> Prompt:
+    return prompt(say("report.description.ask"))
+
+
+def on_description(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    voice = voice_of(msg)
+    if voice is not None:
+        described = {**data, "attachment_ids": [*data.get("attachment_ids", []), voice],
+                     "voice": True, "description": ""}
+    else:
+        problem = check_text(msg)
+        if problem is not None:
+            return Step.stay(problem)
+        described = {**data, "description": msg.text.strip()}
+    return _offer_similar(described, ctx)
+
+
+def _offer_similar(data: Data, ctx: Lookup) -> Step:
+    similar = ctx.similar_reports(_commune(ctx), data["category_id"], _point(data),
+                                  data.get("arrondissement_id"))
+    if similar:
+        return Step.to(S.SIMILAR, {**data, "similar": [s.reference for s in similar]})
+    return Step.to(S.CONFIRM, data)
+
+
+def _point(data: Data) -> Point | None:
+    if data.get("latitude") is None or data.get("longitude") is None:
+        return None
+    return Point(data["latitude"], data["longitude"])
+
+
+def ask_similar(data: Data, ctx: Lookup) -> Prompt:
+    views = [v for v in (ctx.submission(ref) for ref in data.get("similar", [])) if v]
+    lines = tuple(one_line(v) for v in views)
+    choices = [Option(f"follow:{v.reference}", say("report.similar.follow", reference=v.reference))
+               for v in views]
+    return prompt(say("report.similar.ask"), *lines,
+                  options=[*choices, Option("new", say("report.similar.new"))])
+
+
+def on_similar(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "new":
+        return Step.to(S.CONFIRM, data)
+    reference = picked(msg, "follow")
+    if reference is None:
+        return Step.stay()
+    follow = FollowSubmission(ctx.citizen.id, reference)
+    return Step.finish(say("report.similar.followed", reference=reference), commands=(follow,))
+
+
+def ask_confirm(data: Data, ctx: Lookup) -> Prompt:
+    summary = say("report.confirm.summary", category=data.get("category", ""),
+                  place=_place(data), photo=say("common.yes" if data.get("photo") else "common.no"),
+                  description=data.get("description") or say("report.confirm.voice"))
+    return prompt(summary, options=[Option("send", say("report.confirm.send")),
+                                    Option("cancel", say("report.confirm.cancel"))])
+
+
+def _place(data: Data) -> str:
+    parts = []
+    if data.get("latitude") is not None:
+        parts.append(f"{data['latitude']:.5f}, {data['longitude']:.5f}")
+    for key in ("arrondissement", "place_text"):
+        if data.get(key):
+            parts.append(str(data[key]))
+    return " — ".join(parts)
+
+
+def on_confirm(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    if msg.choice == "cancel":
+        return Step.finish(say("cancel.done"))
+    if msg.choice != "send":
+        return Step.stay()
+    citizen = ctx.citizen
+    command = SubmitReport(
+        citizen_id=citizen.id, identity_id=citizen.identity_id, channel=citizen.channel,
+        commune_id=_commune(ctx), category_id=data["category_id"],
+        description=data.get("description", ""), arrondissement_id=data.get("arrondissement_id"),
+        latitude=data.get("latitude"), longitude=data.get("longitude"),
+        place_text=data.get("place_text"), attachment_ids=tuple(data.get("attachment_ids", [])))
+    return Step.finish(say("report.done"), commands=(command,))
+
+
+FLOW = Flow(
+    name="report",
+    start=S.CATEGORY,
+    states={
+        S.CATEGORY: StateSpec(ask_category, on_category),
+        S.LOCATION: StateSpec(ask_location, on_location),
+        S.ARRONDISSEMENT: StateSpec(ask_arrondissement, on_arrondissement),
+        S.PLACE: StateSpec(ask_place, on_place),
+        S.PHOTO: StateSpec(ask_photo, on_photo),
+        S.DESCRIPTION: StateSpec(ask_description, on_description),
+        S.SIMILAR: StateSpec(ask_similar, on_similar),
+        S.CONFIRM: StateSpec(ask_confirm, on_confirm),
+    },
+)

@@ -1,0 +1,39 @@
+"""Words that work at any step, in French and English (with or without a leading slash)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.geo import normalise_name
+
+WORDS = {
+    "menu": "menu", "accueil": "menu", "home": "menu",
+    "annuler": "cancel", "cancel": "cancel",
+    "aide": "help", "help": "help", "?": "help",
+    "langue": "language", "language": "language", "lang": "language",
+    "statut": "status", "status": "status", "suivi": "status",
+    "stop": "stop", "arret": "stop", "desabonner": "stop", "unsubscribe": "stop",
+    "start": "start", "reprendre": "start", "demarrer": "start",
+}
+TAKES_ARGUMENT = {"status"}
+
+
+@dataclass(frozen=True)
+class Global:
+    name: str
+    argument: str = ""
+
+
+def match(text: str) -> Global | None:
+    """The global command a whole message spells, if any: 'Statut cot-sig-26-42', '/aide'."""
+    stripped = text.strip().lstrip("/").strip()
+    if not stripped:
+        return None
+    head, _, rest = stripped.partition(" ")
+    head = head.split("@", 1)[0]  # Telegram: /aide@PalabreBot
+    name = WORDS.get(normalise_name(head).rstrip("!.") or head)
+    if name is None:
+        return None
+    if rest.strip() and name not in TAKES_ARGUMENT:
+        return None
+    return Global(name, rest.strip())

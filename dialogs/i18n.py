@@ -1,0 +1,87 @@
+"""Message catalogs (gettext .po files read with Babel): French first, English second.
+
+Message ids are keys (``report.photo.ask``); each language has its own catalog under
+``dialogs/locales/<lang>/LC_MESSAGES/palabre.po``. Translators add Fon, Yoruba… by adding a
+catalog; anything missing falls back to French.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.pofile import read_po
+
+from dialogs.engine import Option, Say
+
+LOCALES = Path(__file__).parent / "locales"
+DEFAULT_LANGUAGE = "fr"
+LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
+
+
+class Catalogs:
+    """Every language's messages, loaded once."""
+
+    def __init__(self, messages: Mapping[str, Mapping[str, str]]) -> None:
+        self.messages = messages
+
+    @classmethod
+    def load(cls, root: Path = LOCALES) -> Catalogs:
+        found = {}
+        for po in sorted(root.glob("*/LC_MESSAGES/palabre.po")):
+            with po.open("rb") as handle:
+                catalog = read_po(handle)
+            found[po.parent.parent.name] = {str(m.id): str(m.string) for m in catalog
+                                            if m.id and m.string and not m.fuzzy}
+        return cls(found)
+
+    @property
+    def languages(self) -> list[str]:
+        ordered = [DEFAULT_LANGUAGE, "en"]
+        return [lang for lang in ordered if lang in self.messages] + sorted(
+            lang for lang in self.messages if lang not in ordered)
+
+    def language_name(self, language: str) -> str:
+        return self.messages.get(language, {}).get("language.name", language)
+
+    def template(self, language: str, key: str) -> str:
+        for lang in (language, DEFAULT_LANGUAGE):
+            text = self.messages.get(lang, {}).get(key)
+            if text:
+                return text
+        return key
+
+    def render(self, language: str, message: Say | str) -> str:
+        """The message in the language, with its parameters filled in."""
+        if isinstance(message, str):
+            return message
+        params = {name: self._value(language, value) for name, value in message.params.items()}
+        return self.template(language, message.key).format_map(_Lenient(params))
+
+    def label(self, language: str, option: Option) -> str:
+        return self.render(language, option.label)
+
+    def _value(self, language: str, value: Any) -> str:
+        if isinstance(value, Say):
+            return self.render(language, value)
+        if isinstance(value, datetime):
+            return format_datetime(value, "d MMM yyyy HH:mm", tzinfo=LOCAL_TZ,
+                                   locale=_babel_locale(language))
+        if value is None:
+            return ""
+        return str(value)
+
+
+class _Lenient(dict[str, str]):
+    """Leaves an unknown {placeholder} visible rather than failing a citizen's turn."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _babel_locale(language: str) -> str:
+    return language if language in ("fr", "en") else DEFAULT_LANGUAGE

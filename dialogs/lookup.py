@@ -1,0 +1,126 @@
+"""The read-only facts a step may consult, answered from the database for one turn."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from core.citizens import service as citizens
+from core.citizens.models import ChannelIdentity, Citizen as CitizenRow
+from core.communes import service as communes
+from core.communes.models import label
+from core.errors import SubmissionNotFound
+from core.geo import Point
+from core.messages.models import InboundRecord
+from core.submissions import service as submissions
+from core.submissions.models import Submission
+from core.uow import UnitOfWork
+from dialogs.engine import Citizen, SubmissionView
+from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
+
+
+class DbLookup:
+    """Answers a step's questions for one citizen, in their language."""
+
+    def __init__(self, uow: UnitOfWork, row: CitizenRow, identity: ChannelIdentity,
+                 catalogs: Catalogs, bound_communes: Mapping[tuple[str, str], str]) -> None:
+        self._uow = uow
+        self._catalogs = catalogs
+        self.now: datetime = uow.clock.now()
+        bound = bound_communes.get((identity.channel, identity.account))
+        commune_id = row.commune_id or bound
+        commune = communes.get_commune(uow=uow, commune_id=commune_id) if commune_id else None
+        assert row.id is not None and identity.id is not None
+        self.citizen = Citizen(
+            id=row.id, identity_id=identity.id, channel=identity.channel,
+            language=row.language or DEFAULT_LANGUAGE, language_chosen=row.language is not None,
+            commune_id=commune_id, commune_name=commune.name if commune else None,
+            consented=row.consent_at is not None, bound_commune_id=bound,
+            opted_out=row.broadcast_opt_out)
+
+    def languages(self) -> list[tuple[str, str]]:
+        return [(lang, self._catalogs.language_name(lang)) for lang in self._catalogs.languages]
+
+    def communes(self) -> list[tuple[str, str]]:
+        return [(c.id, c.name) for c in communes.enabled_communes(uow=self._uow)]
+
+    def find_commune(self, text: str) -> tuple[str, str] | None:
+        found = communes.find_commune(uow=self._uow, text=text)
+        return (found.id, found.name) if found else None
+
+    def categories(self, commune_id: str) -> list[tuple[int, str]]:
+        rows = communes.categories_of(uow=self._uow, commune_id=commune_id)
+        return [(c.id, label(c.names, self.citizen.language)) for c in rows if c.id]
+
+    def services(self, commune_id: str) -> list[tuple[int, str]]:
+        rows = communes.services_of(uow=self._uow, commune_id=commune_id)
+        return [(s.id, label(s.names, self.citizen.language)) for s in rows if s.id]
+
+    def arrondissements(self, commune_id: str) -> list[tuple[str, str]]:
+        return [(a.id, a.name) for a in communes.arrondissements_of(uow=self._uow,
+                                                                    commune_id=commune_id)]
+
+    def match_arrondissement(self, commune_id: str, text: str) -> tuple[str, str] | None:
+        found = communes.match_arrondissement(uow=self._uow, commune_id=commune_id, text=text)
+        return (found.id, found.name) if found else None
+
+    def similar_reports(self, commune_id: str, category_id: int, location: Point | None,
+                        arrondissement_id: str | None) -> list[SubmissionView]:
+        found = submissions.similar_open_reports(
+            uow=self._uow, commune_id=commune_id, category_id=category_id, location=location,
+            arrondissement_id=arrondissement_id)
+        return [self._view(s, with_history=False) for s in found]
+
+    def submission(self, reference: str) -> SubmissionView | None:
+        try:
+            found = submissions.get_by_reference(uow=self._uow, reference=reference)
+        except SubmissionNotFound:
+            return None
+        return self._view(found, with_history=True)
+
+    def my_submissions(self) -> list[SubmissionView]:
+        mine = submissions.submissions_of(uow=self._uow, citizen_id=self.citizen.id)
+        return [self._view(s, with_history=False) for s in mine]
+
+    def top_ideas(self, commune_id: str) -> list[SubmissionView]:
+        ideas = submissions.top_ideas(uow=self._uow, commune_id=commune_id)
+        return [self._view(idea, with_history=False, supports=n) for idea, n in ideas]
+
+    def my_data(self) -> dict[str, Any]:
+        uow, citizen = self._uow, self.citizen
+        row = uow.session.get_one(CitizenRow, citizen.id)
+        channels = ", ".join(f"{i.channel} {i.address}" for i in
+                             citizens.identities_of(uow=uow, citizen_id=citizen.id))
+        count = func.count()
+        sent = select(count).select_from(InboundRecord).where(
+            InboundRecord.citizen_id == citizen.id)
+        filed = select(count).select_from(Submission).where(Submission.citizen_id == citizen.id)
+        unset = "—"
+        return {"channels": channels, "language": self._catalogs.language_name(citizen.language),
+                "commune": citizen.commune_name or unset, "since": row.created_at,
+                "gender": row.gender or unset, "age_band": row.age_band or unset,
+                "disability": row.disability or unset,
+                "messages": uow.session.exec(sent).one(), "submissions": uow.session.exec(filed).one()}
+
+    def _view(self, row: Submission, *, with_history: bool, supports: int | None = None,
+              ) -> SubmissionView:
+        assert row.id is not None
+        history = ()
+        if with_history:
+            history = tuple((h.at, h.to_status, h.public_note)
+                            for h in submissions.history(uow=self._uow, submission_id=row.id))
+        if supports is None and row.kind == "idea":
+            supports = submissions.support_count(uow=self._uow, submission_id=row.id)
+        return SubmissionView(reference=row.reference, kind=row.kind, status=row.status,
+                              title=self._title(row), created_at=row.created_at,
+                              updated_at=row.updated_at, history=history, supports=supports or 0)
+
+    def _title(self, row: Submission) -> str:
+        if row.title:
+            return row.title
+        text = " ".join(row.description.split())
+        return text[:60] + ("…" if len(text) > 60 else "")

@@ -1,0 +1,59 @@
+"""Telling citizens about their submissions: a status change reaches the author and followers."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from core.citizens.models import ChannelIdentity, Citizen
+from core.events import SubmissionStatusChanged
+from core.messages import service as messages
+from core.submissions import service as submissions
+from core.submissions.models import Submission
+from core.uow import UnitOfWork
+from dialogs.engine import say
+from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
+
+
+class StatusNotifier:
+    """Event handler: queues a status message in each recipient's language and channel."""
+
+    def __init__(self, catalogs: Catalogs) -> None:
+        self.catalogs = catalogs
+
+    def __call__(self, event: SubmissionStatusChanged, uow: UnitOfWork) -> None:
+        submission = uow.session.get_one(Submission, event.submission_id)
+        recipients = [submission.citizen_id, *submissions.followers_of(
+            uow=uow, submission_id=event.submission_id)]
+        seen: set[int] = set()
+        for citizen_id in recipients:
+            if citizen_id is None or citizen_id in seen:
+                continue
+            seen.add(citizen_id)
+            preferred = submission.identity_id if citizen_id == submission.citizen_id else None
+            self._notify(uow, submission, event, citizen_id, preferred)
+
+    def _notify(self, uow: UnitOfWork, submission: Submission, event: SubmissionStatusChanged,
+                citizen_id: int, preferred_identity: int | None) -> None:
+        citizen = uow.session.get(Citizen, citizen_id)
+        identity = _identity(uow, citizen_id, preferred_identity)
+        if citizen is None or citizen.blocked or identity is None:
+            return
+        key = "notify.status_note" if event.public_note else "notify.status"
+        message = say(key, reference=submission.reference, status=say(f"status.{event.new_status}"),
+                      note=event.public_note)
+        text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
+        messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
+                         purpose="status_update")
+
+
+def _identity(uow: UnitOfWork, citizen_id: int, preferred: int | None) -> ChannelIdentity | None:
+    """The identity the citizen used for this submission, else the one they used last."""
+    if preferred is not None:
+        identity = uow.session.get(ChannelIdentity, preferred)
+        if identity is not None and not identity.unreachable:
+            return identity
+    query = (select(ChannelIdentity)
+             .where(ChannelIdentity.citizen_id == citizen_id,
+                    col(ChannelIdentity.unreachable).is_(False))
+             .order_by(col(ChannelIdentity.last_inbound_at).desc()))
+    return uow.session.exec(query).first()

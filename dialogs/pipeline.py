@@ -1,0 +1,46 @@
+"""The whole path of a message: store it, run its turn, deliver the replies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+
+from core.messages import delivery
+from core.messages.neutral import InboundMessage
+from core.messages.service import store_inbound
+from core.ports import Messenger
+from core.uow import UnitOfWork
+from dialogs.runner import Dialogs
+
+
+class Pipeline:
+    """What channel adapters call: `receive` stores (and acknowledges); the rest runs after."""
+
+    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], dialogs: Dialogs,
+                 messengers: Mapping[str, Messenger], max_attempts: int = 8) -> None:
+        self.uow_factory = uow_factory
+        self.dialogs = dialogs
+        self.messengers = dict(messengers)
+        self.max_attempts = max_attempts
+
+    def receive(self, message: InboundMessage) -> int | None:
+        """Store a message first; None when the provider sent it before."""
+        with self.uow_factory() as uow:
+            inbound_id = store_inbound(uow=uow, message=message)
+            uow.commit()
+        return inbound_id
+
+    def process_pending(self) -> int:
+        return self.dialogs.process_pending()
+
+    def deliver(self, *, address: str | None = None,
+                channels: Collection[str] | None = None) -> delivery.DeliveryReport:
+        return delivery.deliver_pending(uow_factory=self.uow_factory, messengers=self.messengers,
+                                        max_attempts=self.max_attempts, address=address,
+                                        channels=channels)
+
+    def run_once(self, *, address: str | None = None,
+                 channels: Collection[str] | None = None) -> None:
+        """Handle everything stored, then send everything due (on these channels, to this
+        address, when given)."""
+        self.process_pending()
+        self.deliver(address=address, channels=channels)

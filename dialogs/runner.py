@@ -1,0 +1,173 @@
+"""The pipeline's middle: take a stored message, run one turn, store replies and state.
+
+Everything of one turn happens in one transaction: the commands it asks for, the replies in
+the outbox, the new conversation state and the message marked processed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from core.citizens.models import ChannelIdentity, Citizen as CitizenRow
+from core.conversations.models import Conversation as ConversationRow
+from core.errors import DomainError
+from core.geo import Point, normalise_name
+from core.handlers import handle
+from core.messages import service as messages
+from core.messages.models import Attachment, InboundRecord
+from core.messages.neutral import Choice
+from core.uow import UnitOfWork
+from dialogs.conversation import Conversation, Engine, Turn
+from dialogs.engine import AttachmentRef, Msg, Prompt, Say, say
+from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
+from dialogs.lookup import DbLookup
+
+logger = logging.getLogger(__name__)
+
+
+class Dialogs:
+    """Processes stored inbound messages one turn at a time."""
+
+    def __init__(self, *, uow_factory: Callable[[], UnitOfWork], engine: Engine,
+                 catalogs: Catalogs,
+                 bound_communes: Mapping[tuple[str, str], str] | None = None) -> None:
+        self.uow_factory = uow_factory
+        self.engine = engine
+        self.catalogs = catalogs
+        self.bound_communes = dict(bound_communes or {})
+
+    def process_pending(self, *, limit: int = 100) -> int:
+        """Handle stored messages oldest first; a failure is logged, counted and retried."""
+        with self.uow_factory() as uow:
+            pending = messages.pending_inbound(uow=uow, limit=limit)
+        for inbound_id in pending:
+            try:
+                self.process(inbound_id)
+            except Exception as exc:  # the worker's edge: keep the message, retry later
+                logger.exception("turn failed for inbound message %s", inbound_id)
+                self._record_failure(inbound_id, exc)
+        return len(pending)
+
+    def process(self, inbound_id: int) -> None:
+        with self.uow_factory() as uow:
+            if not messages.claim_inbound(uow=uow, inbound_id=inbound_id):
+                return  # already handled, perhaps by another process
+            record = uow.session.get_one(InboundRecord, inbound_id)
+            citizen = uow.session.get(CitizenRow, record.citizen_id) if record.citizen_id else None
+            identity = (uow.session.get(ChannelIdentity, record.identity_id)
+                        if record.identity_id else None)
+            if citizen is not None and identity is not None and not citizen.blocked:
+                self._turn(uow, record, citizen, identity)
+            messages.mark_processed(uow=uow, record=record)
+            uow.commit()
+
+    def _turn(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
+              identity: ChannelIdentity) -> None:
+        assert citizen.id is not None
+        row = uow.session.get(ConversationRow, citizen.id)
+        current = (Conversation(row.flow, row.state, row.data, row.updated_at) if row
+                   else Conversation())
+        lookup = DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes)
+        msg = to_msg(record, _attachments(uow, record), row.offered if row else [])
+        turn = self._execute(uow, self.engine.turn(current, msg, lookup), current, lookup)
+        recipient = messages.Recipient.of(identity)
+        language = citizen.language or DEFAULT_LANGUAGE
+        survivor = uow.session.get(CitizenRow, citizen.id)
+        if survivor is None:  # erased during this turn
+            recipient = recipient.anonymous()
+        text, choices = self.render(language, turn.says, turn.prompt)
+        if text:
+            messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
+                             in_reply_to=record.id)
+        if survivor is not None:
+            survivor.last_seen_at = uow.clock.now()
+            _save(uow, survivor.id, turn.conversation, choices, uow.clock.now())
+
+    def _execute(self, uow: UnitOfWork, turn: Turn, before: Conversation,
+                 lookup: DbLookup) -> Turn:
+        """Carry out the turn's commands; a refusal keeps the citizen where they were."""
+        results: dict[str, Any] = {}
+        for command in turn.commands:
+            try:
+                with uow.session.begin_nested():
+                    results.update(handle(command, uow))
+            except DomainError as refused:
+                details = {k: str(v) for k, v in refused.details.items()}
+                return Turn(before, (say(f"error.{refused.code}", **details),),
+                            self.engine.ask(before, lookup))
+        if not results:
+            return turn
+        says = tuple(Say(s.key, {**results, **s.params}) for s in turn.says)
+        return replace(turn, says=says)
+
+    def render(self, language: str, says: tuple[Say, ...],
+               asked: Prompt | None) -> tuple[str, tuple[Choice, ...]]:
+        """The turn's words in one message, and its options with their labels."""
+        everything = says + (asked.says if asked else ())
+        text = "\n\n".join(self.catalogs.render(language, s) for s in everything)
+        options = asked.options if asked else ()
+        return text, tuple(Choice(o.id, self.catalogs.label(language, o)) for o in options)
+
+    def _record_failure(self, inbound_id: int, exc: Exception) -> None:
+        with self.uow_factory() as uow:
+            exhausted = messages.record_processing_failure(uow=uow, inbound_id=inbound_id,
+                                                           error=repr(exc))
+            record = uow.session.get_one(InboundRecord, inbound_id)
+            identity = (uow.session.get(ChannelIdentity, record.identity_id)
+                        if record.identity_id else None)
+            if exhausted and identity is not None:
+                citizen = uow.session.get(CitizenRow, identity.citizen_id)
+                language = (citizen.language if citizen else None) or DEFAULT_LANGUAGE
+                text = self.catalogs.render(language, say("error.internal"))
+                messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
+                                 in_reply_to=inbound_id)
+            uow.commit()
+
+
+def to_msg(record: InboundRecord, attachments: list[Attachment],
+           offered: list[list[str]]) -> Msg:
+    """What the step sees of a stored message; a number or a label becomes the offered choice."""
+    kind = "text" if record.kind == "choice" and not record.choice else record.kind
+    location = (Point(record.latitude, record.longitude)
+                if record.latitude is not None and record.longitude is not None else None)
+    refs = tuple(AttachmentRef(a.id, a.kind, a.content_type) for a in attachments if a.id)
+    return Msg(kind=kind, text=(record.text or "").strip(), location=location,
+               choice=resolve_choice(record.choice, record.text, offered),
+               place_text=record.place_text, attachments=refs)
+
+
+def resolve_choice(button: str | None, text: str | None, offered: list[list[str]]) -> str | None:
+    """The offered option meant by a button payload, a typed number or a typed label."""
+    ids = [option[0] for option in offered]
+    if button is not None:
+        return button if button in ids else None
+    typed = (text or "").strip().rstrip(".)")
+    if typed.isdigit():
+        number = int(typed)
+        return ids[number - 1] if 1 <= number <= len(ids) else None
+    wanted = normalise_name(typed)
+    return next((oid for oid, label in offered if wanted and label == wanted), None)
+
+
+def _attachments(uow: UnitOfWork, record: InboundRecord) -> list[Attachment]:
+    assert record.id is not None
+    return messages.inbound_attachments(uow=uow, inbound_id=record.id)
+
+
+def _save(uow: UnitOfWork, citizen_id: int | None, conversation: Conversation,
+          choices: tuple[Choice, ...], now: Any) -> None:
+    assert citizen_id is not None
+    row = uow.session.get(ConversationRow, citizen_id)
+    if conversation.flow is None or conversation.state is None:
+        if row is not None:
+            uow.session.delete(row)
+        return
+    row = row or ConversationRow(citizen_id=citizen_id, flow="", state="", updated_at=now)
+    row.flow, row.state = conversation.flow, conversation.state
+    row.data = dict(conversation.data)
+    row.offered = [[c.id, normalise_name(c.label)] for c in choices]
+    row.updated_at = now
+    uow.session.add(row)

@@ -1,0 +1,1 @@
+"""Palabre's composition root, settings and command line."""

@@ -1,0 +1,195 @@
+"""The `palabre` command: serve, chat, and the operator's commands."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+import click
+
+from bots.console.channel import ConsoleChat, ConsoleMessenger
+from core.communes import service as communes
+from core.errors import DomainError
+from core.submissions import service as submissions
+from core.submissions.models import Status
+from palabre.bootstrap import App, bootstrap, migrate, prepare
+from palabre.settings import Settings
+
+
+def _app(*, console: bool = False) -> App:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    messengers = {"console": ConsoleMessenger(sys.stdout)} if console else {}
+    app = bootstrap(settings, messengers=messengers)
+    if settings.auto_migrate:
+        prepare(app)
+    return app
+
+
+@click.group()
+def main() -> None:
+    """Palabre: citizens and their mairie, on WhatsApp, Telegram and the console."""
+
+
+@main.command()
+@click.option("--console/--no-console", default=True, show_default=True,
+              help="Also chat in this terminal as a citizen.")
+@click.option("--as", "address", default="demo", show_default=True, help="Console citizen.")
+def serve(console: bool, address: str) -> None:
+    """Run the HTTP server and the worker (and a console chat)."""
+    import uvicorn
+
+    from palabre.web import create_web_app
+    from palabre.worker import Worker
+
+    app = _app(console=console)
+    settings = app.settings
+    worker = Worker(app.pipeline, interval=settings.worker_interval_seconds)
+    worker.start()
+    config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
+                            log_level=settings.log_level.lower())
+    server = uvicorn.Server(config)
+    if not console:
+        server.run()
+        worker.stop()
+        return
+    web = threading.Thread(target=server.run, name="palabre-web", daemon=True)
+    web.start()
+    click.echo(f"Palabre is listening on http://{settings.host}:{settings.port} "
+               f"(health: /healthz). Chat below as '{address}'; /quit to stop.\n")
+    _chat(app, address)
+    server.should_exit = True
+    worker.stop()
+    web.join(timeout=5)
+
+
+@main.command()
+@click.option("--as", "address", default="demo", show_default=True,
+              help="Who you are: any name; the same name continues the same conversation.")
+def chat(address: str) -> None:
+    """Talk to Palabre as a citizen in this terminal (or from a script on standard input)."""
+    _chat(_app(console=True), address)
+
+
+def _chat(app: App, address: str) -> None:
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("Type your messages. /location LAT LON · /photo FILE · /voice FILE · /quit\n")
+    ConsoleChat(app.pipeline, address=address, inp=sys.stdin, out=sys.stdout,
+                echo=not interactive).run()
+
+
+@main.group()
+def db() -> None:
+    """The database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations and load the reference data."""
+    app = bootstrap(Settings())
+    prepare(app)
+    click.echo(f"Database ready: {app.engine.url.render_as_string(hide_password=True)}")
+
+
+@db.command("migrate-only")
+def db_migrate_only() -> None:
+    """Apply migrations without loading reference data."""
+    migrate(Settings().database_url)
+
+
+@main.group("communes")
+def communes_group() -> None:
+    """Communes: list, enable, disable."""
+
+
+@communes_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include communes not enabled.")
+def communes_list(show_all: bool) -> None:
+    app = _app()
+    with app.uow_factory() as uow:
+        rows = (communes.enabled_communes(uow=uow) if not show_all else
+                sorted(communes.all_communes(uow=uow), key=lambda c: c.name))
+        for commune in rows:
+            mark = "*" if commune.enabled else " "
+            click.echo(f"{mark} {commune.code:4} {commune.id:11} {commune.name} "
+                       f"({commune.department_name})")
+
+
+@communes_group.command("enable")
+@click.argument("commune")
+def communes_enable(commune: str) -> None:
+    _set_enabled(commune, True)
+
+
+@communes_group.command("disable")
+@click.argument("commune")
+def communes_disable(commune: str) -> None:
+    _set_enabled(commune, False)
+
+
+def _set_enabled(commune: str, enabled: bool) -> None:
+    app = _app()
+    with app.uow_factory() as uow:
+        try:
+            found = communes.set_enabled(uow=uow, commune=commune, enabled=enabled)
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        uow.commit()
+        click.echo(f"{found.name}: {'enabled' if enabled else 'disabled'}")
+
+
+@main.group("submissions")
+def submissions_group() -> None:
+    """What citizens filed."""
+
+
+@submissions_group.command("list")
+@click.option("--commune", default=None, help="Commune id, code or name.")
+@click.option("--status", type=click.Choice([s.value for s in Status]), default=None)
+@click.option("--kind", type=click.Choice(["report", "complaint", "suggestion", "idea"]),
+              default=None)
+@click.option("--limit", default=50, show_default=True)
+def submissions_list(commune: str | None, status: str | None, kind: str | None,
+                     limit: int) -> None:
+    """Newest first."""
+    app = _app()
+    with app.uow_factory() as uow:
+        commune_id = None
+        if commune:
+            found = communes.find_commune(uow=uow, text=commune, enabled_only=False)
+            if found is None:
+                raise click.ClickException(f"unknown commune: {commune}")
+            commune_id = found.id
+        rows = submissions.list_submissions(uow=uow, commune_id=commune_id, status=status,
+                                            kind=kind, limit=limit)
+        if not rows:
+            click.echo("No submissions.")
+        for row in rows:
+            summary = " ".join((row.title or row.description or "(voice note)").split())[:60]
+            click.echo(f"{row.reference:16} {row.kind:10} {row.status:12} "
+                       f"{row.created_at:%Y-%m-%d %H:%M}  {summary}")
+
+
+@submissions_group.command("status")
+@click.argument("reference")
+@click.argument("status", type=click.Choice([s.value for s in Status if s != Status.NEW]))
+@click.option("--note", default=None, help="Public note: the citizen reads it.")
+@click.option("--internal-note", default=None, help="For moderators only.")
+@click.option("--by", "actor", default="operator", show_default=True, help="Who decides.")
+def submissions_status(reference: str, status: str, note: str | None,
+                       internal_note: str | None, actor: str) -> None:
+    """Change a submission's status; its author and followers are told."""
+    app = _app()
+    with app.uow_factory() as uow:
+        try:
+            changed = submissions.change_status(uow=uow, reference=reference,
+                                                status=Status(status), actor=actor,
+                                                public_note=note, internal_note=internal_note)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        uow.commit()
+    app.pipeline.deliver()
+    click.echo(f"{changed.reference}: {status}. The citizen will be told.")

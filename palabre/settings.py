@@ -1,0 +1,46 @@
+"""All configuration, from the environment or a .env file; every variable is in .env.example."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.communes.seed import PILOT_COMMUNES
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PALABRE_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite:///palabre.db",
+        validation_alias=AliasChoices("DATABASE_URL", "PALABRE_DATABASE_URL"))
+    media_dir: Path = Path("media")
+    enabled_communes: str = ",".join(PILOT_COMMUNES)
+    console_commune: str = ""
+    conversation_timeout_minutes: int = Field(default=30, ge=1)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    worker_interval_seconds: float = Field(default=0.5, gt=0)
+    auto_migrate: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("DATABASE_URL is empty")
+        return value.strip()
+
+    @property
+    def communes_to_enable(self) -> list[str]:
+        return [c.strip() for c in self.enabled_communes.split(",") if c.strip()]
+
+    @property
+    def conversation_timeout(self) -> timedelta:
+        return timedelta(minutes=self.conversation_timeout_minutes)

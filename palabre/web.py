@@ -1,0 +1,20 @@
+"""The HTTP application: health now; webhooks and the admin API mount here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from palabre.bootstrap import App
+
+
+def create_web_app(app: App) -> FastAPI:
+    web = FastAPI(title="Palabre", version="0.1.0")
+
+    @web.get("/healthz")
+    def health() -> dict[str, str]:
+        with app.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "database": app.engine.dialect.name}
+
+    return web

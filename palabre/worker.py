@@ -1,0 +1,32 @@
+"""The background loop of `palabre serve`: handle stored messages, deliver the outbox."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from dialogs.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+
+class Worker(threading.Thread):
+    """Runs the pipeline's pending work every interval until stopped."""
+
+    def __init__(self, pipeline: Pipeline, *, interval: float) -> None:
+        super().__init__(name="palabre-worker", daemon=True)
+        self.pipeline = pipeline
+        # Console conversations deliver their own messages, each to its own terminal.
+        self.channels = [c for c in pipeline.messengers if c != "console"]
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                self.pipeline.run_once(channels=self.channels)
+            except Exception:  # the loop's edge: log and keep going
+                logger.exception("worker round failed")
+
+    def stop(self) -> None:
+        self.stopped.set()
