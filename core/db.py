@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, event
+from sqlalchemy import DateTime, Engine, event
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel, create_engine
 

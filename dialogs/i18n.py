@@ -68,6 +68,8 @@ class Catalogs:
     def _value(self, language: str, value: Any) -> str:
         if isinstance(value, Say):
             return self.render(language, value)
+        if isinstance(value, tuple):  # lines, each a message
+            return "\n".join(self._value(language, item) for item in value)
         if isinstance(value, datetime):
             return format_datetime(value, "d MMM yyyy HH:mm", tzinfo=LOCAL_TZ,
                                    locale=_babel_locale(language))

@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from core.citizens import service as citizens
-from core.citizens.models import ChannelIdentity, Citizen as CitizenRow
+from core.citizens.models import ChannelIdentity
+from core.citizens.models import Citizen as CitizenRow
 from core.communes import service as communes
 from core.communes.models import label
 from core.errors import SubmissionNotFound
@@ -104,7 +105,8 @@ class DbLookup:
                 "commune": citizen.commune_name or unset, "since": row.created_at,
                 "gender": row.gender or unset, "age_band": row.age_band or unset,
                 "disability": row.disability or unset,
-                "messages": uow.session.exec(sent).one(), "submissions": uow.session.exec(filed).one()}
+                "messages": uow.session.exec(sent).one(),
+                "submissions": uow.session.exec(filed).one()}
 
     def _view(self, row: Submission, *, with_history: bool, supports: int | None = None,
               ) -> SubmissionView:

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from core.citizens.models import ChannelIdentity, Citizen as CitizenRow
+from core.citizens.models import ChannelIdentity
+from core.citizens.models import Citizen as CitizenRow
 from core.conversations.models import Conversation as ConversationRow
 from core.errors import DomainError
 from core.geo import Point, normalise_name

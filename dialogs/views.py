@@ -12,15 +12,13 @@ def one_line(view: SubmissionView) -> Say:
 
 def status_lines(view: SubmissionView) -> tuple[Say, ...]:
     """The status of a submission and its public history, for its author or anyone asking."""
-    lines = [say("submission.header", reference=view.reference, kind=say(f"kind.{view.kind}"),
-                 title=view.title, status=say(f"status.{view.status}"),
-                 since=view.updated_at)]
-    for when, status, note in view.history:
-        if note:
-            lines.append(say("submission.history_note", when=when,
-                             status=say(f"status.{status}"), note=note))
-        else:
-            lines.append(say("submission.history", when=when, status=say(f"status.{status}")))
+    steps = tuple(
+        say("submission.history_note", when=when, status=say(f"status.{status}"), note=note)
+        if note else say("submission.history", when=when, status=say(f"status.{status}"))
+        for when, status, note in view.history)
+    header = say("submission.header", reference=view.reference, kind=say(f"kind.{view.kind}"),
+                 title=view.title, status=say(f"status.{view.status}"), since=view.updated_at,
+                 history=steps)
     if view.kind == "idea":
-        lines.append(say("idea.supports", count=view.supports))
-    return tuple(lines)
+        return header, say("idea.supports", count=view.supports)
+    return (header,)

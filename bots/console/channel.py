@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.geo import Point
-from core.messages.neutral import IncomingFile, InboundMessage, OutboundMessage
+from core.messages.neutral import InboundMessage, IncomingFile, OutboundMessage
 from core.ports import DeliveryError, SendReceipt
 from dialogs.pipeline import Pipeline
 from dialogs.render import numbered_text

@@ -118,7 +118,8 @@ def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
 
 def release_stale_claims(*, uow: UnitOfWork) -> int:
     """Put back messages left 'sending' by a process that died (call at start-up)."""
-    result = uow.session.exec(update(OutboxRecord).where(col(OutboxRecord.status) == OutboundStatus.SENDING)
+    sending = col(OutboxRecord.status) == OutboundStatus.SENDING
+    result = uow.session.exec(update(OutboxRecord).where(sending)
                               .values(status=OutboundStatus.PENDING))
     return int(result.rowcount or 0)
 
