@@ -61,11 +61,19 @@ class Engine:
             return self.enter(ONBOARDING, {}, ctx)
         if current.flow is None:
             return self.enter(MENU, {}, ctx)
+        if not self._known(current):  # e.g. a state renamed by an upgrade
+            return replace(self.enter(MENU, {}, ctx), says=(say("resume.lost"),))
         if current.flow == RESUME:
             return self._resume(current, msg, ctx)
         if self._expired(current, ctx) and current.flow != MENU:
             return self._offer_resume(current)
         return self.apply(current, self._step(current, msg, ctx), msg, ctx)
+
+    def _known(self, current: Conversation) -> bool:
+        if current.flow == RESUME:
+            return True
+        flow = self.flows.get(current.flow or "")
+        return flow is not None and any(s.value == current.state for s in flow.states)
 
     def _step(self, current: Conversation, msg: Msg, ctx: Lookup) -> Step:
         assert current.flow is not None and current.state is not None

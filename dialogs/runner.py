@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import inspect
+
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.conversations.models import Conversation as ConversationRow
@@ -62,7 +64,8 @@ class Dialogs:
                         if record.identity_id else None)
             if citizen is not None and identity is not None and not citizen.blocked:
                 self._turn(uow, record, citizen, identity)
-            messages.mark_processed(uow=uow, record=record)
+            if not inspect(record).was_deleted:  # the citizen may have erased their data
+                messages.mark_processed(uow=uow, record=record)
             uow.commit()
 
     def _turn(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
@@ -77,12 +80,13 @@ class Dialogs:
         recipient = messages.Recipient.of(identity)
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)
-        if survivor is None:  # erased during this turn
-            recipient = recipient.anonymous()
+        in_reply_to = record.id
+        if survivor is None:  # erased during this turn, with the messages they sent
+            recipient, in_reply_to = recipient.anonymous(), None
         text, choices = self.render(language, turn.says, turn.prompt)
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
-                             in_reply_to=record.id)
+                             in_reply_to=in_reply_to)
         if survivor is not None:
             survivor.last_seen_at = uow.clock.now()
             _save(uow, survivor.id, turn.conversation, choices, uow.clock.now())
