@@ -1,0 +1,109 @@
+"""The README's demo, as an operator and a citizen would run it: a scripted `palabre chat`
+files a geolocated report; `palabre submissions status` notifies that citizen's console."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PALABRE = [sys.executable, "-m", "palabre"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A fresh embedded database in an empty directory, as on a new machine."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("PALABRE_")}
+    clean.pop("DATABASE_URL", None)
+    return {**clean, "PALABRE_LOG_LEVEL": "WARNING"}
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -> str:
+    done = subprocess.run([*PALABRE, *args], cwd=cwd, env=env, input=stdin, text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_scripted_chat_files_a_report_and_the_operator_notifies_it(tmp_path, env) -> None:
+    photo = tmp_path / "caniveau.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + bytes(500))
+    script = "\n".join(["Bonjour", "1", "Cotonou", "1", "5", "1", "2",
+                        "/location 6.3703 2.3912 Carrefour Vedoko", f"/photo {photo}",
+                        "Le caniveau déborde devant l'école", "1", ""])
+    transcript = run(["chat", "--as", "ama"], tmp_path, env, stdin=script)
+    assert "[ama] /location 6.3703 2.3912 Carrefour Vedoko" in transcript
+    reference = re.search(r"référence (COT-SIG-\d\d-\d{4})", transcript)
+    assert reference is not None, transcript
+    assert (tmp_path / "palabre.db").exists()
+    assert list((tmp_path / "media").rglob("*.jpg"))
+
+    listing = run(["submissions", "list"], tmp_path, env)
+    assert reference.group(1) in listing and "new" in listing
+    changed = run(["submissions", "status", reference.group(1), "in_progress",
+                   "--note", "Une équipe passe jeudi"], tmp_path, env)
+    assert "in_progress" in changed
+
+    later = run(["chat", "--as", "ama"], tmp_path, env, stdin="")
+    assert f"Votre demande {reference.group(1)} est maintenant : en cours de traitement" in later
+    assert "Une équipe passe jeudi" in later
+    assert run(["chat", "--as", "kojo"], tmp_path, env, stdin="") == ""  # not someone else's
+
+
+def test_bad_console_commands_get_usage_and_the_chat_goes_on(tmp_path, env) -> None:
+    transcript = run(["chat", "--as", "ama"], tmp_path, env,
+                     stdin="/location nowhere\n/photo /does/not/exist.jpg\nBonjour\n")
+    assert "usage: /location" in transcript
+    assert "cannot read /does/not/exist.jpg" in transcript
+    assert "Bienvenue sur Palabre" in transcript
+
+
+def test_operator_gets_a_clear_error_for_an_invalid_transition(tmp_path, env) -> None:
+    run(["db", "upgrade"], tmp_path, env)
+    done = subprocess.run([*PALABRE, "submissions", "status", "COT-SIG-26-0404", "resolved"],
+                          cwd=tmp_path, env=env, text=True, capture_output=True, timeout=120)
+    assert done.returncode != 0 and "COT-SIG-26-0404" in done.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_with_a_scripted_console_chat(tmp_path, env) -> None:
+    env = {**env, "PALABRE_PORT": str(_free_port())}
+    transcript = run(["serve"], tmp_path, env, stdin="Bonjour\n2\n")
+    assert "Palabre is listening on http://127.0.0.1:" in transcript
+    assert "Welcome to Palabre" in transcript and "Which is your commune" in transcript
+
+
+def test_serve_answers_health_checks(tmp_path, env) -> None:
+    import time
+
+    import httpx
+
+    port = _free_port()
+    server = subprocess.Popen([*PALABRE, "serve", "--no-console"], cwd=tmp_path,
+                              env={**env, "PALABRE_PORT": str(port)}, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.communicate()[1]
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+        assert answer.json() == {"status": "ok", "database": "sqlite"}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
