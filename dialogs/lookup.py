@@ -13,7 +13,7 @@ from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.communes import service as communes
-from core.communes.models import label
+from core.communes.models import Category, label
 from core.errors import SubmissionNotFound
 from core.geo import Point
 from core.messages.models import InboundRecord
@@ -111,7 +111,7 @@ class DbLookup:
     def _view(self, row: Submission, *, with_history: bool, supports: int | None = None,
               ) -> SubmissionView:
         assert row.id is not None
-        history = ()
+        history: tuple[tuple[datetime, str, str | None], ...] = ()
         if with_history:
             history = tuple((h.at, h.to_status, h.public_note)
                             for h in submissions.history(uow=self._uow, submission_id=row.id))
@@ -122,7 +122,11 @@ class DbLookup:
                               updated_at=row.updated_at, history=history, supports=supports or 0)
 
     def _title(self, row: Submission) -> str:
+        """The idea's title, else the start of the description, else the category (voice)."""
         if row.title:
             return row.title
         text = " ".join(row.description.split())
+        if not text and row.category_id is not None:
+            category = self._uow.session.get(Category, row.category_id)
+            return label(category.names, self.citizen.language) if category else ""
         return text[:60] + ("…" if len(text) > 60 else "")

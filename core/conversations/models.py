@@ -16,5 +16,5 @@ class Conversation(SQLModel, table=True):
     flow: str = Field(max_length=32)
     state: str = Field(max_length=48)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    offered: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    offered: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

@@ -61,8 +61,10 @@ def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: st
                          func.min(OutboxRecord.id)).where(
             pending, col(OutboxRecord.next_attempt_at) > now).group_by(
             col(OutboxRecord.channel), col(OutboxRecord.address))
-        first_waiting = {(c, a): i for c, a, i in uow.session.exec(waiting).all()}
-    return [r for r in due if r.id < first_waiting.get((r.channel, r.address), r.id + 1)]
+        first_waiting: dict[tuple[str, str], int] = {
+            (c, a): int(i) for c, a, i in uow.session.exec(waiting).all() if i is not None}
+    return [r for r in due if r.id is not None
+            and r.id < first_waiting.get((r.channel, r.address), r.id + 1)]
 
 
 def _claim(uow_factory: Callable[[], UnitOfWork], outbox_id: int | None) -> bool:

@@ -37,7 +37,7 @@ def next_number(session: Session, *, commune_id: str, kind: str, year: int) -> i
             .where(col(ReferenceCounter.commune_id) == commune_id,
                    col(ReferenceCounter.kind) == kind, col(ReferenceCounter.year) == year)
             .values(last=ReferenceCounter.last + 1)
-            .returning(ReferenceCounter.last)
+            .returning(col(ReferenceCounter.last))
         ).first()
         if bumped is not None:
             return int(bumped[0])

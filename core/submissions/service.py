@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -101,11 +101,11 @@ def change_status(*, uow: UnitOfWork, reference: str, status: Status, actor: str
     submission.updated_at = now
     if status == Status.RESOLVED:
         submission.resolved_at = now
+    assert submission.id is not None
     uow.session.add(submission)
     uow.session.add(StatusChange(submission_id=submission.id, from_status=old, to_status=status,
                                  actor=actor, at=now, public_note=public_note or None,
                                  internal_note=internal_note or None))
-    assert submission.id is not None
     uow.publish(SubmissionStatusChanged(submission_id=submission.id, old_status=old,
                                         new_status=status, public_note=public_note or None))
     return submission
@@ -204,7 +204,7 @@ def submissions_of(*, uow: UnitOfWork, citizen_id: int, limit: int = 10) -> list
     """A citizen's own submissions and those they follow, newest first."""
     followed = select(Follower.submission_id).where(Follower.citizen_id == citizen_id)
     query = (select(Submission)
-             .where((Submission.citizen_id == citizen_id) | col(Submission.id).in_(followed))
+             .where(or_(col(Submission.citizen_id) == citizen_id, col(Submission.id).in_(followed)))
              .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
              .limit(limit))
     return list(uow.session.exec(query).all())
