@@ -15,9 +15,10 @@ from tests.talk import Talker
 
 OGG = b"OggS\x00\x02" + bytes(200)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(300)
+SCHOOL = Point(6.3703, 2.3912)
 
 
-def _file_report(talker: Talker, *, place: Point = Point(6.3703, 2.3912),
+def _file_report(talker: Talker, *, place: Point = SCHOOL,
                  text: str = "Caniveau bouché devant l'école") -> str:
     talker.send("1")  # report
     talker.send("2")  # drains
