@@ -21,6 +21,7 @@ def _app(*, console: bool = False) -> App:
     settings = Settings()
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
     messengers = {"console": ConsoleMessenger(sys.stdout)} if console else {}
     app = bootstrap(settings, messengers=messengers)
     if settings.auto_migrate:
