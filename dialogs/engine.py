@@ -159,7 +159,6 @@ Handler = Callable[[Data, Msg, Lookup], Step]
 class StateSpec:
     ask: Asker
     handle: Handler
-    accepts_free_text: bool = False  # global words are not commands here (a description…)
 
 
 @dataclass(frozen=True)

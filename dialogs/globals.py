@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.geo import normalise_name
+from core.submissions.references import parse_reference
 
 WORDS = {
     "menu": "menu", "accueil": "menu", "home": "menu",
@@ -34,6 +35,14 @@ def match(text: str) -> Global | None:
     name = WORDS.get(normalise_name(head).rstrip("!.") or head)
     if name is None:
         return None
-    if rest.strip() and name not in TAKES_ARGUMENT:
+    argument = rest.strip()
+    if argument and (name not in TAKES_ARGUMENT or not _looks_like_reference(argument)):
         return None
-    return Global(name, rest.strip())
+    return Global(name, argument)
+
+
+def _looks_like_reference(text: str) -> bool:
+    """A reference, or a short mistyped one: 'Suivi du chantier…' is a sentence, not a lookup."""
+    if parse_reference(text) is not None:
+        return True
+    return len(text.split()) <= 2 and any(ch.isdigit() for ch in text)

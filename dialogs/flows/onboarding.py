@@ -51,9 +51,14 @@ def on_language(data: Data, msg: Msg, ctx: Lookup) -> Step:
     if language is None:
         return Step.stay()
     command = UpdateProfile(ctx.citizen.id, {"language": language})
-    if data.get("only_language"):
+    if data.get("only_language") and _complete(ctx):
         return Step.finish(say("language.done"), commands=(command,))
-    return _after_profile(data, ctx, commune_known=False, command=command)
+    return _after_profile({}, ctx, commune_known=False, command=command)
+
+
+def _complete(ctx: Lookup) -> bool:
+    citizen = ctx.citizen
+    return citizen.consented and bool(citizen.commune_id or citizen.bound_commune_id)
 
 
 def ask_commune(data: Data, ctx: Lookup) -> Prompt:

@@ -56,6 +56,8 @@ def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:
     arrondissement = _arrondissement(msg, ctx)
     if arrondissement is not None:
         return Step.to(S.PLACE, {**data, **arrondissement})
+    if msg.text.isdigit():  # a number beyond the list: say how many there are
+        return Step.stay()
     problem = check_text(msg, minimum=3, maximum=300)
     if problem is not None:
         return Step.stay(problem if msg.kind in ("text", "sticker") else
