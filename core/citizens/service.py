@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 
 from core.citizens.models import ChannelIdentity, Citizen
@@ -22,14 +23,8 @@ def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",
     now = uow.clock.now()
     query = select(ChannelIdentity).where(ChannelIdentity.channel == channel,
                                           ChannelIdentity.address == address)
-    identity = uow.session.exec(query).first()
-    if identity is None:
-        citizen = Citizen(created_at=now, display_name=display_name)
-        uow.session.add(citizen)
-        uow.session.flush()
-        assert citizen.id is not None
-        identity = ChannelIdentity(citizen_id=citizen.id, channel=channel, address=address,
-                                   created_at=now)
+    identity = uow.session.exec(query).first() or _first_contact(
+        uow, channel=channel, address=address, display_name=display_name)
     identity.account = account or identity.account
     identity.display_name = display_name or identity.display_name
     identity.last_inbound_at = now
@@ -37,6 +32,26 @@ def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",
     uow.session.add(identity)
     uow.session.flush()
     return identity
+
+
+def _first_contact(uow: UnitOfWork, *, channel: str, address: str,
+                   display_name: str | None) -> ChannelIdentity:
+    """A new citizen and identity; if another process made them meanwhile, theirs."""
+    now = uow.clock.now()
+    try:
+        with uow.session.begin_nested():
+            citizen = Citizen(created_at=now, display_name=display_name)
+            uow.session.add(citizen)
+            uow.session.flush()
+            assert citizen.id is not None
+            identity = ChannelIdentity(citizen_id=citizen.id, channel=channel, address=address,
+                                       created_at=now)
+            uow.session.add(identity)
+        return identity
+    except IntegrityError:
+        query = select(ChannelIdentity).where(ChannelIdentity.channel == channel,
+                                              ChannelIdentity.address == address)
+        return uow.session.exec(query).one()
 
 
 def get_citizen(*, uow: UnitOfWork, citizen_id: int) -> Citizen | None:
@@ -74,10 +89,14 @@ def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
     inbound_ids = select(InboundRecord.id).where(InboundRecord.citizen_id == citizen_id)
     loose = session.exec(select(Attachment).where(col(Attachment.inbound_id).in_(inbound_ids),
                                                   col(Attachment.submission_id).is_(None))).all()
-    for attachment in [*voices, *loose]:
-        uow.media.delete(attachment.path)
+    doomed = [*voices, *loose]
+    for attachment in doomed:
         session.delete(attachment)
     session.flush()
+    for path in {a.path for a in doomed}:
+        still_used = select(Attachment.id).where(Attachment.path == path)
+        if session.exec(still_used).first() is None:  # files are shared by content hash
+            uow.media.delete(path)
     session.exec(update(Submission).where(col(Submission.citizen_id) == citizen_id)
                  .values(citizen_id=None, identity_id=None, anonymous=True))
     session.exec(update(OutboxRecord).where(col(OutboxRecord.citizen_id) == citizen_id)

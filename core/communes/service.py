@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import col, select
 
@@ -68,16 +68,28 @@ def find_commune(*, uow: UnitOfWork, text: str, enabled_only: bool = True) -> Co
     wanted = normalise_name(text)
     if not wanted:
         return None
-    query = select(Commune)
-    if enabled_only:
-        query = query.where(col(Commune.enabled))
-    communes = uow.session.exec(query).all()
+    communes = uow.session.exec(select(Commune)).all()
+    found = _match_commune(communes, wanted)
+    if found is None or (enabled_only and not found.enabled):
+        return None
+    return found
+
+
+def _match_commune(communes: Sequence[Commune], wanted: str) -> Commune | None:
+    """Among all 77 (so that 'Abomey' is never taken for Abomey-Calavi): exact id, code or
+    name, else the one name that a word of begins with the text."""
     for commune in communes:
         if wanted in (normalise_name(commune.id), commune.code.lower(),
                       normalise_name(commune.name)):
             return commune
-    starting = [c for c in communes if normalise_name(c.name).startswith(wanted)]
+    starting = [c for c in communes
+                if any(word.startswith(wanted) for word in _words(c.name))]
     return starting[0] if len(starting) == 1 else None
+
+
+def _words(name: str) -> list[str]:
+    normalised = normalise_name(name)
+    return [normalised, *normalised.split(" ")]
 
 
 def arrondissements_of(*, uow: UnitOfWork, commune_id: str) -> list[Arrondissement]:

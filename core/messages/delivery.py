@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select, update
 
 from core.citizens.models import ChannelIdentity
@@ -17,6 +18,9 @@ from core.ports import DeliveryError, Messenger
 from core.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
+
+# A claimed message not recorded as sent or failed within this time is sent again.
+CLAIM_LEASE = timedelta(minutes=5)
 
 @dataclass
 class DeliveryReport:
@@ -32,13 +36,17 @@ def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
     """Send what is due on the channels we have messengers for; one failure holds back the
     later messages to the same address so that a citizen reads them in order."""
     report = DeliveryReport()
+    with uow_factory() as uow:
+        if release_stale_claims(uow=uow):
+            uow.commit()
     held: set[tuple[str, str]] = set()
     wanted = [c for c in messengers if channels is None or c in channels]
     for record in _due(uow_factory, wanted, address, limit):
         key = (record.channel, record.address)
         if key in held:
             continue
-        if not _claim(uow_factory, record.id):
+        if not _claim(uow_factory, record.id):  # another sender has it: keep the order
+            held.add(key)
             continue
         outcome = _send_one(uow_factory, messengers[record.channel], record, max_attempts)
         setattr(report, outcome, getattr(report, outcome) + 1)
@@ -57,9 +65,10 @@ def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: st
         if address is not None:
             query = query.where(OutboxRecord.address == address)
         due = list(uow.session.exec(query.order_by(col(OutboxRecord.id)).limit(limit)).all())
+        blocking = or_(and_(pending, col(OutboxRecord.next_attempt_at) > now),
+                       col(OutboxRecord.status) == OutboundStatus.SENDING)
         waiting = select(OutboxRecord.channel, OutboxRecord.address,
-                         func.min(OutboxRecord.id)).where(
-            pending, col(OutboxRecord.next_attempt_at) > now).group_by(
+                         func.min(OutboxRecord.id)).where(blocking).group_by(
             col(OutboxRecord.channel), col(OutboxRecord.address))
         first_waiting: dict[tuple[str, str], int] = {
             (c, a): int(i) for c, a, i in uow.session.exec(waiting).all() if i is not None}
@@ -72,7 +81,8 @@ def _claim(uow_factory: Callable[[], UnitOfWork], outbox_id: int | None) -> bool
         claimed = uow.session.exec(
             update(OutboxRecord).where(col(OutboxRecord.id) == outbox_id,
                                        col(OutboxRecord.status) == OutboundStatus.PENDING)
-            .values(status=OutboundStatus.SENDING))
+            .values(status=OutboundStatus.SENDING,
+                    next_attempt_at=uow.clock.now() + CLAIM_LEASE))
         uow.commit()
         return bool(claimed.rowcount)
 
@@ -119,9 +129,10 @@ def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
 
 
 def release_stale_claims(*, uow: UnitOfWork) -> int:
-    """Put back messages left 'sending' by a process that died (call at start-up)."""
+    """Put back messages left 'sending' past their lease by a process that died."""
     sending = col(OutboxRecord.status) == OutboundStatus.SENDING
-    result = uow.session.exec(update(OutboxRecord).where(sending)
+    expired = col(OutboxRecord.next_attempt_at) <= uow.clock.now()
+    result = uow.session.exec(update(OutboxRecord).where(sending, expired)
                               .values(status=OutboundStatus.PENDING))
     return int(result.rowcount or 0)
 

@@ -171,7 +171,7 @@ def top_ideas(*, uow: UnitOfWork, commune_id: str, limit: int = 5) -> list[tuple
     supports = func.count(col(Support.id))
     query = (select(Submission, supports).join(Support, isouter=True)
              .where(Submission.commune_id == commune_id, Submission.kind == Kind.IDEA,
-                    col(Submission.status).notin_((Status.REJECTED, Status.DUPLICATE)))
+                    col(Submission.status).in_(OPEN_STATUSES))
              .group_by(col(Submission.id))
              .order_by(supports.desc(), col(Submission.created_at).desc()).limit(limit))
     return [(idea, int(count)) for idea, count in uow.session.exec(query).all()]
