@@ -31,6 +31,10 @@ class OwnIdea(DomainError):
     code = "own_idea"
 
 
+class IdeaClosed(DomainError):
+    code = "idea_closed"
+
+
 class AlreadySupported(DomainError):
     code = "already_supported"
 

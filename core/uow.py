@@ -27,10 +27,12 @@ class UnitOfWork:
         self.media = media
         self._handlers = handlers
         self._events: list[Event] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self._events = []
+        self._after_commit = []
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -40,6 +42,10 @@ class UnitOfWork:
     def publish(self, event: Event) -> None:
         self._events.append(event)
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run once the transaction is committed (e.g. deleting files it no longer refers to)."""
+        self._after_commit.append(action)
+
     def commit(self) -> None:
         """Handle every pending event (they may raise more), then commit once."""
         while self._events:
@@ -47,9 +53,13 @@ class UnitOfWork:
             for handler in self._handlers.get(type(event), []):
                 handler(event, self)
         self.session.commit()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            action()
 
     def rollback(self) -> None:
         self._events.clear()
+        self._after_commit.clear()
         self.session.rollback()
 
 

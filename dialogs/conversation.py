@@ -54,6 +54,9 @@ class Engine:
         self.timeout = timeout
 
     def turn(self, current: Conversation, msg: Msg, ctx: Lookup) -> Turn:
+        if current.flow is not None and not self._known(current):  # renamed by an upgrade
+            lost = self.turn(Conversation(), msg, ctx)
+            return replace(lost, says=(say("resume.lost"), *lost.says))
         command = words.match(msg.text) if msg.kind == "text" else None
         if command is not None:
             return self._global(command, current, ctx)
@@ -61,8 +64,6 @@ class Engine:
             return self.enter(ONBOARDING, {}, ctx)
         if current.flow is None:
             return self.enter(MENU, {}, ctx)
-        if not self._known(current):  # e.g. a state renamed by an upgrade
-            return replace(self.enter(MENU, {}, ctx), says=(say("resume.lost"),))
         if current.flow == RESUME:
             return self._resume(current, msg, ctx)
         if self._expired(current, ctx) and current.flow != MENU:
@@ -71,7 +72,8 @@ class Engine:
 
     def _known(self, current: Conversation) -> bool:
         if current.flow == RESUME:
-            return True
+            saved = current.data
+            return self._known(Conversation(flow=saved.get("flow"), state=saved.get("state")))
         flow = self.flows.get(current.flow or "")
         return flow is not None and any(s.value == current.state for s in flow.states)
 
@@ -133,6 +135,8 @@ class Engine:
             return Turn(current, _status_says(command.argument, ctx), again)
         if command.name == "language":
             return self.enter(ONBOARDING, {"only_language": True}, ctx)
+        if command.name == "commune" and ctx.citizen.bound_commune_id is None:
+            return self.enter(ONBOARDING, {"only_commune": True}, ctx)
         if command.name == "stop":
             opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
             return Turn(current, (say("stop.done"),), again, (opt_out,))

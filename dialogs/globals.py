@@ -15,6 +15,7 @@ WORDS = {
     "statut": "status", "status": "status", "suivi": "status",
     "stop": "stop", "arret": "stop", "desabonner": "stop", "unsubscribe": "stop",
     "start": "start", "reprendre": "start", "demarrer": "start",
+    "commune": "commune", "ville": "commune", "town": "commune",
 }
 TAKES_ARGUMENT = {"status"}
 

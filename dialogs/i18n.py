@@ -11,16 +11,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.messages.pofile import read_po
 
+from core.submissions.service import LOCAL_TZ
 from dialogs.engine import Option, Say
 
 LOCALES = Path(__file__).parent / "locales"
 DEFAULT_LANGUAGE = "fr"
-LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
 
 
 class Catalogs:

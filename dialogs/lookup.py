@@ -6,21 +6,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
-
 from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.communes import service as communes
-from core.communes.models import Category, label
+from core.communes.models import Category, MunicipalService, label
 from core.errors import SubmissionNotFound
 from core.geo import Point
-from core.messages.models import InboundRecord
 from core.submissions import service as submissions
 from core.submissions.models import Submission
 from core.uow import UnitOfWork
-from dialogs.engine import Citizen, SubmissionView
+from dialogs.engine import Citizen, Say, SubmissionView, say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
 
 
@@ -35,6 +31,8 @@ class DbLookup:
         bound = bound_communes.get((identity.channel, identity.account))
         commune_id = row.commune_id or bound
         commune = communes.get_commune(uow=uow, commune_id=commune_id) if commune_id else None
+        if commune is not None and not commune.enabled:  # closed since: ask again
+            commune, commune_id = None, None
         assert row.id is not None and identity.id is not None
         self.citizen = Citizen(
             id=row.id, identity_id=identity.id, channel=identity.channel,
@@ -73,7 +71,7 @@ class DbLookup:
                         arrondissement_id: str | None) -> list[SubmissionView]:
         found = submissions.similar_open_reports(
             uow=self._uow, commune_id=commune_id, category_id=category_id, location=location,
-            arrondissement_id=arrondissement_id)
+            arrondissement_id=arrondissement_id, excluding_citizen=self.citizen.id)
         return [self._view(s, with_history=False) for s in found]
 
     def submission(self, reference: str) -> SubmissionView | None:
@@ -92,21 +90,18 @@ class DbLookup:
         return [self._view(idea, with_history=False, supports=n) for idea, n in ideas]
 
     def my_data(self) -> dict[str, Any]:
-        uow, citizen = self._uow, self.citizen
-        row = uow.session.get_one(CitizenRow, citizen.id)
-        channels = ", ".join(f"{i.channel} {i.address}" for i in
-                             citizens.identities_of(uow=uow, citizen_id=citizen.id))
-        count = func.count()
-        sent = select(count).select_from(InboundRecord).where(
-            InboundRecord.citizen_id == citizen.id)
-        filed = select(count).select_from(Submission).where(Submission.citizen_id == citizen.id)
-        unset = "—"
-        return {"channels": channels, "language": self._catalogs.language_name(citizen.language),
-                "commune": citizen.commune_name or unset, "since": row.created_at,
-                "gender": row.gender or unset, "age_band": row.age_band or unset,
-                "disability": row.disability or unset,
-                "messages": uow.session.exec(sent).one(),
-                "submissions": uow.session.exec(filed).one()}
+        summary = citizens.data_summary(uow=self._uow, citizen_id=self.citizen.id)
+        row, unset = summary.citizen, "—"
+
+        def chosen(question: str, value: str | None) -> Say | str:
+            return say(f"onboarding.{question}.{value}") if value else unset
+
+        return {"channels": ", ".join(f"{i.channel} {i.address}" for i in summary.identities),
+                "language": self._catalogs.language_name(self.citizen.language),
+                "commune": self.citizen.commune_name or unset, "since": row.created_at,
+                "gender": chosen("gender", row.gender), "age_band": chosen("age", row.age_band),
+                "disability": chosen("disability", row.disability),
+                "messages": summary.messages, "submissions": summary.submissions}
 
     def _view(self, row: Submission, *, with_history: bool, supports: int | None = None,
               ) -> SubmissionView:
@@ -122,11 +117,19 @@ class DbLookup:
                               updated_at=row.updated_at, history=history, supports=supports or 0)
 
     def _title(self, row: Submission) -> str:
-        """The idea's title, else the start of the description, else the category (voice)."""
+        """What the citizen may read of it: an idea's title is public; the words of a report or
+        complaint only to its author and followers, others see its category or service."""
+        assert row.id is not None
         if row.title:
             return row.title
         text = " ".join(row.description.split())
-        if not text and row.category_id is not None:
+        concerned = submissions.concerns(uow=self._uow, citizen_id=self.citizen.id,
+                                         submission=row)
+        if text and concerned:
+            return text[:60] + ("…" if len(text) > 60 else "")
+        if row.category_id is not None:
             category = self._uow.session.get(Category, row.category_id)
             return label(category.names, self.citizen.language) if category else ""
-        return text[:60] + ("…" if len(text) > 60 else "")
+        service = (self._uow.session.get(MunicipalService, row.service_id)
+                   if row.service_id else None)
+        return label(service.names, self.citizen.language) if service else ""

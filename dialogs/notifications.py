@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
-
-from core.citizens.models import ChannelIdentity, Citizen
+from core.citizens import service as citizens
+from core.citizens.models import Citizen
 from core.events import SubmissionStatusChanged
 from core.messages import service as messages
 from core.submissions import service as submissions
@@ -35,7 +34,8 @@ class StatusNotifier:
     def _notify(self, uow: UnitOfWork, submission: Submission, event: SubmissionStatusChanged,
                 citizen_id: int, preferred_identity: int | None) -> None:
         citizen = uow.session.get(Citizen, citizen_id)
-        identity = _identity(uow, citizen_id, preferred_identity)
+        identity = citizens.reachable_identity(uow=uow, citizen_id=citizen_id,
+                                               preferred=preferred_identity)
         if citizen is None or citizen.blocked or identity is None:
             return
         key = "notify.status_note" if event.public_note else "notify.status"
@@ -44,16 +44,3 @@ class StatusNotifier:
         text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
         messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
                          purpose="status_update")
-
-
-def _identity(uow: UnitOfWork, citizen_id: int, preferred: int | None) -> ChannelIdentity | None:
-    """The identity the citizen used for this submission, else the one they used last."""
-    if preferred is not None:
-        identity = uow.session.get(ChannelIdentity, preferred)
-        if identity is not None and not identity.unreachable:
-            return identity
-    query = (select(ChannelIdentity)
-             .where(ChannelIdentity.citizen_id == citizen_id,
-                    col(ChannelIdentity.unreachable).is_(False))
-             .order_by(col(ChannelIdentity.last_inbound_at).desc()))
-    return uow.session.exec(query).first()

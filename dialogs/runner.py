@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
-from core.conversations.models import Conversation as ConversationRow
+from core.conversations import service as conversations
 from core.errors import DomainError
 from core.geo import Point, normalise_name
 from core.handlers import handle
@@ -46,13 +46,26 @@ class Dialogs:
         """Handle stored messages oldest first; a failure is logged, counted and retried."""
         with self.uow_factory() as uow:
             pending = messages.pending_inbound(uow=uow, limit=limit)
-        for inbound_id in pending:
-            try:
-                self.process(inbound_id)
-            except Exception as exc:  # the worker's edge: keep the message, retry later
-                logger.exception("turn failed for inbound message %s", inbound_id)
-                self._record_failure(inbound_id, exc)
-        return len(pending)
+        waiting: set[int] = set()  # citizens with an earlier message not handled yet
+        handled = 0
+        for item in pending:
+            if item.citizen_id in waiting:
+                continue
+            if not item.due or not self._process_safely(item.inbound_id):
+                if item.citizen_id is not None:
+                    waiting.add(item.citizen_id)
+                continue
+            handled += 1
+        return handled
+
+    def _process_safely(self, inbound_id: int) -> bool:
+        try:
+            self.process(inbound_id)
+            return True
+        except Exception as exc:  # the worker's edge: keep the message, retry it later
+            logger.exception("turn failed for inbound message %s", inbound_id)
+            self._record_failure(inbound_id, exc)
+            return False
 
     def process(self, inbound_id: int) -> None:
         with self.uow_factory() as uow:
@@ -71,7 +84,7 @@ class Dialogs:
     def _turn(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
               identity: ChannelIdentity) -> None:
         assert citizen.id is not None
-        row = uow.session.get(ConversationRow, citizen.id)
+        row = conversations.load_for_turn(uow=uow, citizen_id=citizen.id)
         current = (Conversation(row.flow, row.state, row.data, row.updated_at) if row
                    else Conversation())
         lookup = DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes)
@@ -80,6 +93,9 @@ class Dialogs:
         recipient = messages.Recipient.of(identity)
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)
+        if survivor is not None and turn.commands:  # the question may name what just changed
+            fresh = DbLookup(uow, survivor, identity, self.catalogs, self.bound_communes)
+            turn = replace(turn, prompt=self.engine.ask(turn.conversation, fresh))
         in_reply_to = record.id
         if survivor is None:  # erased during this turn, with the messages they sent
             recipient, in_reply_to = recipient.anonymous(), None
@@ -89,7 +105,10 @@ class Dialogs:
                              in_reply_to=in_reply_to)
         if survivor is not None:
             survivor.last_seen_at = uow.clock.now()
-            _save(uow, survivor.id, turn.conversation, choices, uow.clock.now())
+            after = turn.conversation
+            conversations.save(uow=uow, citizen_id=citizen.id, flow=after.flow, state=after.state,
+                               data=dict(after.data),
+                               offered=[[c.id, normalise_name(c.label)] for c in choices])
 
     def _execute(self, uow: UnitOfWork, turn: Turn, before: Conversation,
                  lookup: DbLookup) -> Turn:
@@ -160,19 +179,3 @@ def resolve_choice(button: str | None, text: str | None, offered: list[list[str]
 def _attachments(uow: UnitOfWork, record: InboundRecord) -> list[Attachment]:
     assert record.id is not None
     return messages.inbound_attachments(uow=uow, inbound_id=record.id)
-
-
-def _save(uow: UnitOfWork, citizen_id: int | None, conversation: Conversation,
-          choices: tuple[Choice, ...], now: Any) -> None:
-    assert citizen_id is not None
-    row = uow.session.get(ConversationRow, citizen_id)
-    if conversation.flow is None or conversation.state is None:
-        if row is not None:
-            uow.session.delete(row)
-        return
-    row = row or ConversationRow(citizen_id=citizen_id, flow="", state="", updated_at=now)
-    row.flow, row.state = conversation.flow, conversation.state
-    row.data = dict(conversation.data)
-    row.offered = [[c.id, normalise_name(c.label)] for c in choices]
-    row.updated_at = now
-    uow.session.add(row)

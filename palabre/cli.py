@@ -11,8 +11,10 @@ import click
 from bots.console.channel import ConsoleChat, ConsoleMessenger
 from core.communes import service as communes
 from core.errors import DomainError
+from core.messages.service import requeue_failed
 from core.submissions import service as submissions
 from core.submissions.models import Status
+from core.submissions.service import LOCAL_TZ
 from palabre.bootstrap import App, bootstrap, migrate, prepare
 from palabre.settings import Settings
 
@@ -170,8 +172,9 @@ def submissions_list(commune: str | None, status: str | None, kind: str | None,
             click.echo("No submissions.")
         for row in rows:
             summary = " ".join((row.title or row.description or "(voice note)").split())[:60]
+            local = row.created_at.astimezone(LOCAL_TZ)
             click.echo(f"{row.reference:16} {row.kind:10} {row.status:12} "
-                       f"{row.created_at:%Y-%m-%d %H:%M}  {summary}")
+                       f"{local:%Y-%m-%d %H:%M}  {summary}")
 
 
 @submissions_group.command("status")
@@ -192,5 +195,20 @@ def submissions_status(reference: str, status: str, note: str | None,
         except DomainError as exc:
             raise click.ClickException(str(exc)) from exc
         uow.commit()
-    app.pipeline.deliver()
-    click.echo(f"{changed.reference}: {status}. The citizen will be told.")
+    click.echo(f"{changed.reference}: {status}. The message to the citizen is queued; the "
+               "worker of `palabre serve` (or their next console session) delivers it.")
+
+
+@main.group("inbound")
+def inbound_group() -> None:
+    """Messages citizens sent."""
+
+
+@inbound_group.command("retry-failed")
+def inbound_retry_failed() -> None:
+    """Handle again the messages whose turns failed three times (once the cause is fixed)."""
+    app = _app()
+    with app.uow_factory() as uow:
+        count = requeue_failed(uow=uow)
+        uow.commit()
+    click.echo(f"{count} message(s) queued again.")

@@ -15,7 +15,6 @@ from core.communes.seed import PILOT_COMMUNES
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PALABRE_", env_file=".env", extra="ignore")
 
-    env: Literal["development", "test", "production"] = "development"
     database_url: str = Field(
         default="sqlite:///palabre.db",
         validation_alias=AliasChoices("DATABASE_URL", "PALABRE_DATABASE_URL"))
@@ -28,7 +27,12 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

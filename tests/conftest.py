@@ -35,6 +35,13 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded)
 
 
+def pytest_report_header() -> str:
+    if os.environ.get("TEST_DATABASE_URL"):
+        return "databases: SQLite and PostgreSQL (TEST_DATABASE_URL)"
+    return ("databases: SQLite only; the PostgreSQL variants are skipped because "
+            "TEST_DATABASE_URL is not set")
+
+
 def _postgres_database() -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
@@ -85,7 +92,7 @@ def messenger() -> RecordingMessenger:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, media_dir=tmp_path / "media", env="test",
+    return Settings(database_url=database_url, media_dir=tmp_path / "media",
                     enabled_communes=",".join(PILOT_COMMUNES), _env_file=None)
 
 

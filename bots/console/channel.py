@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 import shlex
 import threading
@@ -15,6 +16,8 @@ from core.messages.neutral import InboundMessage, IncomingFile, OutboundMessage
 from core.ports import DeliveryError, SendReceipt
 from dialogs.pipeline import Pipeline
 from dialogs.render import numbered_text
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "console"
 ACCOUNT = "console"
@@ -132,14 +135,21 @@ class ConsoleChat:
         if isinstance(parsed, ParseError):
             self.out.write(f"{parsed.reason}\n{USAGE}\n")
             return True
-        with self._turn_lock:
-            self.pipeline.receive(parsed)
-            self.pipeline.run_once(address=self.address)
+        try:
+            with self._turn_lock:
+                self.pipeline.receive(parsed)
+                self.pipeline.run_once(address=self.address)
+        except Exception:  # the channel's edge: say so, keep the conversation going
+            logger.exception("console message from %s failed", self.address)
+            self.out.write("(Palabre could not handle that message; see the log.)\n")
         return True
 
     def _deliver(self) -> None:
-        with self._turn_lock:
-            self.pipeline.run_once(address=self.address)
+        try:
+            with self._turn_lock:
+                self.pipeline.run_once(address=self.address)
+        except Exception:  # the channel's edge: a failed round is retried at the next one
+            logger.exception("console delivery to %s failed", self.address)
 
     def _poll(self) -> None:
         while not self._stop.wait(self.poll_seconds):

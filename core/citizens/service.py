@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 
@@ -76,6 +79,41 @@ def identities_of(*, uow: UnitOfWork, citizen_id: int) -> list[ChannelIdentity]:
     return list(uow.session.exec(query).all())
 
 
+def reachable_identity(*, uow: UnitOfWork, citizen_id: int,
+                       preferred: int | None = None) -> ChannelIdentity | None:
+    """The identity to write to: the preferred one (the channel a submission came from) if it
+    still reaches the citizen, else the one they used last."""
+    if preferred is not None:
+        identity = uow.session.get(ChannelIdentity, preferred)
+        if identity is not None and not identity.unreachable:
+            return identity
+    query = (select(ChannelIdentity)
+             .where(ChannelIdentity.citizen_id == citizen_id,
+                    col(ChannelIdentity.unreachable).is_(False))
+             .order_by(col(ChannelIdentity.last_inbound_at).desc()))
+    return uow.session.exec(query).first()
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """What Palabre keeps about a citizen, as they may ask to see it."""
+
+    citizen: Citizen
+    identities: list[ChannelIdentity]
+    messages: int
+    submissions: int
+
+
+def data_summary(*, uow: UnitOfWork, citizen_id: int) -> DataSummary:
+    count = func.count()
+    sent = select(count).select_from(InboundRecord).where(InboundRecord.citizen_id == citizen_id)
+    filed = select(count).select_from(Submission).where(Submission.citizen_id == citizen_id)
+    return DataSummary(citizen=uow.session.get_one(Citizen, citizen_id),
+                       identities=identities_of(uow=uow, citizen_id=citizen_id),
+                       messages=int(uow.session.exec(sent).one()),
+                       submissions=int(uow.session.exec(filed).one()))
+
+
 def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
     """Delete a citizen's personal data; their submissions stay, anonymous, without voice notes.
 
@@ -96,7 +134,7 @@ def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
     for path in {a.path for a in doomed}:
         still_used = select(Attachment.id).where(Attachment.path == path)
         if session.exec(still_used).first() is None:  # files are shared by content hash
-            uow.media.delete(path)
+            uow.after_commit(partial(uow.media.delete, path))
     session.exec(update(Submission).where(col(Submission.citizen_id) == citizen_id)
                  .values(citizen_id=None, identity_id=None, anonymous=True))
     session.exec(update(OutboxRecord).where(col(OutboxRecord.citizen_id) == citizen_id)

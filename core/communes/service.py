@@ -13,7 +13,8 @@ from core.uow import UnitOfWork
 
 
 def seed_reference_data(*, uow: UnitOfWork, enable: Iterable[str] = ()) -> int:
-    """Load all 77 communes and their arrondissements; enable the given ones. Idempotent."""
+    """Load all 77 communes and their arrondissements; when they are first loaded, enable the
+    given ones (afterwards operators enable and disable communes themselves). Idempotent."""
     known = {c.id for c in uow.session.exec(select(Commune)).all()}
     departments = seed.geo_departments()
     missing = [geo for geo in seed.geo_communes() if geo.id not in known]
@@ -25,8 +26,9 @@ def seed_reference_data(*, uow: UnitOfWork, enable: Iterable[str] = ()) -> int:
                                        search_name=normalise_name(a.nom))
                         for geo in missing for a in seed.geo_arrondissements(geo.id))
     uow.session.flush()
-    for wanted in enable:
-        set_enabled(uow=uow, commune=wanted, enabled=True)
+    if missing:
+        for wanted in enable:
+            set_enabled(uow=uow, commune=wanted, enabled=True)
     return len(missing)
 
 

@@ -54,6 +54,7 @@ class InboundRecord(SQLModel, table=True):
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     status: str = Field(default=InboundStatus.RECEIVED, max_length=16)
     attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     processed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     last_error: str | None = None
 

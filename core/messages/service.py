@@ -28,10 +28,13 @@ MAX_PROCESSING_ATTEMPTS = 3
 
 def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
     """Store a citizen's message and its files; None when this provider id was already stored."""
+    if len(message.external_id) > 128 or len(message.address) > 64:
+        raise ValueError("provider ids longer than any provider sends: refusing the message")
     if _already_stored(uow, message.channel, message.external_id):
         return None
     identity = identify(uow=uow, channel=message.channel, address=message.address,
-                        account=message.account, display_name=message.display_name)
+                        account=clip(message.account, 64) or "",
+                        display_name=clip(message.display_name, 120))
     record = _record_of(message, identity, uow.clock.now())
     try:
         with uow.session.begin_nested():
@@ -44,7 +47,8 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
         uow.session.add(Attachment(inbound_id=record.id, kind=incoming.kind,
                                    content_type=incoming.content_type, size=stored.size,
                                    sha256=stored.sha256, path=stored.path,
-                                   original_name=incoming.name, created_at=uow.clock.now()))
+                                   original_name=clip(incoming.name, 200),
+                                   created_at=uow.clock.now()))
     uow.session.flush()
     return record.id
 
@@ -59,12 +63,18 @@ def _record_of(message: InboundMessage, identity: ChannelIdentity,
                now: datetime) -> InboundRecord:
     location = message.location
     return InboundRecord(
-        channel=message.channel, account=message.account, external_id=message.external_id,
-        identity_id=identity.id, citizen_id=identity.citizen_id, kind=message.kind,
-        text=message.text, choice=message.choice, place_text=message.place_text,
+        channel=message.channel, account=clip(message.account, 64) or "",
+        external_id=message.external_id, identity_id=identity.id,
+        citizen_id=identity.citizen_id, kind=message.kind, text=message.text,
+        choice=clip(message.choice, 64), place_text=clip(message.place_text, 300),
         latitude=location.latitude if location else None,
         longitude=location.longitude if location else None,
         extra=dict(message.extra), received_at=message.received_at or now)
+
+
+def clip(text: str | None, limit: int) -> str | None:
+    """Provider fields longer than our columns are cut (the full payload is not ours to keep)."""
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def inbound_attachments(*, uow: UnitOfWork, inbound_id: int) -> list[Attachment]:
@@ -72,11 +82,29 @@ def inbound_attachments(*, uow: UnitOfWork, inbound_id: int) -> list[Attachment]
     return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
 
 
-def pending_inbound(*, uow: UnitOfWork, limit: int = 100) -> list[int]:
-    """Ids of stored messages still to handle, oldest first."""
-    query = (select(InboundRecord.id).where(InboundRecord.status == InboundStatus.RECEIVED)
+@dataclass(frozen=True)
+class Pending:
+    inbound_id: int
+    citizen_id: int | None
+    due: bool  # False while a failed message waits for its next attempt
+
+
+def pending_inbound(*, uow: UnitOfWork, limit: int = 100) -> list[Pending]:
+    """Stored messages still to handle, oldest first."""
+    now = uow.clock.now()
+    query = (select(InboundRecord.id, InboundRecord.citizen_id, InboundRecord.next_attempt_at)
+             .where(InboundRecord.status == InboundStatus.RECEIVED)
              .order_by(col(InboundRecord.id)).limit(limit))
-    return [i for i in uow.session.exec(query).all() if i is not None]
+    return [Pending(i, citizen, due is None or due <= now)
+            for i, citizen, due in uow.session.exec(query).all() if i is not None]
+
+
+def requeue_failed(*, uow: UnitOfWork) -> int:
+    """Give messages whose turns failed another round of attempts (after a fix)."""
+    result = uow.session.exec(
+        update(InboundRecord).where(col(InboundRecord.status) == InboundStatus.FAILED)
+        .values(status=InboundStatus.RECEIVED, attempts=0, next_attempt_at=None))
+    return int(result.rowcount or 0)
 
 
 def claim_inbound(*, uow: UnitOfWork, inbound_id: int) -> bool:
@@ -105,6 +133,7 @@ def record_processing_failure(*, uow: UnitOfWork, inbound_id: int, error: str) -
     record.attempts += 1
     record.last_error = error[:2000]
     exhausted = record.attempts >= MAX_PROCESSING_ATTEMPTS
+    record.next_attempt_at = uow.clock.now() + retry_delay(record.attempts)
     if exhausted:
         record.status = InboundStatus.FAILED
     uow.session.add(record)

@@ -6,16 +6,16 @@ from core.errors import InvalidTransition
 from core.submissions.models import Status
 
 _WORKING = {Status.IN_PROGRESS, Status.RESOLVED, Status.REJECTED, Status.DUPLICATE}
-_ENDED = {Status.CLOSED, Status.REOPENED}
+_AFTER_AN_END = {Status.CLOSED, Status.REOPENED}
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.NEW: frozenset({Status.ACKNOWLEDGED, *_WORKING}),
     Status.ACKNOWLEDGED: frozenset(_WORKING),
     Status.IN_PROGRESS: frozenset(_WORKING - {Status.IN_PROGRESS}),
     Status.REOPENED: frozenset({Status.ACKNOWLEDGED, *_WORKING}),
-    Status.RESOLVED: frozenset(_ENDED),
-    Status.REJECTED: frozenset(_ENDED),
-    Status.DUPLICATE: frozenset(_ENDED),
+    Status.RESOLVED: frozenset(_AFTER_AN_END),
+    Status.REJECTED: frozenset(_AFTER_AN_END),
+    Status.DUPLICATE: frozenset(_AFTER_AN_END),
     Status.CLOSED: frozenset({Status.REOPENED}),
 }
 

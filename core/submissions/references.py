@@ -12,7 +12,8 @@ from core.submissions.models import Kind, ReferenceCounter
 KIND_CODES = {Kind.REPORT: "SIG", Kind.COMPLAINT: "PLA", Kind.SUGGESTION: "SUG",
               Kind.IDEA: "IDE"}
 _KIND_BY_CODE = {code: kind for kind, code in KIND_CODES.items()}
-_PARTS = re.compile(r"([A-Z]{2,4})\W*([A-Z]{3})\W*(\d{2})\W*(\d{1,6})")
+_PARTS = re.compile(r"([A-Z]{2,4})\W*([A-Z]{3})\W*(?:20)?(\d{2})\W+(\d{1,6})|"
+                    r"([A-Z]{2,4})\W*([A-Z]{3})\W*(\d{2})(\d{1,4})")
 
 
 def format_reference(*, commune_code: str, kind: Kind, year: int, number: int) -> str:
@@ -23,9 +24,11 @@ def parse_reference(text: str) -> str | None:
     """The canonical reference in what was typed ('cot sig 26 42' -> 'COT-SIG-26-0042')."""
     cleaned = text.upper().strip()
     match = _PARTS.search(cleaned)
-    if match is None or match.group(2) not in _KIND_BY_CODE:
+    if match is None:
         return None
-    commune, kind, year, number = match.groups()
+    commune, kind, year, number = [g for g in match.groups() if g is not None]
+    if kind not in _KIND_BY_CODE:
+        return None
     return f"{commune}-{kind}-{year}-{int(number):04d}"
 
 

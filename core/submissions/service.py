@@ -101,6 +101,8 @@ def change_status(*, uow: UnitOfWork, reference: str, status: Status, actor: str
     submission.updated_at = now
     if status == Status.RESOLVED:
         submission.resolved_at = now
+    elif status == Status.REOPENED:
+        submission.resolved_at = None
     assert submission.id is not None
     uow.session.add(submission)
     uow.session.add(StatusChange(submission_id=submission.id, from_status=old, to_status=status,
@@ -149,6 +151,8 @@ def support_idea(*, uow: UnitOfWork, citizen_id: int, reference: str) -> Submiss
         raise errors.NotAnIdea(reference, reference=idea.reference)
     if idea.citizen_id == citizen_id:
         raise errors.OwnIdea(reference, reference=idea.reference)
+    if idea.status not in OPEN_STATUSES:
+        raise errors.IdeaClosed(reference, reference=idea.reference)
     try:
         with uow.session.begin_nested():
             uow.session.add(Support(submission_id=idea.id, citizen_id=citizen_id,
@@ -179,8 +183,10 @@ def top_ideas(*, uow: UnitOfWork, commune_id: str, limit: int = 5) -> list[tuple
 
 def similar_open_reports(*, uow: UnitOfWork, commune_id: str, category_id: int,
                          location: Point | None, arrondissement_id: str | None,
+                         excluding_citizen: int | None = None,
                          limit: int = 3) -> list[Submission]:
-    """Open reports of the same category filed in the last 30 days nearby or in the same place."""
+    """Open reports of the same category filed in the last 30 days nearby or in the same place
+    (leaving out those the citizen filed or follows already)."""
     since = uow.clock.now() - SIMILAR_WINDOW
     query = (select(Submission)
              .where(Submission.commune_id == commune_id, Submission.kind == Kind.REPORT,
@@ -188,6 +194,11 @@ def similar_open_reports(*, uow: UnitOfWork, commune_id: str, category_id: int,
                     col(Submission.status).in_(OPEN_STATUSES),
                     col(Submission.created_at) >= since)
              .order_by(col(Submission.created_at).desc()).limit(200))
+    if excluding_citizen is not None:
+        followed = select(Follower.submission_id).where(Follower.citizen_id == excluding_citizen)
+        query = query.where(or_(col(Submission.citizen_id).is_(None),
+                                col(Submission.citizen_id) != excluding_citizen),
+                            col(Submission.id).notin_(followed))
     nearby = [s for s in uow.session.exec(query).all()
               if _is_near(s, location, arrondissement_id)]
     return nearby[:limit]
@@ -208,6 +219,12 @@ def submissions_of(*, uow: UnitOfWork, citizen_id: int, limit: int = 10) -> list
              .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
              .limit(limit))
     return list(uow.session.exec(query).all())
+
+
+def concerns(*, uow: UnitOfWork, citizen_id: int, submission: Submission) -> bool:
+    """Whether the citizen filed or follows the submission."""
+    assert submission.id is not None
+    return submission.citizen_id == citizen_id or _is_follower(uow, submission.id, citizen_id)
 
 
 def history(*, uow: UnitOfWork, submission_id: int) -> list[StatusChange]:

@@ -27,7 +27,7 @@ def first_state(data: Data, ctx: Lookup) -> S:
     citizen = ctx.citizen
     if data.get("only_language") or not citizen.language_chosen:
         return S.LANGUAGE
-    if not (citizen.commune_id or citizen.bound_commune_id):
+    if data.get("only_commune") or not (citizen.commune_id or citizen.bound_commune_id):
         return S.COMMUNE
     return S.CONSENT
 

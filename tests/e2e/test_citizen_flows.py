@@ -176,7 +176,8 @@ def test_a_provider_retry_is_handled_once(app, messenger) -> None:
     assert len(messenger.sent) == 1
 
 
-def test_a_turn_that_fails_is_kept_retried_then_the_citizen_is_told(app, messenger) -> None:
+def test_a_turn_that_fails_is_kept_retried_then_the_citizen_is_told(app, messenger,
+                                                                   clock) -> None:
     from core.events import SubmissionCreated
 
     def broken_subscriber(event, uow) -> None:  # a failing boundary, e.g. a search indexer
@@ -188,6 +189,8 @@ def test_a_turn_that_fails_is_kept_retried_then_the_citizen_is_told(app, messeng
     reply = _file_report(ama)  # the last turn fails
     assert "COT-SIG" not in reply
     for _ in range(2):
+        app.pipeline.run_once()  # not yet: the retry waits a little
+        clock.advance(minutes=1)
         app.pipeline.run_once()
     told = ama.replies()
     assert "problème technique" in told
@@ -210,3 +213,68 @@ def test_global_words_in_english_and_stop_start(app, messenger) -> None:
     assert "back on" in kofi.send("start")
     assert "Choose your language" in kofi.send("/language")
     assert "français" in kofi.send("1")
+
+
+def test_a_citizen_changes_commune_and_is_asked_again_when_theirs_closes(app, messenger) -> None:
+    from core.communes import service as communes
+
+    ama = Talker(app, messenger)
+    ama.onboard()
+    assert "Quelle est votre commune" in ama.send("commune")
+    assert "Mairie de Bohicon" in ama.send("Bohicon")
+    with app.uow_factory() as uow:
+        communes.set_enabled(uow=uow, commune="Bohicon", enabled=False)
+        uow.commit()
+    assert "Quelle est votre commune" in ama.send("menu")
+    assert "Mairie de Toffo" in ama.send("Toffo")
+
+
+def test_others_see_the_status_of_a_complaint_but_not_its_words(app, messenger) -> None:
+    ama, kojo = Talker(app, messenger, "ama"), Talker(app, messenger, "kojo")
+    ama.onboard()
+    ama.send("2")
+    ama.send("1")
+    ama.send("1")
+    ama.send("L'agent de l'état civil m'a demandé 5000 francs")
+    reference = ama.send("2").split("référence ")[1].split(".")[0]
+    assert "5000 francs" in ama.send(f"statut {reference}")
+    kojo.onboard()
+    seen = kojo.send(f"statut {reference}")
+    assert reference in seen and "État civil" in seen and "5000 francs" not in seen
+
+
+def test_a_conversation_in_a_state_that_no_longer_exists_recovers_on_any_word(app,
+                                                                              messenger) -> None:
+    from core.conversations.models import Conversation
+
+    ama = Talker(app, messenger)
+    ama.onboard()
+    with app.uow_factory() as uow:
+        stored = uow.session.exec(select(Conversation)).one()
+        stored.flow, stored.state = "report", "GONE"
+        uow.session.add(stored)
+        uow.commit()
+    recovered = ama.send("aide")
+    assert "je me suis perdu" in recovered and "À tout moment" in recovered
+
+
+def test_overlong_provider_fields_are_clipped_not_lost(app, messenger) -> None:
+    ama = Talker(app, messenger)
+    ama.onboard()
+    ama.send("1")
+    ama.send("2")
+    assert "Avez-vous une photo" in ama.send(location=SCHOOL, place_text="x" * 500)
+    with app.uow_factory() as uow:
+        pin = uow.session.exec(select(InboundRecord).where(InboundRecord.kind == "location")).one()
+        assert len(pin.place_text or "") == 300
+
+
+def test_your_own_report_is_not_offered_back_as_similar(app, messenger) -> None:
+    ama = Talker(app, messenger)
+    ama.onboard()
+    _file_report(ama)
+    ama.send("1")
+    ama.send("2")
+    ama.send(location=SCHOOL)
+    ama.send("1")
+    assert "Je l'envoie à la mairie" in ama.send("Un autre caniveau bouché juste à côté")

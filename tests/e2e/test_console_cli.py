@@ -107,3 +107,11 @@ def test_serve_answers_health_checks(tmp_path, env) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_an_operator_disabling_a_commune_is_not_undone_by_the_next_command(tmp_path,
+                                                                           env) -> None:
+    run(["communes", "disable", "Toffo"], tmp_path, env)
+    assert "Toffo" not in run(["communes", "list"], tmp_path, env)
+    run(["communes", "enable", "Parakou"], tmp_path, env)
+    assert "Parakou" in run(["communes", "list"], tmp_path, env)

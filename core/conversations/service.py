@@ -1,0 +1,33 @@
+"""Conversation state: load it (locked for the turn), save it, forget it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import select
+
+from core.citizens.models import Citizen
+from core.conversations.models import Conversation
+from core.uow import UnitOfWork
+
+
+def load_for_turn(*, uow: UnitOfWork, citizen_id: int) -> Conversation | None:
+    """The citizen's conversation, with the citizen's row locked until the turn commits so that
+    two processes never run turns of the same citizen at once (PostgreSQL; SQLite has one
+    writer anyway)."""
+    uow.session.exec(select(Citizen.id).where(Citizen.id == citizen_id).with_for_update())
+    return uow.session.get(Conversation, citizen_id)
+
+
+def save(*, uow: UnitOfWork, citizen_id: int, flow: str | None, state: str | None,
+         data: dict[str, Any], offered: list[list[str]]) -> None:
+    """Store where the citizen is; no flow means the conversation is over."""
+    row = uow.session.get(Conversation, citizen_id)
+    if flow is None or state is None:
+        if row is not None:
+            uow.session.delete(row)
+        return
+    now = uow.clock.now()
+    row = row or Conversation(citizen_id=citizen_id, flow=flow, state=state, updated_at=now)
+    row.flow, row.state, row.data, row.offered, row.updated_at = flow, state, data, offered, now
+    uow.session.add(row)

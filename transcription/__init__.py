@@ -1,0 +1,1 @@
+"""Speech to text for voice notes, behind core's Transcriber port (the voice-note issue)."""
