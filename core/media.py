@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import tempfile
 from pathlib import Path
 
 from core.ports import StoredFile
@@ -24,9 +25,10 @@ class FileMediaStore:
         target = self.root / relative
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(target.suffix + ".part")
-            partial.write_bytes(data)
-            partial.replace(target)
+            with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part",
+                                             delete=False) as partial:
+                partial.write(data)
+            Path(partial.name).replace(target)  # whole file or none, even with two writers
         return StoredFile(path=relative, sha256=digest, size=len(data))
 
     def absolute(self, path: str) -> Path:

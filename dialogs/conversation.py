@@ -12,8 +12,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.commands import Command, UpdateProfile
+from core.geo import Point
 from dialogs import globals as words
-from dialogs.engine import Flow, Lookup, Msg, Option, Prompt, Say, Step, prompt, say
+from dialogs.engine import (
+    AttachmentRef,
+    Flow,
+    Lookup,
+    Msg,
+    Option,
+    Prompt,
+    Say,
+    Step,
+    prompt,
+    say,
+)
 from dialogs.views import status_lines
 
 MENU = "menu"
@@ -67,7 +79,7 @@ class Engine:
         if current.flow == RESUME:
             return self._resume(current, msg, ctx)
         if self._expired(current, ctx) and current.flow != MENU:
-            return self._offer_resume(current)
+            return self._offer_resume(current, msg)
         return self.apply(current, self._step(current, msg, ctx), msg, ctx)
 
     def _known(self, current: Conversation) -> bool:
@@ -112,8 +124,11 @@ class Engine:
     def _expired(self, current: Conversation, ctx: Lookup) -> bool:
         return current.updated_at is not None and ctx.now - current.updated_at > self.timeout
 
-    def _offer_resume(self, current: Conversation) -> Turn:
-        saved = {"flow": current.flow, "state": current.state, "data": dict(current.data)}
+    def _offer_resume(self, current: Conversation, msg: Msg) -> Turn:
+        saved: dict[str, Any] = {"flow": current.flow, "state": current.state,
+                                 "data": dict(current.data)}
+        if msg.kind != "text":  # a pin, a photo, a voice note: not to be sent again
+            saved["replay"] = msg_to_data(msg)
         paused = Conversation(flow=RESUME, state="ASK", data=saved)
         return Turn(paused, (say("resume.welcome_back"),), _resume_prompt(paused))
 
@@ -121,6 +136,9 @@ class Engine:
         if msg.choice == "continue":
             saved = current.data
             restored = Conversation(flow=saved["flow"], state=saved["state"], data=saved["data"])
+            if "replay" in saved:  # what they sent after the silence goes where it belonged
+                kept = msg_from_data(saved["replay"])
+                return self.apply(restored, self._step(restored, kept, ctx), kept, ctx)
             return Turn(restored, (), self.ask(restored, ctx))
         if msg.choice == "menu":
             return self.enter(MENU, {}, ctx)
@@ -161,6 +179,22 @@ def _status_says(argument: str, ctx: Lookup) -> tuple[Say, ...]:
     if found is None:
         return (say("error.submission_not_found", reference=argument.upper()),)
     return status_lines(found)
+
+
+def msg_to_data(msg: Msg) -> dict[str, Any]:
+    """A message as plain data, to keep in a conversation's state."""
+    location = msg.location
+    return {"kind": msg.kind, "text": msg.text, "place_text": msg.place_text,
+            "location": [location.latitude, location.longitude] if location else None,
+            "attachments": [[a.id, a.kind, a.content_type] for a in msg.attachments]}
+
+
+def msg_from_data(data: Mapping[str, Any]) -> Msg:
+    location = data.get("location")
+    return Msg(kind=data["kind"], text=data.get("text", ""), place_text=data.get("place_text"),
+               location=Point(location[0], location[1]) if location else None,
+               attachments=tuple(AttachmentRef(int(i), k, c) for i, k, c in
+                                 data.get("attachments", [])))
 
 
 def _resume_prompt(current: Conversation) -> Prompt:

@@ -32,7 +32,7 @@ def parse_reference(text: str) -> str | None:
     return f"{commune}-{kind}-{year}-{int(number):04d}"
 
 
-def next_number(session: Session, *, commune_id: str, kind: str, year: int) -> int:
+def next_number(*, session: Session, commune_id: str, kind: str, year: int) -> int:
     """The next number for the commune, kind and year; safe under concurrent submissions."""
     for _ in range(5):
         bumped = session.exec(

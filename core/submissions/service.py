@@ -60,7 +60,7 @@ def submit(*, uow: UnitOfWork, new: NewSubmission) -> Submission:
     if commune is None or not commune.enabled:
         raise errors.CommuneNotEnabled(new.commune_id)
     now = uow.clock.now()
-    number = next_number(uow.session, commune_id=commune.id, kind=new.kind,
+    number = next_number(session=uow.session, commune_id=commune.id, kind=new.kind,
                          year=now.astimezone(LOCAL_TZ).year)
     submission = Submission(
         reference=format_reference(commune_code=commune.code, kind=new.kind,

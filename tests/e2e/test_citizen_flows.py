@@ -278,3 +278,15 @@ def test_your_own_report_is_not_offered_back_as_similar(app, messenger) -> None:
     ama.send(location=SCHOOL)
     ama.send("1")
     assert "Je l'envoie à la mairie" in ama.send("Un autre caniveau bouché juste à côté")
+
+
+def test_a_pin_sent_after_a_long_silence_is_not_asked_again(app, messenger, clock) -> None:
+    ama = Talker(app, messenger)
+    ama.onboard()
+    ama.send("1")
+    ama.send("2")
+    clock.advance(hours=3)
+    assert "On continue" in ama.send(location=SCHOOL, place_text="Carrefour Vedoko")
+    assert "Avez-vous une photo" in ama.send("1")
+    ama.send("1")
+    assert "Carrefour Vedoko" in ama.send("Le caniveau déborde")
