@@ -104,6 +104,9 @@ class Engine:
         if step.action == "flow":
             entered = self.enter(step.target or MENU, step.data or {}, ctx)
             return replace(entered, says=step.says + entered.says, commands=step.commands)
+        back = _return_to(current)
+        if back is not None and self._known(back):  # e.g. the language changed mid-report
+            return Turn(back, step.says, self.ask(back, ctx), step.commands)
         if step.then_menu:
             menu = self.enter(MENU, {}, ctx)
             return replace(menu, says=step.says, commands=step.commands)
@@ -152,7 +155,10 @@ class Engine:
         if command.name == "status" and (command.argument or not onboarded(ctx)):
             return Turn(current, _status_says(command.argument, ctx), again)
         if command.name == "language":
-            return self.enter(ONBOARDING, {"only_language": True}, ctx)
+            draft = {"flow": current.flow, "state": current.state, "data": dict(current.data)}
+            keep = current.flow not in (None, MENU, ONBOARDING, RESUME)
+            return self.enter(ONBOARDING, {"only_language": True,
+                                           **({"return_to": draft} if keep else {})}, ctx)
         if command.name == "commune" and ctx.citizen.bound_commune_id is None:
             return self.enter(ONBOARDING, {"only_commune": True}, ctx)
         if command.name == "stop":
@@ -179,6 +185,13 @@ def _status_says(argument: str, ctx: Lookup) -> tuple[Say, ...]:
     if found is None:
         return (say("error.submission_not_found", reference=argument.upper()),)
     return status_lines(found)
+
+
+def _return_to(current: Conversation) -> Conversation | None:
+    saved = current.data.get("return_to")
+    if not saved:
+        return None
+    return Conversation(flow=saved["flow"], state=saved["state"], data=saved["data"])
 
 
 def msg_to_data(msg: Msg) -> dict[str, Any]:

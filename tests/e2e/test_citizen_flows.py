@@ -290,3 +290,16 @@ def test_a_pin_sent_after_a_long_silence_is_not_asked_again(app, messenger, cloc
     assert "Avez-vous une photo" in ama.send("1")
     ama.send("1")
     assert "Carrefour Vedoko" in ama.send("Le caniveau déborde")
+
+
+def test_changing_language_in_the_middle_of_a_report_keeps_the_draft(app, messenger) -> None:
+    ama = Talker(app, messenger)
+    ama.onboard()
+    ama.send("1")
+    ama.send("2")
+    ama.send(location=SCHOOL, place_text="Carrefour Vedoko")
+    ama.send("langue")
+    switched = ama.send("English")
+    assert "I will speak English" in switched and "Do you have a photo" in switched
+    ama.send("1")
+    assert "Carrefour Vedoko" in ama.send("The drain overflows")
