@@ -19,8 +19,30 @@ class SubmissionNotFound(NotFound):
     code = "submission_not_found"
 
 
-class InvalidTransition(DomainError):
+class Conflict(DomainError):
+    """The request clashes with the item's current state (HTTP 409)."""
+
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    """The request names something that does not fit (HTTP 422)."""
+
+    code = "invalid"
+
+
+class Forbidden(DomainError):
+    """The account's role does not allow this (HTTP 403)."""
+
+    code = "forbidden"
+
+
+class InvalidTransition(Conflict):
     code = "invalid_transition"
+
+
+class Claimed(Conflict):
+    code = "claimed"
 
 
 class NotAnIdea(DomainError):

@@ -20,3 +20,10 @@ class SubmissionStatusChanged(Event):
     old_status: str
     new_status: str
     public_note: str | None
+    merged_into: str | None = None  # the reference it was merged into, for a duplicate
+
+
+@dataclass(frozen=True)
+class ModeratorReplied(Event):
+    submission_id: int
+    text: str

@@ -4,10 +4,11 @@ from core.citizens.models import ChannelIdentity, Citizen
 from core.communes.models import Arrondissement, Category, Commune, MunicipalService
 from core.conversations.models import Conversation
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
+from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
 
 __all__ = [
-    "Arrondissement", "Attachment", "Category", "ChannelIdentity", "Citizen", "Commune",
+    "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "CannedReply", "Moderator", "Category", "ChannelIdentity", "Citizen", "Commune",
     "Conversation", "Follower", "InboundRecord", "MunicipalService", "OutboxRecord",
     "ReferenceCounter", "StatusChange", "Submission", "Support",
 ]

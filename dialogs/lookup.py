@@ -109,7 +109,8 @@ class DbLookup:
         history: tuple[tuple[datetime, str, str | None], ...] = ()
         if with_history:
             history = tuple((h.at, h.to_status, h.public_note)
-                            for h in submissions.history(uow=self._uow, submission_id=row.id))
+                            for h in submissions.history(uow=self._uow, submission_id=row.id)
+                            if h.from_status != h.to_status or h.public_note)  # not notes
         if supports is None and row.kind == "idea":
             supports = submissions.support_count(uow=self._uow, submission_id=row.id)
         return SubmissionView(reference=row.reference, kind=row.kind, status=row.status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.citizens import service as citizens
 from core.citizens.models import Citizen
-from core.events import SubmissionStatusChanged
+from core.events import ModeratorReplied, SubmissionStatusChanged
 from core.messages import service as messages
 from core.submissions import service as submissions
 from core.submissions.models import Submission
@@ -38,9 +38,35 @@ class StatusNotifier:
                                                preferred=preferred_identity)
         if citizen is None or citizen.blocked or identity is None:
             return
-        key = "notify.status_note" if event.public_note else "notify.status"
-        message = say(key, reference=submission.reference, status=say(f"status.{event.new_status}"),
-                      note=event.public_note)
+        if event.merged_into:
+            message = say("notify.merged", reference=submission.reference,
+                          target=event.merged_into)
+        else:
+            key = "notify.status_note" if event.public_note else "notify.status"
+            message = say(key, reference=submission.reference,
+                          status=say(f"status.{event.new_status}"), note=event.public_note)
         text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
         messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
                          purpose="status_update")
+
+
+class ReplyNotifier:
+    """Event handler: a moderator's answer goes to the author, framed in their language."""
+
+    def __init__(self, catalogs: Catalogs) -> None:
+        self.catalogs = catalogs
+
+    def __call__(self, event: ModeratorReplied, uow: UnitOfWork) -> None:
+        submission = uow.session.get_one(Submission, event.submission_id)
+        citizen = (uow.session.get(Citizen, submission.citizen_id)
+                   if submission.citizen_id else None)
+        if citizen is None or citizen.id is None:
+            return
+        identity = citizens.reachable_identity(uow=uow, citizen_id=citizen.id,
+                                               preferred=submission.identity_id)
+        if identity is None:
+            return
+        message = say("notify.reply", reference=submission.reference, text=event.text)
+        text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
+        messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
+                         purpose="reply_waiting")

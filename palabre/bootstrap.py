@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from core.communes import service as communes
 from core.db import make_engine
-from core.events import SubmissionStatusChanged
+from core.events import ModeratorReplied, SubmissionStatusChanged
 from core.media import FileMediaStore
 from core.messages.delivery import release_stale_claims
 from core.ports import Clock, Messenger, SystemClock
@@ -19,7 +19,7 @@ from core.uow import UnitOfWorkFactory
 from dialogs.conversation import Engine as DialogEngine
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
-from dialogs.notifications import StatusNotifier
+from dialogs.notifications import ReplyNotifier, StatusNotifier
 from dialogs.pipeline import Pipeline
 from dialogs.runner import Dialogs
 from palabre.settings import Settings
@@ -49,6 +49,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
                                     media=FileMediaStore(settings.media_dir))
     catalogs = Catalogs.load()
     uow_factory.subscribe(SubmissionStatusChanged, StatusNotifier(catalogs))
+    uow_factory.subscribe(ModeratorReplied, ReplyNotifier(catalogs))
     dialogs = Dialogs(uow_factory=uow_factory, catalogs=catalogs,
                       engine=DialogEngine(all_flows(), timeout=settings.conversation_timeout),
                       bound_communes=bound_communes)

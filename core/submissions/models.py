@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime
@@ -27,6 +27,13 @@ class Status(StrEnum):
     DUPLICATE = "duplicate"
     CLOSED = "closed"
     REOPENED = "reopened"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
 
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED})
@@ -56,6 +63,17 @@ class Submission(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    first_response_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Triage
+    assignee_id: int | None = Field(default=None, foreign_key="moderator.id", index=True,
+                                    ondelete="SET NULL")
+    priority: str = Field(default="normal", max_length=8)
+    labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    hidden: bool = False  # abuse: kept, out of the inbox and of public lists
+    duplicate_of_id: int | None = Field(default=None, foreign_key="submission.id")
+    claimed_by_id: int | None = Field(default=None, foreign_key="moderator.id",
+                                      ondelete="SET NULL")
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class StatusChange(SQLModel, table=True):

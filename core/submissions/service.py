@@ -90,8 +90,8 @@ def _attach(*, uow: UnitOfWork, submission_id: int, attachment_ids: Sequence[int
 
 
 def change_status(*, uow: UnitOfWork, reference: str, status: Status, actor: str,
-                  public_note: str | None = None,
-                  internal_note: str | None = None) -> Submission:
+                  public_note: str | None = None, internal_note: str | None = None,
+                  merged_into: str | None = None) -> Submission:
     """Move a submission along its lifecycle, record who and why; the citizen will be told."""
     submission = get_by_reference(uow=uow, reference=reference)
     old = Status(submission.status)
@@ -109,8 +109,20 @@ def change_status(*, uow: UnitOfWork, reference: str, status: Status, actor: str
                                  actor=actor, at=now, public_note=public_note or None,
                                  internal_note=internal_note or None))
     uow.publish(SubmissionStatusChanged(submission_id=submission.id, old_status=old,
-                                        new_status=status, public_note=public_note or None))
+                                        new_status=status, public_note=public_note or None,
+                                        merged_into=merged_into))
     return submission
+
+
+def add_internal_note(*, uow: UnitOfWork, submission: Submission, actor: str,
+                      text: str) -> StatusChange:
+    """A note for moderators only, kept in the history without changing the status."""
+    assert submission.id is not None
+    entry = StatusChange(submission_id=submission.id, from_status=submission.status,
+                         to_status=submission.status, actor=actor, at=uow.clock.now(),
+                         internal_note=text)
+    uow.session.add(entry)
+    return entry
 
 
 def get_by_reference(*, uow: UnitOfWork, reference: str) -> Submission:

@@ -1,0 +1,126 @@
+"""Moderator accounts, bearer tokens (kept hashed), what each may see, and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from core import errors
+from core.communes.models import Commune
+from core.moderation.models import ApiToken, AuditEntry, Moderator, Role
+from core.uow import UnitOfWork
+
+TOKEN_PREFIX = "plb_"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token: the plain value is shown once and never stored."""
+
+    token: str
+    token_id: int
+    moderator: str
+
+
+def add_moderator(*, uow: UnitOfWork, name: str, role: Role, communes: Iterable[str] = (),
+                  can_see_contacts: bool = False) -> Moderator:
+    """Create an account; moderators, analysts and integrations need at least one commune."""
+    chosen = sorted(set(communes))
+    unknown = [c for c in chosen if uow.session.get(Commune, c) is None]
+    if unknown:
+        raise errors.NotFound(f"unknown communes: {', '.join(unknown)}")
+    if role != Role.ADMIN and not chosen:
+        raise errors.DomainError(f"a {role} needs at least one commune")
+    if uow.session.exec(select(Moderator).where(Moderator.name == name)).first():
+        raise errors.DomainError(f"a moderator named {name!r} already exists")
+    moderator = Moderator(name=name, role=role, communes=chosen,
+                          can_see_contacts=can_see_contacts, created_at=uow.clock.now())
+    uow.session.add(moderator)
+    uow.session.flush()
+    return moderator
+
+
+def get_moderator(*, uow: UnitOfWork, name: str) -> Moderator:
+    found = uow.session.exec(select(Moderator).where(Moderator.name == name)).first()
+    if found is None:
+        raise errors.NotFound(f"no moderator named {name!r}")
+    return found
+
+
+def list_moderators(*, uow: UnitOfWork) -> list[Moderator]:
+    return list(uow.session.exec(select(Moderator).order_by(col(Moderator.name))).all())
+
+
+def issue_token(*, uow: UnitOfWork, moderator: Moderator, label: str = "") -> IssuedToken:
+    """A new bearer token for the moderator."""
+    assert moderator.id is not None
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(moderator_id=moderator.id, token_hash=_hash(plain), prefix=plain[:10],
+                     label=label, created_at=uow.clock.now())
+    uow.session.add(token)
+    uow.session.flush()
+    assert token.id is not None
+    return IssuedToken(token=plain, token_id=token.id, moderator=moderator.name)
+
+
+def revoke_token(*, uow: UnitOfWork, token_id: int) -> ApiToken:
+    token = uow.session.get(ApiToken, token_id)
+    if token is None:
+        raise errors.NotFound(f"no token {token_id}")
+    token.revoked_at = token.revoked_at or uow.clock.now()
+    uow.session.add(token)
+    return token
+
+
+def tokens_of(*, uow: UnitOfWork, moderator: Moderator) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.moderator_id == moderator.id)
+    return list(uow.session.exec(query.order_by(col(ApiToken.id))).all())
+
+
+def authenticate(*, uow: UnitOfWork, token: str) -> Moderator | None:
+    """The active moderator holding this unrevoked token, or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    query = select(ApiToken, Moderator).join(Moderator).where(
+        ApiToken.token_hash == _hash(token), col(ApiToken.revoked_at).is_(None),
+        col(Moderator.active))
+    found = uow.session.exec(query).first()
+    if found is None:
+        return None
+    api_token, moderator = found
+    api_token.last_used_at = uow.clock.now()
+    uow.session.add(api_token)
+    return moderator
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def communes_visible_to(moderator: Moderator) -> frozenset[str] | None:
+    """The communes whose items the moderator may see; None means every commune."""
+    return None if moderator.role == Role.ADMIN else frozenset(moderator.communes)
+
+
+def may_see(moderator: Moderator, commune_id: str) -> bool:
+    visible = communes_visible_to(moderator)
+    return visible is None or commune_id in visible
+
+
+def record(*, uow: UnitOfWork, moderator: Moderator, action: str, target_type: str,
+           target_id: str, commune_id: str | None = None, before: dict[str, Any] | None = None,
+           after: dict[str, Any] | None = None) -> None:
+    """Write one line of the audit trail, in the same transaction as the action."""
+    uow.session.add(AuditEntry(moderator_id=moderator.id, actor=moderator.name, action=action,
+                               target_type=target_type, target_id=target_id,
+                               commune_id=commune_id, before=_plain(before or {}),
+                               after=_plain(after or {}), at=uow.clock.now()))
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
