@@ -8,7 +8,8 @@ from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
 
 __all__ = [
-    "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "CannedReply", "Moderator", "Category", "ChannelIdentity", "Citizen", "Commune",
-    "Conversation", "Follower", "InboundRecord", "MunicipalService", "OutboxRecord",
-    "ReferenceCounter", "StatusChange", "Submission", "Support",
+    "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "CannedReply", "Category",
+    "ChannelIdentity", "Citizen", "Commune", "Conversation", "Follower", "InboundRecord",
+    "Moderator", "MunicipalService", "OutboxRecord", "ReferenceCounter", "StatusChange",
+    "Submission", "Support",
 ]
