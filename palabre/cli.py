@@ -12,9 +12,12 @@ from bots.console.channel import ConsoleChat, ConsoleMessenger
 from core.communes import service as communes
 from core.errors import DomainError
 from core.messages.service import requeue_failed
+from core.moderation import service as moderation
+from core.moderation.models import Role
 from core.submissions import service as submissions
 from core.submissions.models import Status
 from core.submissions.service import LOCAL_TZ
+from core.uow import UnitOfWork
 from palabre.bootstrap import App, bootstrap, migrate, prepare
 from palabre.settings import Settings
 
@@ -212,3 +215,82 @@ def inbound_retry_failed() -> None:
         count = requeue_failed(uow=uow)
         uow.commit()
     click.echo(f"{count} message(s) queued again.")
+
+
+@main.group("moderators")
+def moderators_group() -> None:
+    """Moderator accounts and their API tokens."""
+
+
+@moderators_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="moderator",
+              show_default=True)
+@click.option("--commune", "communes_", multiple=True,
+              help="Commune id, code or name (repeat for several); not for admins.")
+@click.option("--contacts", is_flag=True, help="May see citizens' numbers and ids unmasked.")
+def moderators_add(name: str, role: str, communes_: tuple[str, ...], contacts: bool) -> None:
+    """Create an account and print its first token (shown once)."""
+    app = _app()
+    with app.uow_factory() as uow:
+        ids = [_commune_id(uow, c) for c in communes_]
+        try:
+            account = moderation.add_moderator(uow=uow, name=name, role=Role(role),
+                                               communes=ids, can_see_contacts=contacts)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        issued = moderation.issue_token(uow=uow, moderator=account, label="first")
+        uow.commit()
+    click.echo(f"{name} ({role}{', ' + ', '.join(ids) if ids else ''}) created.")
+    click.echo(f"Token (shown once, keep it secret): {issued.token}")
+
+
+def _commune_id(uow: UnitOfWork, text: str) -> str:
+    found = communes.find_commune(uow=uow, text=text, enabled_only=False)
+    if found is None:
+        raise click.ClickException(f"unknown commune: {text}")
+    return found.id
+
+
+@moderators_group.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for (a laptop, a script…).")
+def moderators_token(name: str, label: str) -> None:
+    """Issue another token for an account (shown once)."""
+    app = _app()
+    with app.uow_factory() as uow:
+        try:
+            account = moderation.get_moderator(uow=uow, name=name)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        issued = moderation.issue_token(uow=uow, moderator=account, label=label)
+        uow.commit()
+    click.echo(f"Token {issued.token_id} for {name} (shown once): {issued.token}")
+
+
+@moderators_group.command("revoke")
+@click.argument("token_id", type=int)
+def moderators_revoke(token_id: int) -> None:
+    """Revoke a token by its number (see `palabre moderators list`)."""
+    app = _app()
+    with app.uow_factory() as uow:
+        try:
+            moderation.revoke_token(uow=uow, token_id=token_id)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        uow.commit()
+    click.echo(f"Token {token_id} revoked.")
+
+
+@moderators_group.command("list")
+def moderators_list() -> None:
+    """Accounts and their tokens (numbers and first characters only)."""
+    app = _app()
+    with app.uow_factory() as uow:
+        for account in moderation.list_moderators(uow=uow):
+            scope = ", ".join(account.communes) or "every commune"
+            contacts = ", sees contacts" if account.can_see_contacts else ""
+            click.echo(f"{account.name} — {account.role} ({scope}{contacts})")
+            for token in moderation.tokens_of(uow=uow, moderator=account):
+                state = "revoked" if token.revoked_at else "active"
+                click.echo(f"    token {token.id}: {token.prefix}… {state} {token.label}")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import text
 
+import admin_api.app as admin_api
 from palabre.bootstrap import App
 
 
 def create_web_app(app: App) -> FastAPI:
-    web = FastAPI(title="Palabre", version="0.1.0")
+    web = FastAPI(title="Palabre", version="0.1.0",
+                  description="Moderators' API of Palabre (bearer tokens: `palabre moderators`).")
+    admin_api.mount(web, uow_factory=app.uow_factory)
 
     @web.get("/healthz")
     def health() -> dict[str, str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -15,7 +15,7 @@ from core import errors
 from core.communes.models import Commune
 from core.events import SubmissionCreated, SubmissionStatusChanged
 from core.geo import Point, distance_m
-from core.messages.models import Attachment
+from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.submissions.lifecycle import check_transition
 from core.submissions.models import (
     OPEN_STATUSES,
@@ -32,6 +32,7 @@ from core.uow import UnitOfWork
 LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
 SIMILAR_RADIUS_M = 250.0
 SIMILAR_WINDOW = timedelta(days=30)
+FILING_WINDOW = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ def get_by_reference(*, uow: UnitOfWork, reference: str) -> Submission:
         query = select(Submission).where(Submission.reference == canonical)
         found = uow.session.exec(query).first()
     if found is None:
-        raise errors.SubmissionNotFound(reference, reference=reference.strip().upper()[:40])
+        shown = reference.strip().upper()[:40]
+        raise errors.SubmissionNotFound(f"no submission {shown}", reference=shown)
     return found
 
 
@@ -268,3 +270,36 @@ def list_submissions(*, uow: UnitOfWork, commune_id: str | None = None,
 def attachments_of(*, uow: UnitOfWork, submission_id: int) -> list[Attachment]:
     query = select(Attachment).where(Attachment.submission_id == submission_id)
     return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
+
+
+def conversation_around(*, uow: UnitOfWork, submission: Submission,
+                        limit: int = 100) -> list[InboundRecord | OutboxRecord]:
+    """The citizen's messages while filing it (two hours before), and those about it since."""
+    if submission.citizen_id is None:
+        return []
+    start = submission.created_at - FILING_WINDOW
+    inbound = select(InboundRecord).where(
+        InboundRecord.citizen_id == submission.citizen_id,
+        col(InboundRecord.received_at) >= start,
+        col(InboundRecord.received_at) <= submission.created_at + timedelta(minutes=1))
+    outbound = select(OutboxRecord).where(
+        OutboxRecord.citizen_id == submission.citizen_id, or_(
+            and_(col(OutboxRecord.created_at) >= start,
+                 col(OutboxRecord.created_at) <= submission.created_at + timedelta(minutes=1)),
+            col(OutboxRecord.text).contains(submission.reference)))
+    both: list[InboundRecord | OutboxRecord] = [*uow.session.exec(inbound.limit(limit)).all(),
+                                                *uow.session.exec(outbound.limit(limit)).all()]
+    return sorted(both, key=_message_time)[:limit]
+
+
+def _message_time(message: InboundRecord | OutboxRecord) -> tuple[datetime, float, int]:
+    """When it was, with each reply right after the message it answers."""
+    if isinstance(message, InboundRecord):
+        return message.received_at, float(message.id or 0), 0
+    return message.created_at, float(message.in_reply_to or "inf"), 1
+
+
+def follower_count(*, uow: UnitOfWork, submission_id: int) -> int:
+    query = select(func.count()).select_from(Follower).where(
+        Follower.submission_id == submission_id)
+    return int(uow.session.exec(query).one())

@@ -28,7 +28,8 @@ def visible(*, uow: UnitOfWork, moderator: Moderator, reference: str) -> Submiss
     """The submission if the moderator may see it; NotFound otherwise (no hint it exists)."""
     found = submissions.get_by_reference(uow=uow, reference=reference)
     if not may_see(moderator, found.commune_id):
-        raise errors.SubmissionNotFound(reference, reference=reference.strip().upper())
+        shown = reference.strip().upper()[:40]
+        raise errors.SubmissionNotFound(f"no submission {shown}", reference=shown)
     return found
 
 

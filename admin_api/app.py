@@ -1,0 +1,20 @@
+"""Mounting the admin API on the web application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from admin_api import errors
+from admin_api.deps import FailedAuthentications
+from admin_api.routes import submissions
+from core.uow import UnitOfWork
+
+
+def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
+    """Add the moderators' routes, error handling and authentication throttling to `web`."""
+    web.state.uow_factory = uow_factory
+    web.state.failed_authentications = FailedAuthentications()
+    errors.install(web)
+    web.include_router(submissions.router)

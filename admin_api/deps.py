@@ -1,0 +1,97 @@
+"""What every route needs: a unit of work, and the moderator behind the bearer token."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+
+from core.moderation.models import Moderator, Role
+from core.moderation.service import authenticate
+from core.uow import UnitOfWork
+
+FAILURES_ALLOWED = 5
+FAILURE_WINDOW_S = 60.0
+
+
+class FailedAuthentications:
+    """Counts failed tokens per client address; past a few a minute, the client must wait."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def wait_for(self, client: str) -> float:
+        """Seconds the client must wait before trying again (0 when it may try now)."""
+        recent = self._recent(client)
+        if len(recent) < FAILURES_ALLOWED:
+            return 0.0
+        return max(1.0, FAILURE_WINDOW_S - (time.monotonic() - recent[0]))
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(time.monotonic())
+
+    def _recent(self, client: str) -> deque[float]:
+        recent = self._seen[client]
+        while recent and time.monotonic() - recent[0] > FAILURE_WINDOW_S:
+            recent.popleft()
+        return recent
+
+
+def get_uow(request: Request) -> Iterator[UnitOfWork]:
+    with request.app.state.uow_factory() as uow:
+        yield uow
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def current_moderator(request: Request, uow: UowDep,
+                      authorization: Annotated[str | None, Header()] = None) -> Moderator:
+    """The account of the bearer token; 401 without a valid one, 429 after many failures."""
+    failures: FailedAuthentications = request.app.state.failed_authentications
+    client = request.client.host if request.client else "unknown"
+    wait = failures.wait_for(client)
+    if wait:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                            "Too many failed authentications; try again later.",
+                            headers={"Retry-After": str(int(wait) + 1)})
+    scheme, _, token = (authorization or "").partition(" ")
+    moderator = authenticate(uow=uow, token=token.strip()) if scheme.lower() == "bearer" else None
+    if moderator is None:
+        failures.failed(client)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED,
+                            "A valid token is needed: 'Authorization: Bearer <token>'.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    uow.commit()  # last use of the token
+    return moderator
+
+
+ModeratorDep = Annotated[Moderator, Depends(current_moderator)]
+
+
+def staff(moderator: ModeratorDep) -> Moderator:
+    """Admins and moderators: those who work the inbox."""
+    if moderator.role not in (Role.ADMIN, Role.MODERATOR):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "This account cannot work the inbox.")
+    return moderator
+
+
+def admin(moderator: ModeratorDep) -> Moderator:
+    if moderator.role != Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Only administrators may do this.")
+    return moderator
+
+
+def readers(moderator: ModeratorDep) -> Moderator:
+    """Anyone but an integration: staff and analysts (statistics, exports, audit)."""
+    if moderator.role == Role.INTEGRATION:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "Integration keys are for Open311 only.")
+    return moderator
+
+
+StaffDep = Annotated[Moderator, Depends(staff)]
+AdminDep = Annotated[Moderator, Depends(admin)]
+ReaderDep = Annotated[Moderator, Depends(readers)]

@@ -1,0 +1,72 @@
+"""Turning rows into *Public models, with personal data masked by what the account may see."""
+
+from __future__ import annotations
+
+from admin_api import schemas
+from core.citizens.models import ChannelIdentity, Citizen
+from core.messages.models import Attachment, InboundRecord, OutboxRecord
+from core.moderation.models import Moderator, Role
+from core.submissions.models import StatusChange, Submission
+from core.uow import UnitOfWork
+
+
+def mask(value: str) -> str:
+    """'22997123456' -> '229•••••••56': enough to tell two people apart, not to call them."""
+    if len(value) <= 4:
+        return "•" * len(value)
+    return value[:3] + "•" * (len(value) - 5) + value[-2:]
+
+
+def submission_public(uow: UnitOfWork, row: Submission) -> schemas.SubmissionPublic:
+    names = _moderator_names(uow, row.assignee_id, row.claimed_by_id)
+    duplicate_of = uow.session.get(Submission, row.duplicate_of_id) if row.duplicate_of_id else None
+    return schemas.SubmissionPublic(
+        **row.model_dump(include=set(schemas.SubmissionPublic.model_fields) - {
+            "assignee", "claimed_by", "duplicate_of"}),
+        assignee=names.get(row.assignee_id), claimed_by=names.get(row.claimed_by_id),
+        duplicate_of=duplicate_of.reference if duplicate_of else None)
+
+
+def _moderator_names(uow: UnitOfWork, *ids: int | None) -> dict[int | None, str]:
+    found = {}
+    for moderator_id in {i for i in ids if i is not None}:
+        moderator = uow.session.get(Moderator, moderator_id)
+        if moderator is not None:
+            found[moderator_id] = moderator.name
+    return found
+
+
+def citizen_public(uow: UnitOfWork, viewer: Moderator,
+                   row: Submission) -> schemas.CitizenPublic | None:
+    """Who filed it, unless they asked to stay anonymous or the viewer may not know."""
+    if row.anonymous or row.citizen_id is None or viewer.role == Role.ANALYST:
+        return None
+    citizen = uow.session.get(Citizen, row.citizen_id)
+    identity = uow.session.get(ChannelIdentity, row.identity_id) if row.identity_id else None
+    if citizen is None or identity is None:
+        return None
+    shown = identity.address if viewer.can_see_contacts else mask(identity.address)
+    name = identity.display_name if viewer.can_see_contacts else None
+    return schemas.CitizenPublic(channel=identity.channel, address=shown, display_name=name,
+                                 language=citizen.language, blocked=citizen.blocked)
+
+
+def attachment_public(row: Attachment) -> schemas.AttachmentPublic:
+    assert row.id is not None
+    return schemas.AttachmentPublic(id=row.id, kind=row.kind, content_type=row.content_type,
+                                    size=row.size, sha256=row.sha256,
+                                    url=f"/api/v1/attachments/{row.id}")
+
+
+def history_public(row: StatusChange) -> schemas.HistoryPublic:
+    return schemas.HistoryPublic(at=row.at, from_status=row.from_status, to_status=row.to_status,
+                                 actor=row.actor, public_note=row.public_note,
+                                 internal_note=row.internal_note)
+
+
+def message_public(row: InboundRecord | OutboxRecord) -> schemas.MessagePublic:
+    if isinstance(row, InboundRecord):
+        return schemas.MessagePublic(direction="in", at=row.received_at, kind=row.kind,
+                                     text=row.text)
+    return schemas.MessagePublic(direction="out", at=row.created_at, kind=row.purpose,
+                                 text=row.text)

@@ -1,0 +1,184 @@
+"""The inbox, one submission in detail, and what moderators do to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import FileResponse
+
+from admin_api import privacy, schemas
+from admin_api.deps import StaffDep, UowDep
+from core.messages.models import Attachment
+from core.moderation.service import communes_visible_to, may_see
+from core.submissions import service as submissions
+from core.submissions import triage
+from core.submissions.inbox import MAX_PAGE, InboxFilter, inbox
+from core.submissions.models import Kind, Priority, Status, Submission
+from core.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["submissions"])
+
+
+@router.get("/submissions", response_model=schemas.SubmissionsPublic)
+def list_submissions(
+    uow: UowDep, moderator: StaffDep,
+    kind: Annotated[list[Kind] | None, Query()] = None,
+    status: Annotated[list[Status] | None, Query()] = None,
+    commune: str | None = None, category_id: int | None = None,
+    arrondissement: str | None = None, assignee_id: int | None = None,
+    unassigned: bool = False, priority: Priority | None = None,
+    label: Annotated[str | None, Query(max_length=40)] = None,
+    has_voice: bool | None = None, has_photo: bool | None = None,
+    created_from: datetime | None = None, created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None, include_hidden: bool = False,
+    sort: Annotated[str, Query(pattern="^(created|updated)$")] = "created",
+    order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> schemas.SubmissionsPublic:
+    """Filter, sort and page through submissions (`limit` is capped at 100)."""
+    wanted = InboxFilter(
+        communes=communes_visible_to(moderator), commune_id=commune, kinds=kind or (),
+        statuses=status or (), category_id=category_id, arrondissement_id=arrondissement,
+        assignee_id=assignee_id, unassigned=unassigned, priority=priority, label=label,
+        has_voice=has_voice, has_photo=has_photo, created_from=_aware(created_from),
+        created_to=_aware(created_to), text=q, include_hidden=include_hidden)
+    page = inbox(uow=uow, wanted=wanted, sort=sort, descending=order == "desc",
+                 limit=min(limit, MAX_PAGE), cursor=cursor)
+    return schemas.SubmissionsPublic(
+        data=[privacy.submission_public(uow, row) for row in page.items],
+        next_cursor=page.next_cursor)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@router.get("/submissions/{reference}", response_model=schemas.SubmissionDetailPublic)
+def get_submission(reference: str, uow: UowDep,
+                   moderator: StaffDep) -> schemas.SubmissionDetailPublic:
+    """Everything about one submission: messages, files, place, history, supporters."""
+    row = triage.visible(uow=uow, moderator=moderator, reference=reference)
+    return _detail(uow, moderator, row)
+
+
+def _detail(uow: UnitOfWork, moderator: Any, row: Submission) -> schemas.SubmissionDetailPublic:
+    assert row.id is not None
+    base = privacy.submission_public(uow, row)
+    return schemas.SubmissionDetailPublic(
+        **base.model_dump(),
+        citizen=privacy.citizen_public(uow, moderator, row),
+        attachments=[privacy.attachment_public(a)
+                     for a in submissions.attachments_of(uow=uow, submission_id=row.id)],
+        history=[privacy.history_public(h)
+                 for h in submissions.history(uow=uow, submission_id=row.id)],
+        messages=[privacy.message_public(m)
+                  for m in submissions.conversation_around(uow=uow, submission=row)],
+        supporters=submissions.support_count(uow=uow, submission_id=row.id),
+        followers=submissions.follower_count(uow=uow, submission_id=row.id),
+        duplicates=[d.reference for d in triage.duplicates_of(uow=uow, submission=row)])
+
+
+@router.get("/attachments/{attachment_id}", response_class=FileResponse)
+def download_attachment(attachment_id: int, uow: UowDep, moderator: StaffDep) -> FileResponse:
+    """The file a citizen sent (photo, voice note, document)."""
+    attachment = uow.session.get(Attachment, attachment_id)
+    owner = (uow.session.get(Submission, attachment.submission_id)
+             if attachment is not None and attachment.submission_id else None)
+    if attachment is None or owner is None or not may_see(moderator, owner.commune_id):
+        raise HTTPException(404, f"No attachment {attachment_id}.")
+    path = uow.media.absolute(attachment.path)
+    if not path.exists():
+        raise HTTPException(404, f"The file of attachment {attachment_id} is missing.")
+    return FileResponse(path, media_type=attachment.content_type.split(";")[0],
+                        filename=attachment.original_name or path.name)
+
+
+def _act(reference: str, uow: UnitOfWork, moderator: Any,
+         action: Callable[..., Any], **arguments: Any) -> schemas.SubmissionDetailPublic:
+    action(uow=uow, moderator=moderator, reference=reference, **arguments)
+    uow.commit()
+    row = triage.visible(uow=uow, moderator=moderator, reference=reference)
+    return _detail(uow, moderator, row)
+
+
+Detail = schemas.SubmissionDetailPublic
+
+
+@router.post("/submissions/{reference}/status", response_model=Detail)
+def change_status(reference: str, body: schemas.StatusChange, uow: UowDep,
+                  moderator: StaffDep) -> Detail:
+    """Move it along (new → acknowledged → in_progress → resolved | rejected | duplicate →
+    closed; reopened). The public note reaches the citizen in their language."""
+    return _act(reference, uow, moderator, triage.change_status, status=body.status,
+                public_note=body.public_note, internal_note=body.internal_note)
+
+
+@router.post("/submissions/{reference}/notes", response_model=Detail)
+def add_note(reference: str, body: schemas.NoteIn, uow: UowDep, moderator: StaffDep) -> Detail:
+    """An internal note, for moderators only."""
+    return _act(reference, uow, moderator, triage.note, text=body.text)
+
+
+@router.post("/submissions/{reference}/replies", response_model=Detail)
+def reply(reference: str, body: schemas.ReplyIn, uow: UowDep, moderator: StaffDep) -> Detail:
+    """Answer the citizen on the channel they used."""
+    return _act(reference, uow, moderator, triage.reply, text=body.text)
+
+
+@router.put("/submissions/{reference}/assignee", response_model=Detail)
+def assign(reference: str, body: schemas.AssignIn, uow: UowDep, moderator: StaffDep) -> Detail:
+    """Give it an owner (`null` to unassign)."""
+    return _act(reference, uow, moderator, triage.assign, assignee=body.assignee)
+
+
+@router.put("/submissions/{reference}/priority", response_model=Detail)
+def set_priority(reference: str, body: schemas.PriorityIn, uow: UowDep,
+                 moderator: StaffDep) -> Detail:
+    return _act(reference, uow, moderator, triage.set_priority, priority=body.priority)
+
+
+@router.put("/submissions/{reference}/category", response_model=Detail)
+def set_category(reference: str, body: schemas.CategoryIn, uow: UowDep,
+                 moderator: StaffDep) -> Detail:
+    return _act(reference, uow, moderator, triage.set_category, category_id=body.category_id)
+
+
+@router.put("/submissions/{reference}/labels", response_model=Detail)
+def set_labels(reference: str, body: schemas.LabelsIn, uow: UowDep,
+               moderator: StaffDep) -> Detail:
+    return _act(reference, uow, moderator, triage.set_labels, labels=body.labels)
+
+
+@router.post("/submissions/{reference}/merge", response_model=Detail)
+def merge(reference: str, body: schemas.MergeIn, uow: UowDep, moderator: StaffDep) -> Detail:
+    """Mark it a duplicate of `into`; its author is told and follows the other one."""
+    return _act(reference, uow, moderator, triage.merge, into=body.into)
+
+
+@router.put("/submissions/{reference}/hidden", response_model=Detail)
+def hide(reference: str, body: schemas.FlagIn, uow: UowDep, moderator: StaffDep) -> Detail:
+    """Hide as abuse (`value: false` shows it again); it is kept either way."""
+    return _act(reference, uow, moderator, triage.hide, hidden=body.value)
+
+
+@router.post("/submissions/{reference}/claim", response_model=Detail)
+def claim(reference: str, uow: UowDep, moderator: StaffDep) -> Detail:
+    """Hold it for 5 minutes; another moderator's claim answers 409."""
+    return _act(reference, uow, moderator, triage.claim)
+
+
+@router.delete("/submissions/{reference}/claim", response_model=Detail)
+def release(reference: str, uow: UowDep, moderator: StaffDep) -> Detail:
+    return _act(reference, uow, moderator, triage.release)
+
+
+@router.put("/submissions/{reference}/citizen/blocked", response_model=Detail)
+def block(reference: str, body: schemas.FlagIn, uow: UowDep, moderator: StaffDep) -> Detail:
+    """Block the author (`value: false` unblocks): their messages are kept, not answered."""
+    return _act(reference, uow, moderator, triage.set_blocked, blocked=body.value)

@@ -1,0 +1,123 @@
+"""What leaves the admin API: *Public models only, personal data masked by role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from core.submissions.models import Priority, Status
+
+
+class CitizenPublic(BaseModel):
+    channel: str
+    address: str  # masked unless the account may see contacts
+    display_name: str | None
+    language: str | None
+    blocked: bool
+
+
+class AttachmentPublic(BaseModel):
+    id: int
+    kind: str
+    content_type: str
+    size: int
+    sha256: str
+    url: str
+
+
+class HistoryPublic(BaseModel):
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    public_note: str | None
+    internal_note: str | None
+
+
+class MessagePublic(BaseModel):
+    direction: str  # "in" from the citizen, "out" to them
+    at: datetime
+    kind: str
+    text: str | None
+
+
+class SubmissionPublic(BaseModel):
+    reference: str
+    kind: str
+    status: str
+    commune_id: str
+    arrondissement_id: str | None
+    category_id: int | None
+    service_id: int | None
+    title: str | None
+    description: str
+    latitude: float | None
+    longitude: float | None
+    place_text: str | None
+    anonymous: bool
+    channel: str
+    priority: str
+    labels: list[str]
+    hidden: bool
+    assignee: str | None
+    claimed_by: str | None
+    claimed_until: datetime | None
+    duplicate_of: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+
+
+class SubmissionsPublic(BaseModel):
+    data: list[SubmissionPublic]
+    next_cursor: str | None
+
+
+class SubmissionDetailPublic(SubmissionPublic):
+    citizen: CitizenPublic | None
+    attachments: list[AttachmentPublic]
+    history: list[HistoryPublic]
+    messages: list[MessagePublic]
+    supporters: int
+    followers: int
+    duplicates: list[str]
+
+
+class StatusChange(BaseModel):
+    status: Status
+    public_note: str | None = Field(default=None, max_length=1000)
+    internal_note: str | None = Field(default=None, max_length=4000)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class AssignIn(BaseModel):
+    assignee: str | None = Field(default=None, max_length=80)
+
+
+class PriorityIn(BaseModel):
+    priority: Priority
+
+
+class CategoryIn(BaseModel):
+    category_id: int
+
+
+class LabelsIn(BaseModel):
+    labels: list[str] = Field(max_length=10)
+
+
+class MergeIn(BaseModel):
+    into: str = Field(min_length=3, max_length=40)
+
+
+class FlagIn(BaseModel):
+    value: bool = True

@@ -1,0 +1,126 @@
+"""The moderators' inbox: filtered, sorted submissions in pages with a keyset cursor."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, or_
+from sqlmodel import col, select
+
+from core import errors
+from core.messages.models import Attachment
+from core.submissions.models import Submission
+from core.uow import UnitOfWork
+
+MAX_PAGE = 100
+SORTS = {"created": Submission.created_at, "updated": Submission.updated_at}
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What to show; an empty field means no filter on it."""
+
+    communes: frozenset[str] | None = None  # what the moderator may see; None: all
+    commune_id: str | None = None
+    kinds: Collection[str] = ()
+    statuses: Collection[str] = ()
+    category_id: int | None = None
+    arrondissement_id: str | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    priority: str | None = None
+    label: str | None = None
+    has_voice: bool | None = None
+    has_photo: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str | None = None
+    include_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Submission] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def inbox(*, uow: UnitOfWork, wanted: InboxFilter, sort: str = "created",
+          descending: bool = True, limit: int = 50, cursor: str | None = None) -> Page:
+    """One page of submissions; pass `next_cursor` back for the next one."""
+    key = col(SORTS[sort])
+    query = select(Submission).where(*_conditions(wanted))
+    if cursor:
+        query = query.where(_after(cursor, key, descending))
+    order = (key.desc(), col(Submission.id).desc()) if descending else (key, col(Submission.id))
+    size = max(1, min(limit, MAX_PAGE))
+    rows = list(uow.session.exec(query.order_by(*order).limit(size + 1)).all())
+    more = len(rows) > size
+    rows = rows[:size]
+    last = rows[-1] if rows and more else None
+    return Page(rows, _cursor(getattr(last, sort + "_at"), last.id) if last else None)
+
+
+def _conditions(wanted: InboxFilter) -> list[ColumnElement[bool]]:
+    s, w = Submission, wanted
+    given: list[tuple[object, Callable[[], ColumnElement[bool]]]] = [
+        (w.communes is not None, lambda: col(s.commune_id).in_(sorted(w.communes or ()))),
+        (w.commune_id, lambda: col(s.commune_id) == w.commune_id),
+        (w.kinds, lambda: col(s.kind).in_(list(w.kinds))),
+        (w.statuses, lambda: col(s.status).in_(list(w.statuses))),
+        (w.category_id is not None, lambda: col(s.category_id) == w.category_id),
+        (w.arrondissement_id, lambda: col(s.arrondissement_id) == w.arrondissement_id),
+        (w.assignee_id is not None, lambda: col(s.assignee_id) == w.assignee_id),
+        (w.unassigned, lambda: col(s.assignee_id).is_(None)),
+        (w.priority, lambda: col(s.priority) == w.priority),
+        (w.created_from, lambda: col(s.created_at) >= w.created_from),
+        (w.created_to, lambda: col(s.created_at) < w.created_to),
+        (not w.include_hidden, lambda: col(s.hidden).is_(False)),
+        (w.has_voice is not None, lambda: _has(("voice", "audio"), w.has_voice)),
+        (w.has_photo is not None, lambda: _has(("photo",), w.has_photo)),
+        (w.text, lambda: _matches(w.text or "")),
+        (w.label, lambda: cast(col(s.labels), Text).contains(json.dumps(w.label))),
+    ]
+    return [make() for active, make in given if active]
+
+
+def _has(kinds: tuple[str, ...], present: bool | None) -> ColumnElement[bool]:
+    attached = exists().where(col(Attachment.submission_id) == col(Submission.id),
+                              col(Attachment.kind).in_(kinds))
+    return attached if present else ~attached
+
+
+def _matches(text: str) -> ColumnElement[bool]:
+    """Every word appears in the title, the description or the reference (any case)."""
+    words = [w for w in text.split() if w][:8]
+    return and_(*(or_(col(Submission.description).ilike(f"%{_escape(w)}%", escape="\\"),
+                      col(Submission.title).ilike(f"%{_escape(w)}%", escape="\\"),
+                      col(Submission.reference).ilike(f"%{_escape(w)}%", escape="\\"))
+                  for w in words))
+
+
+def _escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _cursor(value: datetime, submission_id: int | None) -> str:
+    raw = json.dumps([value.isoformat(), submission_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str, key: Any, descending: bool) -> ColumnElement[bool]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value_text, last_id = json.loads(raw)
+        value, last_id = datetime.fromisoformat(value_text), int(last_id)
+        if value.tzinfo is None:
+            raise ValueError("naive cursor")
+    except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        raise errors.Invalid("this cursor is not one Palabre gave") from exc
+    if descending:
+        return or_(key < value, and_(key == value, col(Submission.id) < last_id))
+    return or_(key > value, and_(key == value, col(Submission.id) > last_id))
