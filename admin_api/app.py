@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from admin_api import errors
 from admin_api.deps import FailedAuthentications
-from admin_api.routes import submissions
+from admin_api.routes import insight, reference, submissions
 from core.uow import UnitOfWork
 
 
@@ -18,3 +18,5 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.state.failed_authentications = FailedAuthentications()
     errors.install(web)
     web.include_router(submissions.router)
+    web.include_router(reference.router)
+    web.include_router(insight.router)

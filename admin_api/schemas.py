@@ -121,3 +121,79 @@ class MergeIn(BaseModel):
 
 class FlagIn(BaseModel):
     value: bool = True
+
+
+class CommunePublic(BaseModel):
+    id: str
+    code: str
+    name: str
+    department_name: str
+    enabled: bool
+
+
+class ListingPublic(BaseModel):
+    """A report category or a municipal service of a commune."""
+
+    id: int
+    commune_id: str
+    code: str
+    names: dict[str, str]
+    position: int
+    active: bool
+
+
+class ListingIn(BaseModel):
+    code: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
+    names: dict[str, str]
+    position: int | None = Field(default=None, ge=0, le=10_000)
+
+
+class ListingChange(BaseModel):
+    names: dict[str, str] | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+    active: bool | None = None
+
+
+class CannedReplyPublic(BaseModel):
+    id: int
+    commune_id: str
+    title: str
+    texts: dict[str, str]
+
+
+class CannedReplyIn(BaseModel):
+    title: str = Field(min_length=1, max_length=80)
+    texts: dict[str, str]
+
+
+class AuditPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str
+    target_id: str
+    commune_id: str | None
+    before: dict[str, object]
+    after: dict[str, object]
+
+
+class AuditPagePublic(BaseModel):
+    data: list[AuditPublic]
+    next_cursor: int | None
+
+
+class StatsPublic(BaseModel):
+    total: int
+    by_kind: dict[str, int]
+    by_status: dict[str, int]
+    by_category: dict[str, int]
+    by_commune: dict[str, int]
+    by_arrondissement: dict[str, int]
+    by_period: dict[str, int]
+    median_hours_to_first_response: float | None
+    median_hours_to_resolution: float | None
+    share_resolved: float | None
+    people: int
+    by_gender: dict[str, int | None]  # null: fewer than 5 people, not shown
+    by_age_band: dict[str, int | None]

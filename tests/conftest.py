@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from core.communes import service as communes
 from core.communes.seed import PILOT_COMMUNES
 from core.db import metadata, normalise_url
 from palabre.bootstrap import App, bootstrap, prepare
 from palabre.settings import Settings
 from tests.fakes import FakeClock, RecordingMessenger
 
-REFERENCE_TABLES = {"commune", "arrondissement", "category", "municipal_service"}
+REFERENCE_TABLES = {"commune", "arrondissement"}  # loaded once; the rest is made per test
 
 
 @pytest.fixture(autouse=True)
@@ -111,6 +112,7 @@ def _clean(app: App) -> None:
             if table.name not in REFERENCE_TABLES:
                 connection.execute(table.delete())
         connection.execute(text("UPDATE commune SET enabled = false"))
-        for commune_id in PILOT_COMMUNES:
-            connection.execute(text("UPDATE commune SET enabled = true WHERE id = :id"),
-                               {"id": commune_id})
+    with app.uow_factory() as uow:
+        for commune_id in PILOT_COMMUNES:  # enabled again, with the default lists
+            communes.set_enabled(uow=uow, commune=commune_id, enabled=True)
+        uow.commit()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
+from core import errors
 from core.communes import seed
 from core.communes.models import Arrondissement, Category, Commune, MunicipalService
 from core.geo import normalise_name
@@ -114,18 +116,84 @@ def match_arrondissement(*, uow: UnitOfWork, commune_id: str, text: str) -> Arro
     return partial[0] if len(partial) == 1 else None
 
 
-def categories_of(*, uow: UnitOfWork, commune_id: str) -> list[Category]:
-    query = (select(Category).where(Category.commune_id == commune_id, col(Category.active))
-             .order_by(col(Category.position), col(Category.id)))
-    return list(uow.session.exec(query).all())
+def categories_of(*, uow: UnitOfWork, commune_id: str,
+                  include_inactive: bool = False) -> list[Category]:
+    query = select(Category).where(Category.commune_id == commune_id)
+    if not include_inactive:
+        query = query.where(col(Category.active))
+    return list(uow.session.exec(query.order_by(col(Category.position), col(Category.id))).all())
 
 
-def services_of(*, uow: UnitOfWork, commune_id: str) -> list[MunicipalService]:
-    query = (select(MunicipalService)
-             .where(MunicipalService.commune_id == commune_id, col(MunicipalService.active))
-             .order_by(col(MunicipalService.position), col(MunicipalService.id)))
-    return list(uow.session.exec(query).all())
+def services_of(*, uow: UnitOfWork, commune_id: str,
+                include_inactive: bool = False) -> list[MunicipalService]:
+    query = select(MunicipalService).where(MunicipalService.commune_id == commune_id)
+    if not include_inactive:
+        query = query.where(col(MunicipalService.active))
+    order = (col(MunicipalService.position), col(MunicipalService.id))
+    return list(uow.session.exec(query.order_by(*order)).all())
 
 
 def all_communes(*, uow: UnitOfWork) -> list[Commune]:
     return list(uow.session.exec(select(Commune)).all())
+
+
+def add_category(*, uow: UnitOfWork, commune_id: str, code: str, names: dict[str, str],
+                 position: int | None = None) -> Category:
+    """A new report category for a commune (codes are unique per commune)."""
+    _require_names(names)
+    if _exists(uow, Category, commune_id, code):
+        raise errors.Conflict(f"category {code!r} already exists in {commune_id}")
+    category = Category(commune_id=commune_id, code=code, names=dict(names),
+                        position=position if position is not None else _next_position(
+                            uow, Category, commune_id))
+    uow.session.add(category)
+    uow.session.flush()
+    return category
+
+
+def add_service(*, uow: UnitOfWork, commune_id: str, code: str, names: dict[str, str],
+                position: int | None = None) -> MunicipalService:
+    """A new municipal service for complaints and suggestions in a commune."""
+    _require_names(names)
+    if _exists(uow, MunicipalService, commune_id, code):
+        raise errors.Conflict(f"service {code!r} already exists in {commune_id}")
+    service = MunicipalService(commune_id=commune_id, code=code, names=dict(names),
+                               position=position if position is not None else _next_position(
+                                   uow, MunicipalService, commune_id))
+    uow.session.add(service)
+    uow.session.flush()
+    return service
+
+
+def update_listing(*, uow: UnitOfWork, item: Category | MunicipalService,
+                   names: dict[str, str] | None = None, position: int | None = None,
+                   active: bool | None = None) -> Category | MunicipalService:
+    """Rename, reorder or (de)activate a category or service; inactive ones are kept for
+    the submissions that use them but no longer offered to citizens."""
+    if names is not None:
+        _require_names(names)
+        item.names = dict(names)
+    if position is not None:
+        item.position = position
+    if active is not None:
+        item.active = active
+    uow.session.add(item)
+    return item
+
+
+def _require_names(names: dict[str, str]) -> None:
+    if not names.get("fr", "").strip():
+        raise errors.Invalid("a French name is required (names.fr)")
+
+
+def _exists(uow: UnitOfWork, table: type[Category] | type[MunicipalService], commune_id: str,
+            code: str) -> bool:
+    query = select(table).where(table.commune_id == commune_id, table.code == code)
+    return uow.session.exec(query).first() is not None
+
+
+def _next_position(uow: UnitOfWork, table: type[Category] | type[MunicipalService],
+                   commune_id: str) -> int:
+    query = select(func.max(table.position)).where(table.commune_id == commune_id)
+    highest = uow.session.exec(query).one()
+    return 0 if highest is None else int(highest) + 1

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from core import errors
 from core.communes.models import Commune
-from core.moderation.models import ApiToken, AuditEntry, Moderator, Role
+from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator, Role
 from core.uow import UnitOfWork
 
 TOKEN_PREFIX = "plb_"
@@ -124,3 +124,36 @@ def record(*, uow: UnitOfWork, moderator: Moderator, action: str, target_type: s
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
+
+
+def canned_replies(*, uow: UnitOfWork, commune_id: str) -> list[CannedReply]:
+    query = select(CannedReply).where(CannedReply.commune_id == commune_id)
+    return list(uow.session.exec(query.order_by(col(CannedReply.title))).all())
+
+
+def add_canned_reply(*, uow: UnitOfWork, commune_id: str, title: str,
+                     texts: dict[str, str]) -> CannedReply:
+    """A reply moderators reuse; French first, other languages as translated."""
+    if not texts.get("fr", "").strip():
+        raise errors.Invalid("a French text is required (texts.fr)")
+    reply = CannedReply(commune_id=commune_id, title=title, texts=dict(texts),
+                        created_at=uow.clock.now())
+    uow.session.add(reply)
+    uow.session.flush()
+    return reply
+
+
+def audit_trail(*, uow: UnitOfWork, communes: frozenset[str] | None, actor: str | None = None,
+                action: str | None = None, target_id: str | None = None,
+                before_id: int | None = None, limit: int = 50) -> list[AuditEntry]:
+    """Newest entries first; `before_id` pages backwards."""
+    query = select(AuditEntry)
+    if communes is not None:
+        query = query.where(col(AuditEntry.commune_id).in_(sorted(communes)))
+    for column, value in ((AuditEntry.actor, actor), (AuditEntry.action, action),
+                          (AuditEntry.target_id, target_id)):
+        if value:
+            query = query.where(column == value)
+    if before_id is not None:
+        query = query.where(col(AuditEntry.id) < before_id)
+    return list(uow.session.exec(query.order_by(col(AuditEntry.id).desc()).limit(limit)).all())

@@ -1,0 +1,118 @@
+"""Statistics, CSV exports and the audit trail."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from admin_api import schemas
+from admin_api.deps import ReaderDep, UowDep
+from core.citizens.models import ChannelIdentity
+from core.moderation import service as moderation
+from core.moderation.models import Moderator, Role
+from core.submissions import stats
+from core.submissions.inbox import InboxFilter, inbox
+from core.submissions.models import Kind, Status, Submission
+from core.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"])
+
+EXPORT_COLUMNS = ("reference", "kind", "status", "commune_id", "arrondissement_id",
+                  "category_id", "service_id", "title", "description", "latitude", "longitude",
+                  "place_text", "priority", "labels", "channel", "created_at", "updated_at",
+                  "first_response_at", "resolved_at")
+CONTACT_COLUMNS = ("citizen_channel", "citizen_address")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+@router.get("/stats", response_model=schemas.StatsPublic)
+def get_stats(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
+              kind: Kind | None = None, created_from: datetime | None = None,
+              created_to: datetime | None = None,
+              period: Annotated[str, Query(pattern="^(day|week|month|year)$")] = "month",
+              ) -> schemas.StatsPublic:
+    """Counts, median hours to first response and to resolution, share resolved, and who
+    takes part by gender and age band (groups under 5 people are null)."""
+    scope = stats.Scope(communes=moderation.communes_visible_to(moderator), commune_id=commune,
+                        kind=kind, created_from=_aware(created_from),
+                        created_to=_aware(created_to))
+    return schemas.StatsPublic(**asdict(stats.compute(uow=uow, scope=scope, period=period)))
+
+
+@router.get("/exports/submissions.csv", response_class=StreamingResponse)
+def export_submissions(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
+                       kind: Annotated[list[Kind] | None, Query()] = None,
+                       status: Annotated[list[Status] | None, Query()] = None,
+                       created_from: datetime | None = None,
+                       created_to: datetime | None = None,
+                       contacts: bool = False) -> StreamingResponse:
+    """Submissions as CSV, without personal data; `contacts=true` adds the citizen's channel
+    and number for accounts allowed to see contacts (never for anonymous submissions)."""
+    if contacts and (not moderator.can_see_contacts or moderator.role == Role.ANALYST):
+        raise HTTPException(403, "This account may not export citizens' contacts.")
+    wanted = InboxFilter(communes=moderation.communes_visible_to(moderator), commune_id=commune,
+                         kinds=kind or (), statuses=status or (),
+                         created_from=_aware(created_from), created_to=_aware(created_to))
+    rows = _csv_lines(uow, wanted, contacts)
+    name = f"palabre-submissions-{datetime.now(UTC):%Y%m%d}.csv"
+    return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, contacts: bool) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS + (CONTACT_COLUMNS if contacts else ()))
+    cursor = None
+    while True:
+        page = inbox(uow=uow, wanted=wanted, limit=100, cursor=cursor)
+        for row in page.items:
+            writer.writerow(_csv_row(uow, row, contacts))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def _csv_row(uow: UnitOfWork, row: Submission, contacts: bool) -> list[object]:
+    values = [getattr(row, column) for column in EXPORT_COLUMNS]
+    values[EXPORT_COLUMNS.index("labels")] = "; ".join(row.labels)
+    if contacts:
+        identity = (uow.session.get(ChannelIdentity, row.identity_id)
+                    if row.identity_id and not row.anonymous else None)
+        values += [identity.channel, identity.address] if identity else ["", ""]
+    return values
+
+
+@router.get("/audit", response_model=schemas.AuditPagePublic)
+def get_audit(uow: UowDep, moderator: ReaderDep, actor: str | None = None,
+              action: str | None = None, target: str | None = None,
+              cursor: Annotated[int | None, Query(ge=1)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> schemas.AuditPagePublic:
+    """Who did what, when, with the values before and after; newest first."""
+    _may_read_audit(moderator)
+    size = min(limit, 200)
+    entries = moderation.audit_trail(uow=uow, communes=moderation.communes_visible_to(moderator),
+                                     actor=actor, action=action, target_id=target,
+                                     before_id=cursor, limit=size)
+    last = entries[-1].id if len(entries) == size else None
+    return schemas.AuditPagePublic(
+        data=[schemas.AuditPublic.model_validate(e, from_attributes=True) for e in entries],
+        next_cursor=last)
+
+
+def _may_read_audit(moderator: Moderator) -> None:
+    if moderator.role == Role.ANALYST:
+        raise HTTPException(403, "Analysts read statistics and exports, not the audit trail.")
