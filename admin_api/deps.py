@@ -7,11 +7,15 @@ from collections import defaultdict, deque
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 
 from core.moderation.models import Moderator, Role
 from core.moderation.service import authenticate
 from core.uow import UnitOfWork
+
+# Database ids fit in 32 bits; anything larger is refused before it reaches the database.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+OptionalRowId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
 FAILURES_ALLOWED = 5
 FAILURE_WINDOW_S = 60.0

@@ -108,7 +108,7 @@ class PriorityIn(BaseModel):
 
 
 class CategoryIn(BaseModel):
-    category_id: int
+    category_id: int = Field(ge=1, le=2_147_483_647)
 
 
 class LabelsIn(BaseModel):

@@ -99,7 +99,7 @@ def _csv_row(uow: UnitOfWork, row: Submission, contacts: bool) -> list[object]:
 @router.get("/audit", response_model=schemas.AuditPagePublic)
 def get_audit(uow: UowDep, moderator: ReaderDep, actor: str | None = None,
               action: str | None = None, target: str | None = None,
-              cursor: Annotated[int | None, Query(ge=1)] = None,
+              cursor: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> schemas.AuditPagePublic:
     """Who did what, when, with the values before and after; newest first."""
     _may_read_audit(moderator)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from admin_api import schemas
-from admin_api.deps import AdminDep, ReaderDep, StaffDep, UowDep
+from admin_api.deps import AdminDep, ReaderDep, RowId, StaffDep, UowDep
 from core.communes import service as communes
 from core.communes.models import Category, MunicipalService
 from core.moderation import service as moderation
@@ -73,7 +73,7 @@ def add_category(commune_id: str, body: schemas.ListingIn, uow: UowDep,
 
 
 @router.patch("/categories/{category_id}", response_model=schemas.ListingPublic)
-def change_category(category_id: int, body: schemas.ListingChange, uow: UowDep,
+def change_category(category_id: RowId, body: schemas.ListingChange, uow: UowDep,
                     moderator: StaffDep) -> schemas.ListingPublic:
     """Rename, reorder, or deactivate (`active: false`) a category."""
     return _change(uow, moderator, uow.session.get(Category, category_id), body, "category")
@@ -101,7 +101,7 @@ def add_service(commune_id: str, body: schemas.ListingIn, uow: UowDep,
 
 
 @router.patch("/services/{service_id}", response_model=schemas.ListingPublic)
-def change_service(service_id: int, body: schemas.ListingChange, uow: UowDep,
+def change_service(service_id: RowId, body: schemas.ListingChange, uow: UowDep,
                    moderator: StaffDep) -> schemas.ListingPublic:
     return _change(uow, moderator, uow.session.get(MunicipalService, service_id), body,
                    "service")
@@ -152,7 +152,7 @@ def add_canned_reply(commune_id: str, body: schemas.CannedReplyIn, uow: UowDep,
 
 
 @router.delete("/canned-replies/{reply_id}", status_code=204)
-def delete_canned_reply(reply_id: int, uow: UowDep, moderator: StaffDep) -> None:
+def delete_canned_reply(reply_id: RowId, uow: UowDep, moderator: StaffDep) -> None:
     reply = uow.session.get(CannedReply, reply_id)
     if reply is None or not moderation.may_see(moderator, reply.commune_id):
         raise HTTPException(404, f"No canned reply {reply_id}.")

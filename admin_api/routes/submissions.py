@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
 from admin_api import privacy, schemas
-from admin_api.deps import StaffDep, UowDep
+from admin_api.deps import OptionalRowId, RowId, StaffDep, UowDep
 from core.messages.models import Attachment
 from core.moderation.service import communes_visible_to, may_see
 from core.submissions import service as submissions
@@ -27,8 +27,10 @@ def list_submissions(
     uow: UowDep, moderator: StaffDep,
     kind: Annotated[list[Kind] | None, Query()] = None,
     status: Annotated[list[Status] | None, Query()] = None,
-    commune: str | None = None, category_id: int | None = None,
-    arrondissement: str | None = None, assignee_id: int | None = None,
+    commune: Annotated[str | None, Query(max_length=16)] = None,
+    category_id: OptionalRowId = None,
+    arrondissement: Annotated[str | None, Query(max_length=20)] = None,
+    assignee_id: OptionalRowId = None,
     unassigned: bool = False, priority: Priority | None = None,
     label: Annotated[str | None, Query(max_length=40)] = None,
     has_voice: bool | None = None, has_photo: bool | None = None,
@@ -85,7 +87,7 @@ def _detail(uow: UnitOfWork, moderator: Any, row: Submission) -> schemas.Submiss
 
 
 @router.get("/attachments/{attachment_id}", response_class=FileResponse)
-def download_attachment(attachment_id: int, uow: UowDep, moderator: StaffDep) -> FileResponse:
+def download_attachment(attachment_id: RowId, uow: UowDep, moderator: StaffDep) -> FileResponse:
     """The file a citizen sent (photo, voice note, document)."""
     attachment = uow.session.get(Attachment, attachment_id)
     owner = (uow.session.get(Submission, attachment.submission_id)
