@@ -36,6 +36,9 @@ class FailedAuthentications:
 
     def failed(self, client: str) -> None:
         self._recent(client).append(time.monotonic())
+        if len(self._seen) > 10_000:  # forget addresses that went quiet
+            for quiet in [c for c, seen in self._seen.items() if not self._recent(c)]:
+                del self._seen[quiet]
 
     def _recent(self, client: str) -> deque[float]:
         recent = self._seen[client]

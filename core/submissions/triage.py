@@ -50,6 +50,8 @@ def _acting(uow: UnitOfWork, moderator: Moderator, reference: str) -> Submission
 
 def _audit(uow: UnitOfWork, moderator: Moderator, action: str, found: Submission,
            before: dict[str, object], after: dict[str, object]) -> None:
+    found.updated_at = uow.clock.now()  # every action counts for "recently updated"
+    uow.session.add(found)
     record(uow=uow, moderator=moderator, action=action, target_type="submission",
            target_id=found.reference, commune_id=found.commune_id, before=before, after=after)
 
@@ -144,7 +146,7 @@ def set_category(*, uow: UnitOfWork, moderator: Moderator, reference: str,
                  category_id: int) -> Submission:
     found = _acting(uow, moderator, reference)
     category = uow.session.get(Category, category_id)
-    if category is None or category.commune_id != found.commune_id:
+    if category is None or category.commune_id != found.commune_id or not category.active:
         raise errors.Invalid(f"category {category_id} is not one of this commune's")
     before, found.category_id = found.category_id, category_id
     uow.session.add(found)
