@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from core import errors
 
@@ -19,6 +20,7 @@ STATUS = ((errors.NotFound, 404), (errors.Forbidden, 403), (errors.Conflict, 409
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _unstorable)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -31,6 +33,15 @@ def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
     problems = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}"
                 for e in exc.errors()]
     return JSONResponse({"detail": "; ".join(problems), "code": "invalid_request"},
+                        status_code=422)
+
+
+def _unstorable(request: Request, exc: DataError) -> JSONResponse:
+    """A value the database refuses (a NUL character, a number out of range…)."""
+    logger.info("refused unstorable input on %s %s: %s", request.method, request.url.path,
+                exc.orig)
+    return JSONResponse({"detail": "The request holds a value Palabre cannot store or search "
+                                   "(for example a NUL character).", "code": "invalid_request"},
                         status_code=422)
 
 

@@ -18,7 +18,7 @@ from core.citizens.models import ChannelIdentity
 from core.moderation import service as moderation
 from core.moderation.models import Moderator, Role
 from core.submissions import stats
-from core.submissions.inbox import InboxFilter, inbox
+from core.submissions.inbox import InboxFilter, Page, inbox
 from core.submissions.models import Kind, Status, Submission
 from core.uow import UnitOfWork
 
@@ -63,19 +63,19 @@ def export_submissions(uow: UowDep, moderator: ReaderDep, commune: str | None = 
     wanted = InboxFilter(communes=moderation.communes_visible_to(moderator), commune_id=commune,
                          kinds=kind or (), statuses=status or (),
                          created_from=_aware(created_from), created_to=_aware(created_to))
-    rows = _csv_lines(uow, wanted, contacts)
+    first = inbox(uow=uow, wanted=wanted, limit=100)  # bad input fails here, not mid-stream
+    rows = _csv_lines(uow, wanted, contacts, first)
     name = f"palabre-submissions-{datetime.now(UTC):%Y%m%d}.csv"
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, contacts: bool) -> Iterator[str]:
+def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, contacts: bool,
+               page: Page) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS + (CONTACT_COLUMNS if contacts else ()))
-    cursor = None
     while True:
-        page = inbox(uow=uow, wanted=wanted, limit=100, cursor=cursor)
         for row in page.items:
             writer.writerow(_csv_row(uow, row, contacts))
         yield buffer.getvalue()
@@ -83,7 +83,7 @@ def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, contacts: bool) -> Iterator
         buffer.truncate()
         if page.next_cursor is None:
             return
-        cursor = page.next_cursor
+        page = inbox(uow=uow, wanted=wanted, limit=100, cursor=page.next_cursor)
 
 
 def _csv_row(uow: UnitOfWork, row: Submission, contacts: bool) -> list[object]:

@@ -232,3 +232,12 @@ def test_blocking_a_citizen_stops_answers_but_keeps_messages(app, messenger, cli
     assert ama.send("menu") == ""
     detail = client.get(f"/api/v1/submissions/{reference}", headers=staff.cotonou).json()
     assert detail["citizen"]["blocked"] is True
+
+
+def test_a_nul_character_is_refused_not_a_server_error(client, staff) -> None:
+    for params in ({"commune": "BJ\x00"}, {"q": "caniveau\x00"}):
+        answer = client.get("/api/v1/submissions", headers=staff.admin, params=params)
+        assert answer.status_code in (200, 422), answer.text
+    exported = client.get("/api/v1/exports/submissions.csv", headers=staff.admin,
+                          params={"commune": "BJ\x00"})
+    assert exported.status_code in (200, 422), exported.text

@@ -30,6 +30,7 @@ def test_no_input_makes_a_server_error(app, messenger) -> None:
 def _fuzz(operation, headers: dict[str, str], failures: list[str]) -> None:
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+              derandomize=True,
               suppress_health_check=list(HealthCheck))
     def one(case) -> None:
         try:
