@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime
@@ -40,11 +40,15 @@ OPEN_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, 
 
 
 class Submission(SQLModel, table=True):
+    # The inbox walks one commune's items newest first; these let it stop after a page.
+    __table_args__ = (Index("ix_submission_commune_created", "commune_id", "created_at", "id"),
+                      Index("ix_submission_commune_updated", "commune_id", "updated_at", "id"))
+
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=24)
     kind: str = Field(max_length=16, index=True)
     status: str = Field(default=Status.NEW, max_length=16, index=True)
-    commune_id: str = Field(foreign_key="commune.id", index=True, max_length=16)
+    commune_id: str = Field(foreign_key="commune.id", max_length=16)  # see __table_args__
     arrondissement_id: str | None = Field(default=None, foreign_key="arrondissement.id",
                                           max_length=20)
     category_id: int | None = Field(default=None, foreign_key="category.id")
@@ -61,7 +65,7 @@ class Submission(SQLModel, table=True):
                                     ondelete="SET NULL")
     channel: str = Field(max_length=16)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
-    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     first_response_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # Triage
