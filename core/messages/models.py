@@ -62,11 +62,13 @@ class InboundRecord(SQLModel, table=True):
 class Attachment(SQLModel, table=True):
     """A stored file: photo, voice note, audio, video or document."""
 
+    __table_args__ = (Index("ix_attachment_submission_kind", "submission_id", "kind"),)
+
     id: int | None = Field(default=None, primary_key=True)
     inbound_id: int | None = Field(default=None, foreign_key="inbound_message.id", index=True,
                                    ondelete="SET NULL")
-    submission_id: int | None = Field(default=None, foreign_key="submission.id", index=True,
-                                      ondelete="SET NULL")
+    submission_id: int | None = Field(default=None, foreign_key="submission.id",
+                                      ondelete="SET NULL")  # indexed with kind
     kind: str = Field(max_length=16)
     content_type: str = Field(max_length=120)
     size: int

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from core import errors
 from core.messages.models import Attachment
 from core.submissions.models import Submission
+from core.submissions.references import parse_reference
 from core.uow import UnitOfWork
 
 MAX_PAGE = 100
@@ -95,12 +96,22 @@ def _has(kinds: tuple[str, ...], present: bool | None) -> ColumnElement[bool]:
 
 
 def _matches(text: str) -> ColumnElement[bool]:
-    """Every word appears in the title, the description or the reference (any case)."""
+    """A reference alone is looked up; otherwise every word appears in the title, the
+    description or the reference (any case)."""
+    reference = parse_reference(text) if len(text.split()) <= 4 else None
+    if reference is not None and _only_reference(text, reference):
+        return col(Submission.reference) == reference
     words = [w for w in text.split() if w][:8]
     return and_(*(or_(col(Submission.description).ilike(f"%{_escape(w)}%", escape="\\"),
                       col(Submission.title).ilike(f"%{_escape(w)}%", escape="\\"),
                       col(Submission.reference).ilike(f"%{_escape(w)}%", escape="\\"))
                   for w in words))
+
+
+def _only_reference(text: str, reference: str) -> bool:
+    """Whether the text is nothing but that reference, however it was typed."""
+    rest = text.upper().replace(reference[:3], "", 1).replace(reference[4:7], "", 1)
+    return not any(c.isalpha() for c in rest)
 
 
 def _escape(word: str) -> str:
@@ -121,6 +132,8 @@ def _after(cursor: str, key: Any, descending: bool) -> ColumnElement[bool]:
             raise ValueError("naive cursor")
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise errors.Invalid("this cursor is not one Palabre gave") from exc
+    # Written so that an index on the sort key seeks straight to the cursor.
+    ident = col(Submission.id)
     if descending:
-        return or_(key < value, and_(key == value, col(Submission.id) < last_id))
-    return or_(key > value, and_(key == value, col(Submission.id) > last_id))
+        return and_(key <= value, or_(key < value, ident < last_id))
+    return and_(key >= value, or_(key > value, ident > last_id))

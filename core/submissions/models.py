@@ -41,8 +41,13 @@ OPEN_STATUSES = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, 
 
 class Submission(SQLModel, table=True):
     # The inbox walks one commune's items newest first; these let it stop after a page.
-    __table_args__ = (Index("ix_submission_commune_created", "commune_id", "created_at", "id"),
-                      Index("ix_submission_commune_updated", "commune_id", "updated_at", "id"))
+    __table_args__ = (
+        Index("ix_submission_commune_created", "commune_id", "created_at", "id"),
+        Index("ix_submission_commune_updated", "commune_id", "updated_at", "id"),
+        Index("ix_submission_category_created", "category_id", "created_at", "id"),
+        Index("ix_submission_arrondissement_created", "arrondissement_id", "created_at", "id"),
+        Index("ix_submission_assignee_created", "assignee_id", "created_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=24)
@@ -69,8 +74,8 @@ class Submission(SQLModel, table=True):
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     first_response_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     # Triage
-    assignee_id: int | None = Field(default=None, foreign_key="moderator.id", index=True,
-                                    ondelete="SET NULL")
+    assignee_id: int | None = Field(default=None, foreign_key="moderator.id",
+                                    ondelete="SET NULL")  # indexed with created_at
     priority: str = Field(default="normal", max_length=8)
     labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     hidden: bool = False  # abuse: kept, out of the inbox and of public lists

@@ -241,3 +241,14 @@ def test_a_nul_character_is_refused_not_a_server_error(client, staff) -> None:
     exported = client.get("/api/v1/exports/submissions.csv", headers=staff.admin,
                           params={"commune": "BJ\x00"})
     assert exported.status_code in (200, 422), exported.text
+
+
+def test_searching_a_reference_finds_it_however_it_is_typed(app, messenger, client,
+                                                            staff) -> None:
+    reference = _report(Talker(app, messenger, "ama"))
+    _report(Talker(app, messenger, "kojo"), "Lampadaire en panne")
+    loose = reference.lower().replace("-", " ").replace(" 000", " ")
+    for typed in (reference, loose):
+        found = client.get("/api/v1/submissions", headers=staff.cotonou,
+                           params={"q": typed}).json()["data"]
+        assert [s["reference"] for s in found] == [reference], typed
