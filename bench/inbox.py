@@ -19,13 +19,14 @@ up `--budget` seconds, never fewer than 20), cycling through a few variants of i
 Deep pagination follows `next_cursor` page after page and times each page. The table gives
 p50/p95/p99 per query and backend and marks every p95 above the 50 ms target.
 
-The default run measures the schema exactly as the migrations create it. PostgreSQL gets a
-VACUUM ANALYZE after the load (autovacuum does the same in production); SQLite gets no ANALYZE,
-because the application never runs one. With `--experiments`, once the default measurement is
-done, the same throw-away databases receive the changes still under study, one step after the
-other (cumulative; `--steps` picks them): ANALYZE on SQLite, extended statistics on
-PostgreSQL, an FTS5 trigram table (SQLite) or pg_trgm GIN indexes (PostgreSQL) for the
-search, and a search that scans the newest rows before using that index. Every query is
+The default run measures the schema exactly as the migrations create it, search included
+(core/submissions/search.py: a pg_trgm GIN index on PostgreSQL; on SQLite an FTS5 trigram
+table for rare words and the newest-first walk for common ones, chosen by a bounded count).
+PostgreSQL gets a VACUUM ANALYZE after the load (autovacuum does the same in production);
+SQLite gets no ANALYZE, because the application never runs one. With `--experiments`, once the
+default measurement is done, the same throw-away databases receive the changes still under
+study, one step after the other (cumulative; `--steps` picks them): ANALYZE on SQLite, an index
+for status filters over every commune, extended statistics on PostgreSQL. Every query is
 measured again after each step, and the first two pages of every query variant are compared
 with what the application returns. Those steps are marked EXPERIMENT: they are not in the
 application; a step whose indexes the migrations already make is skipped.
@@ -59,23 +60,17 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import (
-    ColumnElement,
     Engine,
-    and_,
-    column,
     event,
     inspect,
-    literal_column,
-    table,
     text,
 )
-from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 if __package__ in (None, ""):  # run as `python bench/inbox.py`
@@ -100,8 +95,15 @@ from core.moderation.service import (  # noqa: E402
     get_moderator,
 )
 from core.submissions.inbox import InboxFilter, Page  # noqa: E402
-from core.submissions.models import OPEN_STATUSES, Kind, Status, Submission  # noqa: E402
-from core.submissions.references import format_reference, parse_reference  # noqa: E402
+from core.submissions.models import (  # noqa: E402
+    OPEN_STATUSES,
+    Kind,
+    Status,
+    Submission,
+    searchable,
+)
+from core.submissions.references import format_reference  # noqa: E402
+from core.submissions.search import query_words  # noqa: E402
 from core.submissions.service import LOCAL_TZ  # noqa: E402
 from palabre.bootstrap import App, bootstrap, prepare  # noqa: E402
 from palabre.settings import Settings  # noqa: E402
@@ -218,7 +220,7 @@ SUBMISSION_COLUMNS = ("id", "reference", "kind", "status", "commune_id", "arrond
                       "longitude", "place_text", "anonymous", "citizen_id", "identity_id",
                       "channel", "created_at", "updated_at", "resolved_at", "first_response_at",
                       "assignee_id", "priority", "labels", "hidden", "duplicate_of_id",
-                      "claimed_by_id", "claimed_until")
+                      "claimed_by_id", "claimed_until", "search_text")
 ATTACHMENT_COLUMNS = ("id", "inbound_id", "submission_id", "kind", "content_type", "size",
                       "sha256", "path", "original_name", "created_at")
 CITIZEN_COLUMNS = ("id", "language", "commune_id", "display_name", "consent_at", "gender",
@@ -357,7 +359,7 @@ def submissions(world: World, rows: int, now: datetime, stamp: Stamp, tally: Tal
                          world.places.values()}
     moderator_of = {p.id: Picker([(m, max(1, 3 - i)) for i, m in enumerate(p.moderators)])
                     for p in world.places.values()}
-    searches = [(s, s.split()) for s in (*COMMON_WORDS, *TWO_WORDS, *RARE_WORDS, *TYPOS)]
+    searches = [(s, query_words(s)) for s in (*COMMON_WORDS, *TWO_WORDS, *RARE_WORDS, *TYPOS)]
     counters: dict[tuple[str, str, int], int] = {}
     sample_every = max(1, rows // 12)
     attachment_id = 0
@@ -408,6 +410,7 @@ def submissions(world: World, rows: int, now: datetime, stamp: Stamp, tally: Tal
         hidden = rng.random() < 0.003
         pinned = kind == "report" and rng.random() < 0.8
         latitude, longitude = CENTRES[place.id]
+        haystack = searchable(title, description, reference)  # what the model event stores
         chunk.append((
             sid, reference, kind, status, place.id,
             arrondissement_of[place.id](rng) if rng.random() < 0.9 else None,
@@ -420,7 +423,8 @@ def submissions(world: World, rows: int, now: datetime, stamp: Stamp, tally: Tal
             None, channel_of(rng), stamp(created),
             stamp(max(created, responded or created, resolved or created)),
             stamp(resolved) if resolved else None, stamp(responded) if responded else None,
-            assignee, priority_of(rng), json.dumps(labels), hidden, duplicate_of, None, None))
+            assignee, priority_of(rng), json.dumps(labels), hidden, duplicate_of, None, None,
+            haystack))
         place.submitted.append(sid)
         for present, what, content_type, suffix, size in (
                 (photo, "photo", "image/jpeg", "jpg", 180_000),
@@ -440,7 +444,6 @@ def submissions(world: World, rows: int, now: datetime, stamp: Stamp, tally: Tal
         tally.hidden += hidden
         tally.assigned += assignee is not None
         tally.labelled += bool(labels)
-        haystack = f"{description} {title or ''} {reference}".lower()
         for wanted, words in searches:
             if all(word in haystack for word in words):
                 tally.hits[wanted] = tally.hits.get(wanted, 0) + 1
@@ -666,6 +669,7 @@ class Measured:
     latencies: Latencies = field(default_factory=Latencies)
     rows: int = 0
     note: str = ""
+    searched: dict[str, Latencies] = field(default_factory=dict)  # by searched text
 
     def rows_per_call(self) -> float:
         return self.rows / len(self.latencies.seconds) if self.latencies.seconds else 0.0
@@ -694,8 +698,11 @@ def measure(app: App, query: Query, repeat: int, budget: float) -> Measured:
             break
     spent = 0.0
     for done in range(1, repeat + 1):
-        seconds, page = timed_page(app, next(calls))
+        call = next(calls)
+        seconds, page = timed_page(app, call)
         result.latencies.seconds.append(seconds)
+        if call.wanted.text:
+            result.searched.setdefault(call.wanted.text, Latencies()).seconds.append(seconds)
         result.rows += len(page.items)
         spent += seconds
         if done >= MIN_REPEAT and spent > budget and done < repeat:
@@ -802,113 +809,13 @@ def plans(app: App, queries: Sequence[Query], capture: Capture) -> list[str]:
 # --- experiments (never in the default run) ---------------------------------------------------
 
 
-Matches = Callable[[str], ColumnElement[bool]]
-
-
-def fts_matches(previous: Matches) -> Matches:
-    """SQLite: words of 3 characters or more through the FTS5 trigram index (still a
-    case-insensitive substring match over title, description and reference), shorter ones
-    as before."""
-
-    def matches(words_text: str) -> ColumnElement[bool]:
-        reference = parse_reference(words_text) if len(words_text.split()) <= 4 else None
-        if reference is not None and inbox_module._only_reference(words_text, reference):
-            return previous(words_text)  # a reference alone: its unique index, as today
-        words = [w for w in words_text.split() if w][:8]
-        indexed = [w for w in words if len(w) >= 3]
-        short = [w for w in words if len(w) < 3]
-        parts: list[ColumnElement[bool]] = []
-        if indexed:
-            expression = " AND ".join('"' + w.replace('"', '""') + '"' for w in indexed)
-            fts = table("submission_fts", column("rowid"))
-            found = sa_select(fts.c.rowid).where(
-                literal_column("submission_fts").op("MATCH")(expression))
-            parts.append(col(Submission.id).in_(found))
-        if short:
-            parts.append(previous(" ".join(short)))
-        return and_(*parts)
-
-    return matches
-
-
-FTS_SQLITE = (
-    "CREATE VIRTUAL TABLE submission_fts USING fts5(title, description, reference, "
-    "content='submission', content_rowid='id', tokenize='trigram')",
-    "INSERT INTO submission_fts(submission_fts) VALUES ('rebuild')",
-    "CREATE TRIGGER submission_fts_ai AFTER INSERT ON submission BEGIN "
-    "INSERT INTO submission_fts(rowid, title, description, reference) "
-    "VALUES (new.id, new.title, new.description, new.reference); END",
-    "CREATE TRIGGER submission_fts_ad AFTER DELETE ON submission BEGIN "
-    "INSERT INTO submission_fts(submission_fts, rowid, title, description, reference) "
-    "VALUES ('delete', old.id, old.title, old.description, old.reference); END",
-    "CREATE TRIGGER submission_fts_au AFTER UPDATE OF title, description, reference "
-    "ON submission BEGIN "
-    "INSERT INTO submission_fts(submission_fts, rowid, title, description, reference) "
-    "VALUES ('delete', old.id, old.title, old.description, old.reference); "
-    "INSERT INTO submission_fts(rowid, title, description, reference) "
-    "VALUES (new.id, new.title, new.description, new.reference); END",
-)
-TRIGRAM_POSTGRES = (
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX ix_submission_description_trgm ON submission "
-    "USING gin (description gin_trgm_ops)",
-    "CREATE INDEX ix_submission_title_trgm ON submission USING gin (title gin_trgm_ops)",
-    "CREATE INDEX ix_submission_reference_trgm ON submission "
-    "USING gin (reference gin_trgm_ops)",
-    "ANALYZE submission",
-)
 POSTGRES_STATISTICS = (
     "CREATE STATISTICS submission_labels_text ON ((labels)::text) FROM submission",
-    "CREATE STATISTICS submission_places (dependencies) "
-    "ON commune_id, arrondissement_id, category_id FROM submission",
     "ANALYZE submission",
 )
-
-
-WINDOW = 2000
-ORIGINAL_MATCHES: Matches = inbox_module._matches
-
-
-def windowed(previous: Callable[..., Page]) -> Callable[..., Page]:
-    """A search first looks for its words among the newest WINDOW rows that pass the other
-    filters (a bounded scan, enough when the words are common), and only when that does not
-    fill the page goes on after the window with the index-backed matching (FTS5 / pg_trgm,
-    fast when the words are rare). Same rows, same order, same cursors as inbox()."""
-
-    def search(*, uow: Any, wanted: InboxFilter, sort: str = "created",
-               descending: bool = True, limit: int = 50, cursor: str | None = None) -> Page:
-        if not wanted.text:
-            return previous(uow=uow, wanted=wanted, sort=sort, descending=descending,
-                            limit=limit, cursor=cursor)
-        m = inbox_module
-        key, ident = col(m.SORTS[sort]), col(Submission.id)
-        order = (key.desc(), ident.desc()) if descending else (key, ident)
-        others = m._conditions(replace(wanted, text=None))
-        if cursor:
-            others.append(m._after(cursor, key, descending))
-        size = max(1, min(limit, m.MAX_PAGE))
-        window = select(ident).where(*others).order_by(*order).limit(WINDOW)
-        rows = list(uow.session.exec(
-            select(Submission).where(ident.in_(window), ORIGINAL_MATCHES(wanted.text))
-            .order_by(*order).limit(size + 1)).all())
-        if len(rows) <= size:
-            edge = uow.session.exec(select(m.SORTS[sort], ident).where(*others)
-                                    .order_by(*order).offset(WINDOW - 1).limit(1)).first()
-            if edge is not None:  # the window was full: go on after its last row
-                beyond = m._after(m._cursor(edge[0], edge[1]), key, descending)
-                rows += uow.session.exec(
-                    select(Submission).where(*m._conditions(wanted), beyond)
-                    .order_by(*order).limit(size + 1 - len(rows))).all()
-        more = len(rows) > size
-        rows = rows[:size]
-        last = rows[-1] if rows and more else None
-        return Page(rows, m._cursor(getattr(last, sort + "_at"), last.id) if last else None)
-
-    return search
 
 
 Wrapper = Callable[[Any], Any]  # the function of core.submissions.inbox -> its replacement
-BOTH = ("sqlite", "postgresql")
 
 
 @dataclass(frozen=True)
@@ -920,6 +827,7 @@ class Step:
     what: str
     ddl: Mapping[str, Sequence[str]]
     patches: Mapping[str, Mapping[str, Wrapper]] = field(default_factory=dict)
+    default: bool = True  # in the steps run unless --steps names others
 
 
 STEPS = (
@@ -927,14 +835,10 @@ STEPS = (
          {"sqlite": ("ANALYZE",)}),
     Step("status", "SQLite: index (status, created_at, id) for status filters over all "
          "communes", {"sqlite": ("CREATE INDEX ix_submission_status_created ON submission "
-                                 "(status, created_at, id)", "ANALYZE submission")}),
-    Step("stats", "PostgreSQL: extended statistics (labels::text; commune, arrondissement and "
-         "category depend on each other)", {"postgresql": POSTGRES_STATISTICS}),
-    Step("search", "PostgreSQL: pg_trgm GIN indexes; SQLite: FTS5 trigram + query (inbox.py "
-         "_matches)", {"sqlite": FTS_SQLITE, "postgresql": TRIGRAM_POSTGRES},
-         {"sqlite": {"_matches": fts_matches}}),
-    Step("window", f"query: search the newest {WINDOW} filtered rows first, then the index "
-         "(inbox.py inbox)", {}, {b: {"inbox": windowed} for b in BOTH}),
+                                 "(status, created_at, id)", "ANALYZE submission")},
+         default=False),
+    Step("stats", "PostgreSQL: statistics on labels::text, for the label filter's LIKE",
+         {"postgresql": POSTGRES_STATISTICS}),
 )
 
 
@@ -1167,6 +1071,15 @@ def step_table(result: Result) -> list[str]:
             mark = "*" if m.p95() > TARGET_MS else " "
             cells.append(f"{m.latencies.ms(50):.1f}/{m.p95():.1f}{mark}".rjust(width))
         lines.append("  " + first.name.ljust(34) + "".join(cells))
+    lines += ["  each searched text, p50 / p95 ms:"]
+    for index, first in enumerate(result.measured):
+        for searched in first.searched:
+            cells = []
+            for measured in columns:
+                lat = measured[index].searched.get(searched)
+                cells.append((f"{lat.ms(50):.1f}/{lat.ms(95):.1f}" if lat and lat.seconds
+                              else "-").rjust(width))
+            lines.append("    " + f"'{searched}'"[:32].ljust(32) + "".join(cells))
     lines += [f"  {note}" for note in result.skipped_steps]
     for s in result.steps:
         lines.append(f"  +{s.step.name}: {s.step.what}; DDL {s.ddl_seconds:.1f} s, "
@@ -1242,9 +1155,11 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--experiments", action="store_true",
                         help="afterwards, add the indexes and query changes under study to the "
                              "throw-away databases and measure again (marked EXPERIMENT)")
-    parser.add_argument("--steps", default=",".join(s.name for s in STEPS),
+    chosen = ",".join(s.name for s in STEPS if s.default)
+    parser.add_argument("--steps", default=chosen,
                         help="with --experiments: which steps, in which order (default "
-                             f"{','.join(s.name for s in STEPS)})")
+                             f"{chosen}; also: "
+                             f"{','.join(s.name for s in STEPS if not s.default)})")
     args = parser.parse_args(argv)
     args.steps = [name.strip() for name in args.steps.split(",") if name.strip()]
     unknown = set(args.steps) - {s.name for s in STEPS}

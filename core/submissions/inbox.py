@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from core import errors
 from core.messages.models import Attachment
+from core.submissions import search
 from core.submissions.models import Submission
 from core.submissions.references import parse_reference
 from core.uow import UnitOfWork
@@ -55,6 +56,8 @@ def inbox(*, uow: UnitOfWork, wanted: InboxFilter, sort: str = "created",
     """One page of submissions; pass `next_cursor` back for the next one."""
     key = col(SORTS[sort])
     query = select(Submission).where(*_conditions(wanted))
+    if wanted.text:
+        query = query.where(_matches(uow, wanted.text))
     if cursor:
         query = query.where(_after(cursor, key, descending))
     order = (key.desc(), col(Submission.id).desc()) if descending else (key, col(Submission.id))
@@ -83,7 +86,6 @@ def _conditions(wanted: InboxFilter) -> list[ColumnElement[bool]]:
         (not w.include_hidden, lambda: col(s.hidden).is_(False)),
         (w.has_voice is not None, lambda: _has(("voice", "audio"), w.has_voice)),
         (w.has_photo is not None, lambda: _has(("photo",), w.has_photo)),
-        (w.text, lambda: _matches(w.text or "")),
         (w.label, lambda: cast(col(s.labels), Text).contains(json.dumps(w.label))),
     ]
     return [make() for active, make in given if active]
@@ -95,27 +97,19 @@ def _has(kinds: tuple[str, ...], present: bool | None) -> ColumnElement[bool]:
     return attached if present else ~attached
 
 
-def _matches(text: str) -> ColumnElement[bool]:
+def _matches(uow: UnitOfWork, text: str) -> ColumnElement[bool]:
     """A reference alone is looked up; otherwise every word appears in the title, the
-    description or the reference (any case)."""
+    description or the reference (any case, with or without accents)."""
     reference = parse_reference(text) if len(text.split()) <= 4 else None
     if reference is not None and _only_reference(text, reference):
         return col(Submission.reference) == reference
-    words = [w for w in text.split() if w][:8]
-    return and_(*(or_(col(Submission.description).ilike(f"%{_escape(w)}%", escape="\\"),
-                      col(Submission.title).ilike(f"%{_escape(w)}%", escape="\\"),
-                      col(Submission.reference).ilike(f"%{_escape(w)}%", escape="\\"))
-                  for w in words))
+    return search.matches(uow.session, text)
 
 
 def _only_reference(text: str, reference: str) -> bool:
     """Whether the text is nothing but that reference, however it was typed."""
     rest = text.upper().replace(reference[:3], "", 1).replace(reference[4:7], "", 1)
     return not any(c.isalpha() for c in rest)
-
-
-def _escape(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _cursor(value: datetime, submission_id: int | None) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime
+from core.folding import fold
 
 
 class Kind(StrEnum):
@@ -83,6 +85,24 @@ class Submission(SQLModel, table=True):
     claimed_by_id: int | None = Field(default=None, foreign_key="moderator.id",
                                       ondelete="SET NULL")
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # Title, description and reference folded for search (core/submissions/search.py); kept
+    # up to date on every insert and update through the ORM.
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False,
+                                                          server_default=""))
+
+    def searchable(self) -> str:
+        return searchable(self.title, self.description, self.reference)
+
+
+def searchable(*parts: str | None) -> str:
+    """The `search_text` of a submission made of these texts."""
+    return fold(" ".join(p for p in parts if p))
+
+
+@event.listens_for(Submission, "before_insert")
+@event.listens_for(Submission, "before_update")
+def _keep_search_text(_mapper: Any, _connection: Any, submission: Submission) -> None:
+    submission.search_text = submission.searchable()
 
 
 class StatusChange(SQLModel, table=True):
