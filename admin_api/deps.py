@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 
 from core.moderation.models import Moderator, Role
 from core.moderation.service import authenticate
+from core.submissions.inbox import InboxFilter
+from core.submissions.models import Kind, Priority, Status
 from core.uow import UnitOfWork
 
 # Database ids fit in 32 bits; anything larger is refused before it reaches the database.
@@ -102,3 +105,35 @@ def readers(moderator: ModeratorDep) -> Moderator:
 StaffDep = Annotated[Moderator, Depends(staff)]
 AdminDep = Annotated[Moderator, Depends(admin)]
 ReaderDep = Annotated[Moderator, Depends(readers)]
+
+
+def inbox_filter(
+    kind: Annotated[list[Kind] | None, Query()] = None,
+    status: Annotated[list[Status] | None, Query()] = None,
+    commune: Annotated[str | None, Query(max_length=16)] = None,
+    category_id: OptionalRowId = None,
+    arrondissement: Annotated[str | None, Query(max_length=20)] = None,
+    assignee_id: OptionalRowId = None,
+    unassigned: bool = False, priority: Priority | None = None,
+    label: Annotated[str | None, Query(max_length=40)] = None,
+    has_voice: bool | None = None, has_photo: bool | None = None,
+    created_from: datetime | None = None, created_to: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=200, description=(
+        "words that must all appear in the title, description or reference, in any case, "
+        "with or without accents; a reference alone finds that submission"))] = None,
+    include_hidden: bool = False,
+) -> InboxFilter:
+    """The inbox's filters from the query string (the communes are the caller's business)."""
+    return InboxFilter(
+        commune_id=commune, kinds=kind or (), statuses=status or (), category_id=category_id,
+        arrondissement_id=arrondissement, assignee_id=assignee_id, unassigned=unassigned,
+        priority=priority, label=label, has_voice=has_voice, has_photo=has_photo,
+        created_from=aware(created_from), created_to=aware(created_to), text=q,
+        include_hidden=include_hidden)
+
+
+InboxFilterDep = Annotated[InboxFilter, Depends(inbox_filter)]
+
+
+def aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

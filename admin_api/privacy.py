@@ -28,7 +28,7 @@ def submission_public(uow: UnitOfWork, row: Submission) -> schemas.SubmissionPub
 
 
 def _moderator_names(uow: UnitOfWork, *ids: int | None) -> dict[int | None, str]:
-    found = {}
+    found: dict[int | None, str] = {}
     for moderator_id in {i for i in ids if i is not None}:
         moderator = uow.session.get(Moderator, moderator_id)
         if moderator is not None:

@@ -711,6 +711,31 @@ def measure(app: App, query: Query, repeat: int, budget: float) -> Measured:
     return result
 
 
+BASELINE = "baseline: one submission by id"
+
+
+def measure_baseline(app: App, queries: Sequence[Query], repeat: int) -> Measured:
+    """What the machine gives right now for the cheapest request: one unit of work reading one
+    submission by primary key (ids from the search query's first page). The report divides
+    every p95 by this one, which shared machines change less than the absolute figures."""
+    _, page = timed_page(app, queries[0].calls[0])
+    ids = itertools.cycle([s.id for s in page.items] or [1])
+    result = Measured(BASELINE)
+
+    def one() -> float:
+        started = time.perf_counter()
+        with app.uow_factory() as uow:
+            found = uow.session.get(Submission, next(ids))
+        result.rows += found is not None
+        return time.perf_counter() - started
+
+    for _ in range(WARMUP):
+        one()
+    result.rows = 0
+    result.latencies.seconds = [one() for _ in range(max(repeat, 500))]  # cheap: many
+    return result
+
+
 def measure_pages(app: App, name: str, call: Call, cursor: str | None, pages: int,
                   budget: float) -> Measured:
     """Follow next_cursor for `pages` pages from `cursor`, timing every page."""
@@ -751,8 +776,9 @@ def cursor_after(app: App, wanted: InboxFilter, position: int) -> str | None:
 
 def measure_all(app: App, queries: Sequence[Query], repeat: int, budget: float,
                 label: str) -> list[Measured]:
-    """Every typical query, then deep pagination of the Cotonou inbox."""
-    results = []
+    """The baseline, every typical query, then deep pagination of the Cotonou inbox."""
+    progress(f"{label}: {BASELINE}")
+    results = [measure_baseline(app, queries, repeat)]
     for query in queries:
         progress(f"{label}: {query.name}")
         results.append(measure(app, query, repeat, budget))
@@ -1008,7 +1034,7 @@ def describe_server(engine: Engine) -> str:
 
 def row(cells: Sequence[str]) -> str:
     """One line of the table: the first two columns left-aligned, the others right-aligned."""
-    widths = (10, 34, 5, 5, 8, 8, 8, 8, 6)
+    widths = (10, 34, 5, 5, 8, 8, 8, 8, 7, 6)
     return "  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
                      for i, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
@@ -1017,13 +1043,14 @@ def verdict(measured: Measured) -> str:
     return "ok" if measured.p95() <= TARGET_MS else "OVER"
 
 
-def measured_line(backend: str, m: Measured) -> str:
+def measured_line(backend: str, m: Measured, baseline: Measured) -> str:
     if not m.latencies.seconds:
-        return row((backend, m.name, "0", "", "", "", "", "", "")) + f"  ({m.note})"
+        return row((backend, m.name, "0", "", "", "", "", "", "", "")) + f"  ({m.note})"
     lat = m.latencies
     line = row((backend, m.name, str(len(lat.seconds)), f"{m.rows_per_call():.0f}",
                 f"{lat.ms(50):.2f}", f"{lat.ms(95):.2f}", f"{lat.ms(99):.2f}",
-                f"{max(lat.seconds) * 1000:.2f}", verdict(m)))
+                f"{max(lat.seconds) * 1000:.2f}", f"{m.p95() / baseline.p95():.1f}",
+                verdict(m)))
     return line + (f"  ({m.note})" if m.note else "")
 
 
@@ -1104,14 +1131,17 @@ def report(results: Sequence[Result], args: argparse.Namespace, skipped: str | N
     for result in results:
         lines += data_lines(result)
     lines += ["", row(("backend", "query", "n", "rows", "p50 ms", "p95 ms", "p99 ms", "max ms",
-                       "p95")),
+                       "÷ base", "p95")),
               row(("-" * 10, "-" * 34, "-" * 5, "-" * 5, "-" * 8, "-" * 8, "-" * 8, "-" * 8,
-                   "-" * 6))]
+                   "-" * 7, "-" * 6))]
     for result in results:
-        lines += [measured_line(result.backend, m) for m in result.measured] + [""]
+        lines += [measured_line(result.backend, m, result.measured[0])
+                  for m in result.measured] + [""]
     over = [f"{r.backend}: {m.name}" for r in results for m in r.measured
             if m.latencies.seconds and m.p95() > TARGET_MS]
     lines.append(f"p95 over {TARGET_MS:.0f} ms: " + ("; ".join(over) if over else "none"))
+    lines.append("÷ base: p95 divided by the baseline's p95, measured in the same run (one "
+                 "unit of work reading one submission by id); compare these across runs")
     lines.append("rows: mean rows per page returned; queries run as a Cotonou moderator "
                  "(communes {BJ-LI-COT}) unless named otherwise; deep pages follow next_cursor, "
                  f"pages {DEEP_START + 1}+ start from the cursor after page {DEEP_START}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -13,13 +13,13 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
 from admin_api import schemas
-from admin_api.deps import ReaderDep, UowDep
+from admin_api.deps import InboxFilterDep, ReaderDep, UowDep, aware
 from core.citizens.models import ChannelIdentity
 from core.moderation import service as moderation
 from core.moderation.models import Moderator, Role
 from core.submissions import stats
 from core.submissions.inbox import InboxFilter, Page, inbox
-from core.submissions.models import Kind, Status, Submission
+from core.submissions.models import Kind, Submission
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"])
@@ -31,10 +31,6 @@ EXPORT_COLUMNS = ("reference", "kind", "status", "commune_id", "arrondissement_i
 CONTACT_COLUMNS = ("citizen_channel", "citizen_address")
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 @router.get("/stats", response_model=schemas.StatsPublic)
 def get_stats(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
               kind: Kind | None = None, created_from: datetime | None = None,
@@ -44,25 +40,20 @@ def get_stats(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
     """Counts, median hours to first response and to resolution, share resolved, and who
     takes part by gender and age band (groups under 5 people are null)."""
     scope = stats.Scope(communes=moderation.communes_visible_to(moderator), commune_id=commune,
-                        kind=kind, created_from=_aware(created_from),
-                        created_to=_aware(created_to))
+                        kind=kind, created_from=aware(created_from),
+                        created_to=aware(created_to))
     return schemas.StatsPublic(**asdict(stats.compute(uow=uow, scope=scope, period=period)))
 
 
 @router.get("/exports/submissions.csv", response_class=StreamingResponse)
-def export_submissions(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
-                       kind: Annotated[list[Kind] | None, Query()] = None,
-                       status: Annotated[list[Status] | None, Query()] = None,
-                       created_from: datetime | None = None,
-                       created_to: datetime | None = None,
+def export_submissions(uow: UowDep, moderator: ReaderDep, wanted: InboxFilterDep,
                        contacts: bool = False) -> StreamingResponse:
-    """Submissions as CSV, without personal data; `contacts=true` adds the citizen's channel
-    and number for accounts allowed to see contacts (never for anonymous submissions)."""
+    """Submissions as CSV for the inbox's filters, without personal data; `contacts=true` adds
+    the citizen's channel and number for accounts allowed to see contacts (never for anonymous
+    submissions)."""
     if contacts and (not moderator.can_see_contacts or moderator.role == Role.ANALYST):
         raise HTTPException(403, "This account may not export citizens' contacts.")
-    wanted = InboxFilter(communes=moderation.communes_visible_to(moderator), commune_id=commune,
-                         kinds=kind or (), statuses=status or (),
-                         created_from=_aware(created_from), created_to=_aware(created_to))
+    wanted = replace(wanted, communes=moderation.communes_visible_to(moderator))
     first = inbox(uow=uow, wanted=wanted, limit=100)  # bad input fails here, not mid-stream
     rows = _csv_lines(uow, wanted, contacts, first)
     name = f"palabre-submissions-{datetime.now(UTC):%Y%m%d}.csv"

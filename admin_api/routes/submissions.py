@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
 from admin_api import privacy, schemas
-from admin_api.deps import OptionalRowId, RowId, StaffDep, UowDep
+from admin_api.deps import InboxFilterDep, RowId, StaffDep, UowDep
 from core.messages.models import Attachment
 from core.moderation.service import communes_visible_to, may_see
 from core.submissions import service as submissions
 from core.submissions import triage
-from core.submissions.inbox import MAX_PAGE, InboxFilter, inbox
-from core.submissions.models import Kind, Priority, Status, Submission
+from core.submissions.inbox import MAX_PAGE, inbox
+from core.submissions.models import Submission
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
@@ -24,41 +24,19 @@ router = APIRouter(prefix="/api/v1", tags=["submissions"])
 
 @router.get("/submissions", response_model=schemas.SubmissionsPublic)
 def list_submissions(
-    uow: UowDep, moderator: StaffDep,
-    kind: Annotated[list[Kind] | None, Query()] = None,
-    status: Annotated[list[Status] | None, Query()] = None,
-    commune: Annotated[str | None, Query(max_length=16)] = None,
-    category_id: OptionalRowId = None,
-    arrondissement: Annotated[str | None, Query(max_length=20)] = None,
-    assignee_id: OptionalRowId = None,
-    unassigned: bool = False, priority: Priority | None = None,
-    label: Annotated[str | None, Query(max_length=40)] = None,
-    has_voice: bool | None = None, has_photo: bool | None = None,
-    created_from: datetime | None = None, created_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None, include_hidden: bool = False,
+    uow: UowDep, moderator: StaffDep, wanted: InboxFilterDep,
     sort: Annotated[str, Query(pattern="^(created|updated)$")] = "created",
     order: Annotated[str, Query(pattern="^(asc|desc)$")] = "desc",
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> schemas.SubmissionsPublic:
     """Filter, sort and page through submissions (`limit` is capped at 100)."""
-    wanted = InboxFilter(
-        communes=communes_visible_to(moderator), commune_id=commune, kinds=kind or (),
-        statuses=status or (), category_id=category_id, arrondissement_id=arrondissement,
-        assignee_id=assignee_id, unassigned=unassigned, priority=priority, label=label,
-        has_voice=has_voice, has_photo=has_photo, created_from=_aware(created_from),
-        created_to=_aware(created_to), text=q, include_hidden=include_hidden)
+    wanted = replace(wanted, communes=communes_visible_to(moderator))
     page = inbox(uow=uow, wanted=wanted, sort=sort, descending=order == "desc",
                  limit=min(limit, MAX_PAGE), cursor=cursor)
     return schemas.SubmissionsPublic(
         data=[privacy.submission_public(uow, row) for row in page.items],
         next_cursor=page.next_cursor)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 @router.get("/submissions/{reference}", response_model=schemas.SubmissionDetailPublic)

@@ -15,6 +15,7 @@ the migrations make (see migrations/versions/0005_search.py):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, column, literal_column, table, text
@@ -40,9 +41,10 @@ QUOTES = "\"'«»“”‘’"
 
 
 def query_words(query: str) -> list[str]:
-    """The folded words a query looks for, without the quotes around them (at most MAX_WORDS,
-    no repeats)."""
-    words = (w.strip(QUOTES) for w in fold(query).split())
+    """The folded words a query looks for, without the quotes around them or control
+    characters (at most MAX_WORDS, no repeats)."""
+    visible = "".join(c for c in fold(query) if not unicodedata.category(c).startswith("C"))
+    words = (w.strip(QUOTES) for w in visible.split())
     return list(dict.fromkeys(w for w in words if w))[:MAX_WORDS]
 
 

@@ -120,6 +120,23 @@ def test_exports_leave_personal_data_out_unless_allowed(app, messenger, client, 
     assert list(csv.DictReader(io.StringIO(full.text)))[0]["citizen_address"] == "22997123456"
 
 
+def test_exports_take_the_inbox_filters(app, messenger, client, analyst) -> None:
+    drain = _report(Talker(app, messenger, "ama"), "Caniveau bouché près de l'école")
+    lamp = _report(Talker(app, messenger, "kofi"), "Lampadaire éteint", photo=True)
+
+    def exported(**params: object) -> list[str]:
+        response = client.get("/api/v1/exports/submissions.csv", headers=analyst, params=params)
+        assert response.status_code == 200, response.text
+        return sorted(r["reference"] for r in csv.DictReader(io.StringIO(response.text)))
+
+    assert exported() == sorted([drain, lamp])
+    assert exported(q="ECOLE") == [drain]
+    assert exported(has_photo=True) == [lamp]
+    assert exported(q="ecole", has_photo=True) == []
+    assert client.get("/api/v1/exports/submissions.csv", headers=analyst,
+                      params={"category_id": 0}).status_code == 422
+
+
 def test_the_audit_trail_is_readable_per_commune(app, messenger, client, awa, admin,
                                                  analyst) -> None:
     reference = _report(Talker(app, messenger, "ama"))

@@ -68,6 +68,7 @@ def way(request, monkeypatch) -> str:
     ("caniveau lampadaire", set()),
     ("xyz", set()),
     ('"caniveau', {"drain", "drain-again"}),
+    ("cani\x00veau\x1b", {"drain", "drain-again"}),
 ])
 def test_every_word_is_found_in_any_case_and_without_accents(app, filed, way, query,
                                                             expected) -> None:
