@@ -29,14 +29,17 @@ class SendReceipt:
 
 
 class DeliveryError(Exception):
-    """A channel could not deliver; says whether to retry and whether the citizen is gone."""
+    """A channel could not deliver; says whether to retry and whether the citizen is gone.
+    `throttled`: not a failure but a rate limit (ours or the provider's); the message waits
+    `retry_after` seconds without using up an attempt."""
 
     def __init__(self, reason: str, *, retryable: bool = True, retry_after: float | None = None,
-                 unreachable: bool = False) -> None:
+                 unreachable: bool = False, throttled: bool = False) -> None:
         super().__init__(reason)
         self.retryable = retryable
         self.retry_after = retry_after
         self.unreachable = unreachable
+        self.throttled = throttled
 
 
 class Messenger(Protocol):
@@ -63,6 +66,30 @@ class Transcriber(Protocol):
     """Turns a stored voice note into text."""
 
     def transcribe(self, path: Path, *, language_hint: str | None) -> Transcript:
+        ...
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    data: bytes
+    content_type: str | None = None  # when the provider says better than the message did
+
+
+class FetchError(Exception):
+    """A file could not be fetched; `retryable` says whether trying later may work (a network
+    failure) or not (too large, gone); `reason` is a catalog key suffix (too_large, unreadable)."""
+
+    def __init__(self, detail: str, *, retryable: bool, reason: str = "unreadable") -> None:
+        super().__init__(detail)
+        self.retryable = retryable
+        self.reason = reason
+
+
+class MediaFetcher(Protocol):
+    """Fetches the files of one channel that were stored as a provider reference."""
+
+    def fetch(self, *, account: str, remote: str, max_bytes: int) -> FetchedFile:
+        """The file's bytes, or FetchError."""
         ...
 
 

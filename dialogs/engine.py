@@ -39,10 +39,12 @@ class Prompt:
 
     says: tuple[Say, ...]
     options: tuple[Option, ...] = ()
+    expects: str | None = None  # "location": channels may offer a button that sends it
 
 
-def prompt(*says: Say, options: tuple[Option, ...] | list[Option] = ()) -> Prompt:
-    return Prompt(says, tuple(options))
+def prompt(*says: Say, options: tuple[Option, ...] | list[Option] = (),
+           expects: str | None = None) -> Prompt:
+    return Prompt(says, tuple(options), expects)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from core.handlers import handle
 from core.messages import service as messages
 from core.messages.models import Attachment, InboundRecord
 from core.messages.neutral import Choice
+from core.ports import FetchError, MediaFetcher
 from core.uow import UnitOfWork
 from dialogs.conversation import Conversation, Engine, Turn
 from dialogs.engine import AttachmentRef, Msg, Prompt, Say, say
@@ -30,17 +31,24 @@ from dialogs.lookup import DbLookup
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
+FILE_REFUSALS = ("too_large", "unreadable")  # why a file was not fetched (FetchError.reason)
+
 
 class Dialogs:
     """Processes stored inbound messages one turn at a time."""
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], engine: Engine,
                  catalogs: Catalogs,
-                 bound_communes: Mapping[tuple[str, str], str] | None = None) -> None:
+                 bound_communes: Mapping[tuple[str, str], str] | None = None,
+                 fetchers: Mapping[str, MediaFetcher] | None = None,
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self.uow_factory = uow_factory
         self.engine = engine
         self.catalogs = catalogs
         self.bound_communes = dict(bound_communes or {})
+        self.fetchers = dict(fetchers or {})
+        self.max_file_bytes = max_file_bytes
 
     def process_pending(self, *, limit: int = 100) -> int:
         """Handle stored messages oldest first; a failure is logged, counted and retried."""
@@ -60,12 +68,54 @@ class Dialogs:
 
     def _process_safely(self, inbound_id: int) -> bool:
         try:
+            self.fetch_files(inbound_id)
             self.process(inbound_id)
             return True
+        except FetchError as exc:  # the provider or the network: the message waits
+            logger.warning("files of inbound message %s not fetched yet: %s", inbound_id, exc)
+            self._record_failure(inbound_id, exc)
+            return False
         except Exception as exc:  # the worker's edge: keep the message, retry it later
             logger.exception("turn failed for inbound message %s", inbound_id)
             self._record_failure(inbound_id, exc)
             return False
+
+    def fetch_files(self, inbound_id: int) -> None:
+        """Fetch the files a channel stored as references, outside any transaction (a download
+        must not hold the database's write lock). A network failure raises, so the message is
+        retried; past its last attempt, or for a file too large, the reference is kept and the
+        citizen is told in the turn."""
+        with self.uow_factory() as uow:
+            record = uow.session.get_one(InboundRecord, inbound_id)
+            waiting = [(a.id, a.remote) for a in messages.unfetched_attachments(
+                uow=uow, inbound_id=inbound_id)]
+            channel, account, last_try = (record.channel, record.account,
+                                          record.attempts + 1 >= messages.MAX_PROCESSING_ATTEMPTS)
+        for attachment_id, remote in waiting:
+            assert attachment_id is not None and remote is not None
+            self._fetch_one(channel, account, attachment_id, remote, last_try)
+
+    def _fetch_one(self, channel: str, account: str, attachment_id: int, remote: str,
+                   last_try: bool) -> None:
+        fetcher = self.fetchers.get(channel)
+        try:
+            if fetcher is None:
+                raise FetchError(f"no fetcher for {channel}", retryable=False)
+            fetched = fetcher.fetch(account=account, remote=remote,
+                                    max_bytes=self.max_file_bytes)
+        except FetchError as exc:
+            if exc.retryable and not last_try:
+                raise
+            logger.warning("file %s of %s not fetched: %s", attachment_id, channel, exc)
+            with self.uow_factory() as uow:
+                messages.refuse_fetch(uow=uow, attachment_id=attachment_id,
+                                      reason=f"{exc.reason}: {exc}")
+                uow.commit()
+            return
+        with self.uow_factory() as uow:
+            messages.keep_fetched(uow=uow, attachment_id=attachment_id, data=fetched.data,
+                                  content_type=fetched.content_type)
+            uow.commit()
 
     def process(self, inbound_id: int) -> None:
         with self.uow_factory() as uow:
@@ -88,8 +138,11 @@ class Dialogs:
         current = (Conversation(row.flow, row.state, row.data, row.updated_at) if row
                    else Conversation())
         lookup = DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes)
-        msg = to_msg(record, _attachments(uow, record), row.offered if row else [])
-        turn = self._execute(uow, self.engine.turn(current, msg, lookup), current, lookup)
+        files = _attachments(uow, record)
+        msg = to_msg(record, files, row.offered if row else [])
+        refused = _refused(files, self.max_file_bytes)
+        turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
+                else self._execute(uow, self.engine.turn(current, msg, lookup), current, lookup))
         recipient = messages.Recipient.of(identity)
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)
@@ -102,7 +155,8 @@ class Dialogs:
         text, choices = self.render(language, turn.says, turn.prompt)
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
-                             in_reply_to=in_reply_to)
+                             in_reply_to=in_reply_to,
+                             hints=self.hints(language, turn.prompt))
         if survivor is not None:
             survivor.last_seen_at = uow.clock.now()
             after = turn.conversation
@@ -135,6 +189,12 @@ class Dialogs:
         options = asked.options if asked else ()
         return text, tuple(Choice(o.id, self.catalogs.label(language, o)) for o in options)
 
+    def hints(self, language: str, asked: Prompt | None) -> dict[str, str]:
+        """What a channel may offer its own way: a button that sends the citizen's location."""
+        if asked is None or asked.expects != "location":
+            return {}
+        return {"request_location": self.catalogs.render(language, say("button.send_location"))}
+
     def _record_failure(self, inbound_id: int, exc: Exception) -> None:
         with self.uow_factory() as uow:
             exhausted = messages.record_processing_failure(uow=uow, inbound_id=inbound_id,
@@ -157,7 +217,8 @@ def to_msg(record: InboundRecord, attachments: list[Attachment],
     kind = "text" if record.kind == "choice" and not record.choice else record.kind
     location = (Point(record.latitude, record.longitude)
                 if record.latitude is not None and record.longitude is not None else None)
-    refs = tuple(AttachmentRef(a.id, a.kind, a.content_type) for a in attachments if a.id)
+    refs = tuple(AttachmentRef(a.id, a.kind, a.content_type) for a in attachments
+                 if a.id and a.path)
     return Msg(kind=kind, text=(record.text or "").strip(), location=location,
                choice=resolve_choice(record.choice, record.text, offered),
                place_text=record.place_text, attachments=refs)
@@ -174,6 +235,15 @@ def resolve_choice(button: str | None, text: str | None, offered: list[list[str]
         return ids[number - 1] if 1 <= number <= len(ids) else None
     wanted = normalise_name(typed)
     return next((oid for oid, label in offered if wanted and label == wanted), None)
+
+
+def _refused(files: list[Attachment], max_bytes: int) -> tuple[Say, ...]:
+    """When every file of a message could not be fetched: why, for the citizen."""
+    if not files or any(a.path for a in files):
+        return ()
+    reasons = {(a.fetch_error or "unreadable").split(":", 1)[0] for a in files}
+    reason = next((r for r in FILE_REFUSALS if r in reasons), "unreadable")
+    return (say(f"error.file_{reason}", limit_mb=str(max_bytes // 1_000_000)),)
 
 
 def _attachments(uow: UnitOfWork, record: InboundRecord) -> list[Attachment]:

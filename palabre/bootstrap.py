@@ -14,7 +14,7 @@ from core.db import make_engine
 from core.events import ModeratorReplied, SubmissionStatusChanged
 from core.media import FileMediaStore
 from core.messages.delivery import release_stale_claims
-from core.ports import Clock, Messenger, SystemClock
+from core.ports import Clock, MediaFetcher, Messenger, SystemClock
 from core.uow import UnitOfWorkFactory
 from dialogs.conversation import Engine as DialogEngine
 from dialogs.flows.registry import all_flows
@@ -42,7 +42,8 @@ class App:
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None,
               messengers: Mapping[str, Messenger] | None = None,
-              bound_communes: Mapping[tuple[str, str], str] | None = None) -> App:
+              bound_communes: Mapping[tuple[str, str], str] | None = None,
+              fetchers: Mapping[str, MediaFetcher] | None = None) -> App:
     """Wire database, media, catalogs, dialogs and delivery for these settings."""
     engine = make_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine, clock=clock or SystemClock(),
@@ -52,7 +53,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     uow_factory.subscribe(ModeratorReplied, ReplyNotifier(catalogs))
     dialogs = Dialogs(uow_factory=uow_factory, catalogs=catalogs,
                       engine=DialogEngine(all_flows(), timeout=settings.conversation_timeout),
-                      bound_communes=bound_communes)
+                      bound_communes=bound_communes, fetchers=fetchers)
     chosen = dict(messengers or {})
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
                         max_attempts=settings.outbox_max_attempts)

@@ -27,6 +27,7 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    throttled: int = 0
 
 
 def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
@@ -109,6 +110,8 @@ def _send_one(uow_factory: Callable[[], UnitOfWork], messenger: Messenger,
 
 def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
                     error: DeliveryError, max_attempts: int) -> str:
+    if error.throttled:
+        return _postpone(uow_factory, record, error)
     with uow_factory() as uow:
         stored = uow.session.get_one(OutboxRecord, record.id)
         stored.attempts += 1
@@ -128,6 +131,20 @@ def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
     return "failed" if give_up else "retried"
 
 
+def _postpone(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
+              error: DeliveryError) -> str:
+    """A rate limit: the message waits its turn without using up an attempt."""
+    with uow_factory() as uow:
+        stored = uow.session.get_one(OutboxRecord, record.id)
+        stored.status = OutboundStatus.PENDING
+        wait = timedelta(seconds=max(error.retry_after or 1.0, 0.05))
+        stored.next_attempt_at = uow.clock.now() + wait
+        uow.session.add(stored)
+        uow.commit()
+    logger.debug("outbox %s on %s waits %s: %s", record.id, record.channel, wait, error)
+    return "throttled"
+
+
 def release_stale_claims(*, uow: UnitOfWork) -> int:
     """Put back messages left 'sending' past their lease by a process that died."""
     sending = col(OutboxRecord.status) == OutboundStatus.SENDING
@@ -142,4 +159,5 @@ def _neutral(record: OutboxRecord) -> OutboundMessage:
     return OutboundMessage(outbox_id=record.id, channel=record.channel, account=record.account,
                            address=record.address, text=record.text,
                            choices=tuple(Choice(c["id"], c["label"]) for c in record.choices),
-                           media_path=record.media_path, purpose=record.purpose)
+                           media_path=record.media_path, purpose=record.purpose,
+                           hints=dict(record.hints or {}))

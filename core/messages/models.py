@@ -73,8 +73,12 @@ class Attachment(SQLModel, table=True):
     content_type: str = Field(max_length=120)
     size: int
     sha256: str = Field(max_length=64)
-    path: str = Field(max_length=300)  # relative to the media root
+    path: str = Field(max_length=300)  # relative to the media root; "" until fetched
     original_name: str | None = Field(default=None, max_length=200)
+    # A file the channel fetches after acknowledging: its provider reference, and why it
+    # could not be fetched (too large, gone…) when it could not.
+    remote: str | None = Field(default=None, max_length=1000)
+    fetch_error: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
@@ -97,6 +101,7 @@ class OutboxRecord(SQLModel, table=True):
     choices: list[dict[str, str]] = Field(default_factory=list,
                                           sa_column=Column(JSON, nullable=False))
     media_path: str | None = Field(default=None, max_length=300)
+    hints: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     in_reply_to: int | None = Field(default=None, foreign_key="inbound_message.id",
                                     ondelete="SET NULL")
     status: str = Field(default=OutboundStatus.PENDING, max_length=16)

@@ -12,12 +12,15 @@ FILE_KINDS = ("photo", "voice", "audio", "video", "document", "sticker")
 
 @dataclass(frozen=True)
 class IncomingFile:
-    """A file a citizen sent, already fetched from the provider."""
+    """A file a citizen sent: its bytes, or where the channel fetches them after the
+    acknowledgement (`remote`: a Telegram file id, a Twilio media URL)."""
 
     kind: str  # one of FILE_KINDS
     content_type: str
-    data: bytes
+    data: bytes = b""
     name: str | None = None
+    remote: str | None = None
+    declared_size: int | None = None  # what the provider says, before fetching
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,5 @@ class OutboundMessage:
     choices: tuple[Choice, ...] = ()
     media_path: str | None = None
     purpose: str = "reply"
+    # Offers a channel may render its own way, e.g. {"request_location": "Send my location"}
+    hints: dict[str, str] = field(default_factory=dict)

@@ -18,7 +18,7 @@ from core.messages.models import (
     OutboundStatus,
     OutboxRecord,
 )
-from core.messages.neutral import Choice, InboundMessage
+from core.messages.neutral import Choice, InboundMessage, IncomingFile
 from core.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -43,14 +43,49 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
         return None
     assert record.id is not None
     for incoming in message.files:
-        stored = uow.media.put(incoming.data, content_type=incoming.content_type)
-        uow.session.add(Attachment(inbound_id=record.id, kind=incoming.kind,
-                                   content_type=incoming.content_type, size=stored.size,
-                                   sha256=stored.sha256, path=stored.path,
-                                   original_name=clip(incoming.name, 200),
-                                   created_at=uow.clock.now()))
+        uow.session.add(_attachment_of(uow, record.id, incoming))
     uow.session.flush()
     return record.id
+
+
+def _attachment_of(uow: UnitOfWork, inbound_id: int, incoming: IncomingFile) -> Attachment:
+    """The file stored now, or its provider reference to fetch after the acknowledgement."""
+    attachment = Attachment(
+        inbound_id=inbound_id, kind=incoming.kind, size=incoming.declared_size or 0,
+        content_type=clip(incoming.content_type, 120) or "application/octet-stream",
+        original_name=clip(incoming.name, 200), created_at=uow.clock.now(), sha256="", path="")
+    if incoming.remote is not None and not incoming.data:
+        attachment.remote = incoming.remote[:1000]
+        return attachment
+    stored = uow.media.put(incoming.data, content_type=incoming.content_type)
+    attachment.size, attachment.sha256, attachment.path = stored.size, stored.sha256, stored.path
+    return attachment
+
+
+def unfetched_attachments(*, uow: UnitOfWork, inbound_id: int) -> list[Attachment]:
+    """Files of a message still to fetch from the provider."""
+    query = select(Attachment).where(Attachment.inbound_id == inbound_id,
+                                     Attachment.path == "", col(Attachment.remote).is_not(None),
+                                     col(Attachment.fetch_error).is_(None))
+    return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
+
+
+def keep_fetched(*, uow: UnitOfWork, attachment_id: int, data: bytes,
+                 content_type: str | None) -> None:
+    """Store a fetched file's bytes in the media store and point its attachment at them."""
+    attachment = uow.session.get_one(Attachment, attachment_id)
+    kind = content_type or attachment.content_type
+    stored = uow.media.put(data, content_type=kind)
+    attachment.path, attachment.sha256, attachment.size = stored.path, stored.sha256, stored.size
+    attachment.content_type = clip(kind, 120) or attachment.content_type
+    uow.session.add(attachment)
+
+
+def refuse_fetch(*, uow: UnitOfWork, attachment_id: int, reason: str) -> None:
+    """Give up fetching a file (too large, gone): the message and the reference are kept."""
+    attachment = uow.session.get_one(Attachment, attachment_id)
+    attachment.fetch_error = reason[:300]
+    uow.session.add(attachment)
 
 
 def _already_stored(uow: UnitOfWork, channel: str, external_id: str) -> bool:
@@ -161,13 +196,15 @@ class Recipient:
 
 def enqueue(*, uow: UnitOfWork, to: Recipient, text: str,
             choices: tuple[Choice, ...] = (), purpose: str = "reply",
-            in_reply_to: int | None = None, media_path: str | None = None) -> OutboxRecord:
+            in_reply_to: int | None = None, media_path: str | None = None,
+            hints: dict[str, str] | None = None) -> OutboxRecord:
     """Queue a message to a citizen's channel address."""
     now = uow.clock.now()
     record = OutboxRecord(
         citizen_id=to.citizen_id, identity_id=to.identity_id, channel=to.channel,
         account=to.account, address=to.address, purpose=purpose, text=text,
         choices=[{"id": c.id, "label": c.label} for c in choices], media_path=media_path,
+        hints=dict(hints or {}),
         in_reply_to=in_reply_to, status=OutboundStatus.PENDING, next_attempt_at=now,
         created_at=now)
     uow.session.add(record)

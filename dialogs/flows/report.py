@@ -42,7 +42,7 @@ def on_category(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 def ask_location(data: Data, ctx: Lookup) -> Prompt:
     return prompt(say("report.location.ask"),
-                  options=options(ctx.arrondissements(_commune(ctx)), "arr"))
+                  options=options(ctx.arrondissements(_commune(ctx)), "arr"), expects="location")
 
 
 def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:

@@ -10,6 +10,7 @@ import pytest
 
 from core.errors import DomainError
 from core.submissions.models import Kind, Status
+from dialogs import runner
 from dialogs.flows import complaint, menu, onboarding
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
@@ -46,6 +47,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "kind.": {f"kind.{k.value}" for k in Kind},
     "flow.": {f"flow.{name}" for name in all_flows()},
     "error.": {f"error.{code}" for code in error_codes()},
+    "error.file_": {f"error.file_{reason}" for reason in runner.FILE_REFUSALS},
     "menu.": {f"menu.{entry}" for entry in menu.ENTRIES},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
