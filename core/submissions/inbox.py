@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, exists, or_
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, literal_column, or_
 from sqlmodel import col, select
 
 from core import errors
@@ -54,10 +54,14 @@ class Page:
 def inbox(*, uow: UnitOfWork, wanted: InboxFilter, sort: str = "created",
           descending: bool = True, limit: int = 50, cursor: str | None = None) -> Page:
     """One page of submissions; pass `next_cursor` back for the next one."""
-    key = col(SORTS[sort])
-    query = select(Submission).where(*_conditions(wanted))
-    if wanted.text:
-        query = query.where(_matches(uow, wanted.text))
+    found = _matches(uow, wanted.text) if wanted.text else None
+    # Starting from the few rows a search index found: the other filters must not make the
+    # planner walk their own index instead (SQLite's unary + keeps a term off indexes).
+    unindexed = found is not None and found.from_index_rows
+    key = _column(sort + "_at", unindexed)
+    query = select(Submission).where(*_conditions(wanted, unindexed))
+    if found is not None:
+        query = query.where(found.condition)
     if cursor:
         query = query.where(_after(cursor, key, descending))
     order = (key.desc(), col(Submission.id).desc()) if descending else (key, col(Submission.id))
@@ -69,20 +73,33 @@ def inbox(*, uow: UnitOfWork, wanted: InboxFilter, sort: str = "created",
     return Page(rows, _cursor(getattr(last, sort + "_at"), last.id) if last else None)
 
 
-def _conditions(wanted: InboxFilter) -> list[ColumnElement[bool]]:
+def _column(name: str, unindexed: bool = False) -> Any:
+    """A column of submission; `unindexed`: as `+submission.name`, which SQLite will not
+    serve from an index (elsewhere the + changes nothing)."""
+    column = col(getattr(Submission, name))
+    if not unindexed:
+        return column
+    return literal_column(f"+submission.{name}", type_=Submission.__table__.c[name].type)  # type: ignore[attr-defined]
+
+
+def _conditions(wanted: InboxFilter, unindexed: bool = False) -> list[ColumnElement[bool]]:
     s, w = Submission, wanted
+
+    def c(name: str) -> Any:
+        return _column(name, unindexed)
+
     given: list[tuple[object, Callable[[], ColumnElement[bool]]]] = [
-        (w.communes is not None, lambda: col(s.commune_id).in_(sorted(w.communes or ()))),
-        (w.commune_id, lambda: col(s.commune_id) == w.commune_id),
-        (w.kinds, lambda: col(s.kind).in_(list(w.kinds))),
-        (w.statuses, lambda: col(s.status).in_(list(w.statuses))),
-        (w.category_id is not None, lambda: col(s.category_id) == w.category_id),
-        (w.arrondissement_id, lambda: col(s.arrondissement_id) == w.arrondissement_id),
-        (w.assignee_id is not None, lambda: col(s.assignee_id) == w.assignee_id),
-        (w.unassigned, lambda: col(s.assignee_id).is_(None)),
+        (w.communes is not None, lambda: c("commune_id").in_(sorted(w.communes or ()))),
+        (w.commune_id, lambda: c("commune_id") == w.commune_id),
+        (w.kinds, lambda: c("kind").in_(list(w.kinds))),
+        (w.statuses, lambda: c("status").in_(list(w.statuses))),
+        (w.category_id is not None, lambda: c("category_id") == w.category_id),
+        (w.arrondissement_id, lambda: c("arrondissement_id") == w.arrondissement_id),
+        (w.assignee_id is not None, lambda: c("assignee_id") == w.assignee_id),
+        (w.unassigned, lambda: c("assignee_id").is_(None)),
         (w.priority, lambda: col(s.priority) == w.priority),
-        (w.created_from, lambda: col(s.created_at) >= w.created_from),
-        (w.created_to, lambda: col(s.created_at) < w.created_to),
+        (w.created_from, lambda: c("created_at") >= w.created_from),
+        (w.created_to, lambda: c("created_at") < w.created_to),
         (not w.include_hidden, lambda: col(s.hidden).is_(False)),
         (w.has_voice is not None, lambda: _has(("voice", "audio"), w.has_voice)),
         (w.has_photo is not None, lambda: _has(("photo",), w.has_photo)),
@@ -97,12 +114,12 @@ def _has(kinds: tuple[str, ...], present: bool | None) -> ColumnElement[bool]:
     return attached if present else ~attached
 
 
-def _matches(uow: UnitOfWork, text: str) -> ColumnElement[bool]:
+def _matches(uow: UnitOfWork, text: str) -> search.Match:
     """A reference alone is looked up; otherwise every word appears in the title, the
     description or the reference (any case, with or without accents)."""
     reference = parse_reference(text) if len(text.split()) <= 4 else None
     if reference is not None and _only_reference(text, reference):
-        return col(Submission.reference) == reference
+        return search.Match(col(Submission.reference) == reference)
     return search.matches(uow.session, text)
 
 

@@ -49,12 +49,13 @@ class Submission(SQLModel, table=True):
         Index("ix_submission_category_created", "category_id", "created_at", "id"),
         Index("ix_submission_arrondissement_created", "arrondissement_id", "created_at", "id"),
         Index("ix_submission_assignee_created", "assignee_id", "created_at", "id"),
+        Index("ix_submission_status_created", "status", "created_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=24)
     kind: str = Field(max_length=16, index=True)
-    status: str = Field(default=Status.NEW, max_length=16, index=True)
+    status: str = Field(default=Status.NEW, max_length=16)  # indexed with created_at
     commune_id: str = Field(foreign_key="commune.id", max_length=16)  # see __table_args__
     arrondissement_id: str | None = Field(default=None, foreign_key="arrondissement.id",
                                           max_length=20)

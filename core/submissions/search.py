@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, column, literal_column, table, text
 from sqlalchemy import select as sa_select
@@ -48,17 +49,28 @@ def query_words(query: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w))[:MAX_WORDS]
 
 
-def matches(session: Session, query: str) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Match:
+    """The condition, and whether the query should start from the rows the index found
+    instead of walking an index of the other filters (SQLite: NOT INDEXED, so its planner,
+    which has no statistics, does not walk a whole commune to probe a short list)."""
+
+    condition: ColumnElement[bool]
+    from_index_rows: bool = False
+
+
+def matches(session: Session, query: str) -> Match:
     """Every word of the query appears in the submission's search_text."""
     words = query_words(query)
     if not words:
-        return literal_column("1") == literal_column("1")
+        return Match(literal_column("1") == literal_column("1"))
     if session.get_bind().dialect.name == "sqlite":
         indexed = [w for w in words if len(w) >= TRIGRAM]
         if indexed and _fewer_rows_than(session, indexed, RARE_ENOUGH):
             short = [w for w in words if len(w) < TRIGRAM]
-            return and_(col(Submission.id).in_(_fts_rows(indexed)), *_likes(short))
-    return and_(*_likes(words))
+            return Match(and_(col(Submission.id).in_(_fts_rows(indexed)), *_likes(short)),
+                         from_index_rows=True)
+    return Match(and_(*_likes(words)))
 
 
 def _likes(words: Iterable[str]) -> list[ColumnElement[bool]]:
