@@ -107,6 +107,10 @@ class Engine:
         back = _return_to(current)
         if back is not None and self._known(back):  # e.g. the language changed mid-report
             return Turn(back, step.says, self.ask(back, ctx), step.commands)
+        then = current.data.get("then")  # a link asked for this flow before onboarding
+        if step.then_menu and then in words.START_FLOWS and then in self.flows:
+            entered = self.enter(then, {}, ctx)
+            return replace(entered, says=step.says + entered.says, commands=step.commands)
         if step.then_menu:
             menu = self.enter(MENU, {}, ctx)
             return replace(menu, says=step.says, commands=step.commands)
@@ -148,6 +152,17 @@ class Engine:
         return Turn(current, (default_hint(msg, _resume_prompt(current)),),
                     _resume_prompt(current))
 
+    def _start(self, argument: str, ctx: Lookup) -> Turn:
+        """Start again: broadcasts resume, and a link's flow (or reference) is opened."""
+        opt_in = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": False})
+        greeting: tuple[Say, ...] = (say("start.done"),) if ctx.citizen.opted_out else ()
+        if argument in words.START_FLOWS:
+            opened = self.enter(argument, {}, ctx)
+        else:
+            opened = self.enter(MENU, {}, ctx)
+            greeting += _status_says(argument, ctx) if argument else ()
+        return replace(opened, says=greeting, commands=(opt_in,))
+
     def _global(self, command: words.Global, current: Conversation, ctx: Lookup) -> Turn:
         again = self.ask(current, ctx) if current.flow else None
         if command.name == "help":
@@ -165,12 +180,10 @@ class Engine:
             opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
             return Turn(current, (say("stop.done"),), again, (opt_out,))
         if not onboarded(ctx):
-            return self.enter(ONBOARDING, {}, ctx)
+            wanted = command.argument if command.argument in words.START_FLOWS else None
+            return self.enter(ONBOARDING, {"then": wanted} if wanted else {}, ctx)
         if command.name == "start":
-            opt_in = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": False})
-            menu = self.enter(MENU, {}, ctx)
-            greeting = (say("start.done"),) if ctx.citizen.opted_out else ()
-            return replace(menu, says=greeting, commands=(opt_in,))
+            return self._start(command.argument, ctx)
         if command.name == "status":
             return self.enter("followup", {}, ctx)
         if command.name == "cancel" and current.flow not in (None, MENU):

@@ -17,7 +17,9 @@ WORDS = {
     "start": "start", "reprendre": "start", "demarrer": "start",
     "commune": "commune", "ville": "commune", "town": "commune",
 }
-TAKES_ARGUMENT = {"status"}
+TAKES_ARGUMENT = {"status", "start"}
+# What a link can ask the conversation to start with (Telegram: t.me/bot?start=report).
+START_FLOWS = ("report", "complaint", "idea", "ideas", "followup", "mydata")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ def match(text: str) -> Global | None:
     if name is None:
         return None
     argument = rest.strip()
+    if name == "start" and argument in START_FLOWS:
+        return Global(name, argument)
     if argument and (name not in TAKES_ARGUMENT or not _looks_like_reference(argument)):
         return None
     return Global(name, argument)

@@ -140,7 +140,8 @@ class Dialogs:
         lookup = DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes)
         files = _attachments(uow, record)
         msg = to_msg(record, files, row.offered if row else [])
-        refused = _refused(files, self.max_file_bytes)
+        refused = (say("error.edited"),) if record.extra.get("edited") else _refused(
+            files, self.max_file_bytes)
         turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
                 else self._execute(uow, self.engine.turn(current, msg, lookup), current, lookup))
         recipient = messages.Recipient.of(identity)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,8 @@ from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
 from dialogs.notifications import ReplyNotifier, StatusNotifier
 from dialogs.pipeline import Pipeline
-from dialogs.runner import Dialogs
+from dialogs.runner import DEFAULT_MAX_FILE_BYTES, Dialogs
+from palabre.channels import TelegramChannel, telegram_config
 from palabre.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -38,6 +40,14 @@ class App:
     dialogs: Dialogs
     pipeline: Pipeline
     messengers: dict[str, Messenger] = field(default_factory=dict)
+    telegram: TelegramChannel | None = None
+    # Set when a webhook stored something: the worker handles it now, not at its next round.
+    wakeup: threading.Event = field(default_factory=threading.Event)
+
+    def close(self) -> None:
+        if self.telegram is not None:
+            self.telegram.client.close()
+        self.engine.dispose()
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None,
@@ -46,19 +56,31 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
               fetchers: Mapping[str, MediaFetcher] | None = None) -> App:
     """Wire database, media, catalogs, dialogs and delivery for these settings."""
     engine = make_engine(settings.database_url)
-    uow_factory = UnitOfWorkFactory(engine, clock=clock or SystemClock(),
-                                    media=FileMediaStore(settings.media_dir))
+    media = FileMediaStore(settings.media_dir)
+    clock = clock or SystemClock()
+    uow_factory = UnitOfWorkFactory(engine, clock=clock, media=media)
     catalogs = Catalogs.load()
+    chosen = dict(messengers or {})
+    fetching = dict(fetchers or {})
+    config = telegram_config(settings)
+    telegram = TelegramChannel.build(config, media, clock) if config else None
+    if telegram is not None:
+        chosen.setdefault("telegram", telegram.messenger)
+        fetching.setdefault("telegram", telegram.fetcher)
     uow_factory.subscribe(SubmissionStatusChanged, StatusNotifier(catalogs))
     uow_factory.subscribe(ModeratorReplied, ReplyNotifier(catalogs))
     dialogs = Dialogs(uow_factory=uow_factory, catalogs=catalogs,
                       engine=DialogEngine(all_flows(), timeout=settings.conversation_timeout),
-                      bound_communes=bound_communes, fetchers=fetchers)
-    chosen = dict(messengers or {})
+                      bound_communes=bound_communes, fetchers=fetching,
+                      max_file_bytes=config.max_file_bytes if config else DEFAULT_MAX_FILE_BYTES)
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
                         max_attempts=settings.outbox_max_attempts)
-    return App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,
-               dialogs=dialogs, pipeline=pipeline, messengers=chosen)
+    app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,
+              dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram)
+    if telegram is not None:
+        telegram.connect(pipeline=pipeline, uow_factory=uow_factory, catalogs=catalogs,
+                         wake=app.wakeup.set)
+    return app
 
 
 def migrate(database_url: str) -> None:
@@ -84,9 +106,17 @@ def prepare(app: App) -> None:
     if released:
         logger.info("put %s interrupted deliveries back in the queue", released)
     if app.settings.console_commune:
-        with app.uow_factory() as uow:
-            found = communes.find_commune(uow=uow, text=app.settings.console_commune)
-        if found is None:
-            raise SystemExit(f"PALABRE_CONSOLE_COMMUNE: no enabled commune "
-                             f"'{app.settings.console_commune}'")
-        app.dialogs.bound_communes[("console", "console")] = found.id
+        _bind(app, "console", "console", app.settings.console_commune,
+              "PALABRE_CONSOLE_COMMUNE")
+    for bot in app.telegram.config.bots if app.telegram else ():
+        if bot.commune:
+            _bind(app, "telegram", bot.account, bot.commune, f"Telegram bot {bot.account}")
+
+
+def _bind(app: App, channel: str, account: str, commune: str, what: str) -> None:
+    """Citizens reaching this account belong to this commune (no commune question)."""
+    with app.uow_factory() as uow:
+        found = communes.find_commune(uow=uow, text=commune)
+    if found is None:
+        raise SystemExit(f"{what}: no enabled commune '{commune}'")
+    app.dialogs.bound_communes[(channel, account)] = found.id

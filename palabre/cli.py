@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from typing import Any
 
 import click
 
@@ -52,14 +53,16 @@ def serve(console: bool, address: str) -> None:
 
     app = _app(console=console)
     settings = app.settings
-    worker = Worker(app.pipeline, interval=settings.worker_interval_seconds)
+    worker = Worker(app.pipeline, interval=settings.worker_interval_seconds,
+                    wakeup=app.wakeup)
     worker.start()
+    pollers = _start_polling(app) if settings.telegram_mode == "polling" else []
     config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
                             log_level=settings.log_level.lower())
     server = uvicorn.Server(config)
     if not console:
         server.run()
-        worker.stop()
+        _stop(worker, pollers, app)
         return
     web = threading.Thread(target=server.run, name="palabre-web", daemon=True)
     web.start()
@@ -67,8 +70,29 @@ def serve(console: bool, address: str) -> None:
                f"(health: /healthz). Chat below as '{address}'; /quit to stop.\n")
     _chat(app, address)
     server.should_exit = True
-    worker.stop()
     web.join(timeout=5)
+    _stop(worker, pollers, app)
+
+
+def _start_polling(app: App) -> list[Any]:
+    """Polling mode: one getUpdates loop per Telegram bot."""
+    from bots.telegram.polling import Poller
+
+    if app.telegram is None or app.telegram.receiver is None:
+        return []
+    pollers = [Poller(app.telegram.receiver, bot) for bot in app.telegram.config.bots]
+    for poller in pollers:
+        poller.start()
+    click.echo(f"Telegram: polling for {len(pollers)} bot(s).")
+    return pollers
+
+
+def _stop(worker: Any, pollers: list[Any], app: App) -> None:
+    for poller in pollers:
+        poller.stop()
+    worker.stop()
+    worker.join(timeout=10)
+    app.close()
 
 
 @main.command()
@@ -294,3 +318,95 @@ def moderators_list() -> None:
             for token in moderation.tokens_of(uow=uow, moderator=account):
                 state = "revoked" if token.revoked_at else "active"
                 click.echo(f"    token {token.id}: {token.prefix}… {state} {token.label}")
+
+
+@main.group("telegram")
+def telegram_group() -> None:
+    """Telegram bots: webhook, polling, announcements."""
+
+
+def _telegram(app: App) -> Any:
+    if app.telegram is None:
+        raise click.ClickException("No Telegram bot: set PALABRE_TELEGRAM_TOKEN (see README).")
+    return app.telegram
+
+
+@telegram_group.command("set-webhook")
+@click.option("--url", default="", help="This server's public https address "
+              "(default: PALABRE_PUBLIC_URL).")
+def telegram_set_webhook(url: str) -> None:
+    """Tell Telegram to call /webhooks/telegram/<bot id> with each bot's secret."""
+    app = _app()
+    telegram = _telegram(app)
+    base = (url or app.settings.public_url).rstrip("/")
+    if not base.startswith("https://"):
+        raise click.ClickException("Telegram calls https addresses only: give --url https://…")
+    try:
+        for bot in telegram.config.bots:
+            target = f"{base}/webhooks/telegram/{bot.account}"
+            telegram.client.call(bot.account, lambda b, t=target, s=bot.secret: b.set_webhook(
+                t, secret_token=s, allowed_updates=["message", "edited_message",
+                                                    "callback_query", "channel_post"]))
+            click.echo(f"bot {bot.account} (@{telegram.client.username(bot.account)}): {target}")
+    finally:
+        app.close()
+
+
+@telegram_group.command("info")
+def telegram_info() -> None:
+    """Each bot's name and webhook as Telegram sees them."""
+    app = _app()
+    telegram = _telegram(app)
+    try:
+        for bot in telegram.config.bots:
+            info = telegram.client.call(bot.account, lambda b: b.get_webhook_info())
+            name = telegram.client.username(bot.account)
+            click.echo(f"bot {bot.account} @{name}: webhook {info.url or '(none: polling)'}, "
+                       f"{info.pending_update_count} pending"
+                       + (f", last error: {info.last_error_message}"
+                          if info.last_error_message else ""))
+    finally:
+        app.close()
+
+
+@telegram_group.command("poll")
+def telegram_poll() -> None:
+    """Receive Telegram updates by polling (no public address needed) and answer them."""
+    from palabre.worker import Worker
+
+    app = _app()
+    _telegram(app)
+    worker = Worker(app.pipeline, interval=app.settings.worker_interval_seconds,
+                    wakeup=app.wakeup)
+    worker.start()
+    pollers = _start_polling(app)
+    click.echo("Press Ctrl+C to stop.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(worker, pollers, app)
+
+
+@telegram_group.command("announce")
+@click.option("--commune", required=True, help="Commune name, code or id.")
+@click.argument("text")
+def telegram_announce(commune: str, text: str) -> None:
+    """Post TEXT to the commune's Telegram groups and channels (PALABRE_TELEGRAM_COMMUNE_CHATS)."""
+    from bots.telegram.announce import announce
+
+    app = _app()
+    telegram = _telegram(app)
+    try:
+        with app.uow_factory() as uow:
+            found = communes.find_commune(uow=uow, text=commune)
+            if found is None:
+                raise click.ClickException(f"No enabled commune '{commune}'.")
+            queued = announce(uow=uow, config=telegram.config, commune_id=found.id, text=text)
+            uow.commit()
+        app.pipeline.deliver(channels=["telegram"])
+        click.echo(f"{queued} message(s) for {found.name}'s Telegram groups and channels.")
+    finally:
+        app.close()
+

@@ -6,7 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.communes.seed import PILOT_COMMUNES
@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The address the providers reach this server at (webhook registration), e.g.
+    # https://palabre.mairie-cotonou.bj
+    public_url: str = ""
+    # Telegram: one bot in these variables, more in telegram_bots (JSON)
+    telegram_token: SecretStr = SecretStr("")
+    telegram_commune: str = ""
+    telegram_webhook_secret: SecretStr = SecretStr("")
+    telegram_bots: SecretStr = SecretStr("")
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_max_file_mb: int = Field(default=20, ge=1, le=2000)
+    telegram_commune_chats: str = ""
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 import admin_api.app as admin_api
+from bots.telegram.webhook import telegram_router
 from palabre.bootstrap import App
 
 
@@ -13,6 +14,8 @@ def create_web_app(app: App) -> FastAPI:
     web = FastAPI(title="Palabre", version="0.1.0",
                   description="Moderators' API of Palabre (bearer tokens: `palabre moderators`).")
     admin_api.mount(web, uow_factory=app.uow_factory)
+    if app.telegram is not None and app.telegram.receiver is not None:
+        web.include_router(telegram_router(app.telegram.receiver))
 
     @web.get("/healthz")
     def health() -> dict[str, str]:

@@ -13,8 +13,10 @@ logger = logging.getLogger(__name__)
 class Worker(threading.Thread):
     """Runs the pipeline's pending work every interval until stopped."""
 
-    def __init__(self, pipeline: Pipeline, *, interval: float) -> None:
+    def __init__(self, pipeline: Pipeline, *, interval: float,
+                 wakeup: threading.Event | None = None) -> None:
         super().__init__(name="palabre-worker", daemon=True)
+        self.wakeup = wakeup or threading.Event()
         self.pipeline = pipeline
         # Console conversations deliver their own messages, each to its own terminal.
         self.channels = [c for c in pipeline.messengers if c != "console"]
@@ -22,7 +24,11 @@ class Worker(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
-        while not self.stopped.wait(self.interval):
+        while not self.stopped.is_set():
+            self.wakeup.wait(self.interval)  # a webhook's message, or the next round
+            self.wakeup.clear()
+            if self.stopped.is_set():
+                return
             try:
                 self.pipeline.run_once(channels=self.channels)
             except Exception:  # the loop's edge: log and keep going
@@ -30,3 +36,4 @@ class Worker(threading.Thread):
 
     def stop(self) -> None:
         self.stopped.set()
+        self.wakeup.set()

@@ -88,6 +88,24 @@ def refuse_fetch(*, uow: UnitOfWork, attachment_id: int, reason: str) -> None:
     uow.session.add(attachment)
 
 
+def store_group_message(*, uow: UnitOfWork, channel: str, account: str, external_id: str,
+                        chat: str) -> bool:
+    """Note a message seen in a group (nothing of its content, nobody's identity) so that a
+    provider retry is answered once; False when it was noted before."""
+    if _already_stored(uow, channel, external_id):
+        return False
+    record = InboundRecord(channel=channel, account=account, external_id=external_id,
+                           kind="group", extra={"chat": chat[:64]},
+                           received_at=uow.clock.now(), status=InboundStatus.PROCESSED,
+                           processed_at=uow.clock.now())
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(record)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _already_stored(uow: UnitOfWork, channel: str, external_id: str) -> bool:
     query = select(InboundRecord.id).where(InboundRecord.channel == channel,
                                            InboundRecord.external_id == external_id)

@@ -53,7 +53,8 @@ def on_language(data: Data, msg: Msg, ctx: Lookup) -> Step:
     command = UpdateProfile(ctx.citizen.id, {"language": language})
     if data.get("only_language") and _complete(ctx):
         return Step.finish(say("language.done"), commands=(command,))
-    return _after_profile({}, ctx, commune_known=False, command=command)
+    kept = {"then": data["then"]} if data.get("then") else {}  # where a link leads after
+    return _after_profile(kept, ctx, commune_known=False, command=command)
 
 
 def _complete(ctx: Lookup) -> bool:

@@ -1,0 +1,38 @@
+"""Posts to a commune's Telegram groups and channels, through the outbox (so the group limits
+and retries apply): announcements now, live council updates later."""
+
+from __future__ import annotations
+
+from bots.telegram.config import CHANNEL, TelegramConfig
+from core.communes import service as communes
+from core.messages import service as messages
+from core.uow import UnitOfWork
+
+
+def commune_chats(*, uow: UnitOfWork, config: TelegramConfig, commune_id: str) -> list[str]:
+    """The configured chats of this commune (the setting may name it by name or code)."""
+    chats = []
+    for named, chat in config.commune_chats:
+        found = communes.find_commune(uow=uow, text=named)
+        if found is not None and found.id == commune_id:
+            chats.append(chat)
+    return chats
+
+
+def announce(*, uow: UnitOfWork, config: TelegramConfig, commune_id: str, text: str,
+             purpose: str = "announcement") -> int:
+    """Queue the text for every chat of the commune, from the bot bound to it (else the
+    first bot); how many messages were queued."""
+    account = next((b.account for b in config.bots if b.commune and _is(uow, b.commune,
+                                                                      commune_id)),
+                   config.bots[0].account)
+    chats = commune_chats(uow=uow, config=config, commune_id=commune_id)
+    for chat in chats:
+        messages.enqueue(uow=uow, to=messages.Recipient(CHANNEL, account, chat), text=text,
+                         purpose=purpose)
+    return len(chats)
+
+
+def _is(uow: UnitOfWork, named: str, commune_id: str) -> bool:
+    found = communes.find_commune(uow=uow, text=named)
+    return found is not None and found.id == commune_id

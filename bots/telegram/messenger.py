@@ -1,0 +1,190 @@
+"""Sending the outbox on Telegram, and fetching the files citizens sent."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bots.telegram.client import TelegramClient
+from bots.telegram.config import CHANNEL
+from bots.telegram.throttle import Throttle
+from core.messages.neutral import Choice, OutboundMessage
+from core.ports import (
+    Clock,
+    DeliveryError,
+    FetchedFile,
+    FetchError,
+    MediaStore,
+    SendReceipt,
+)
+
+logger = logging.getLogger(__name__)
+
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
+CALLBACK_DATA_LIMIT = 64  # bytes
+SHORT_WAIT_S = 0.25  # a wait this short is slept; a longer one gives the message back
+GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
+
+
+class TelegramMessenger:
+    """Renders choices as buttons, splits long texts, sends files; respects the limits."""
+
+    channel = CHANNEL
+
+    def __init__(self, client: TelegramClient, media: MediaStore, clock: Clock) -> None:
+        self.client = client
+        self.media = media
+        self.clock = clock
+        self.throttles: dict[str, Throttle] = {}  # per bot
+
+    def send(self, message: OutboundMessage) -> SendReceipt:
+        self._wait_turn(message.account, message.address)
+        try:
+            sent = self.client.call(message.account, lambda bot: self._send(bot, message))
+        except TelegramError as exc:
+            raise delivery_error(exc) from exc
+        except TimeoutError as exc:
+            raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
+        return SendReceipt(external_id=str(sent.message_id))
+
+    def _wait_turn(self, account: str, chat_id: str) -> None:
+        throttle = self.throttles.get(account)
+        if throttle is None:
+            throttle = Throttle(now=lambda: self.clock.now().timestamp())
+            self.throttles[account] = throttle
+        wait = throttle.reserve(chat_id)
+        if 0 < wait <= SHORT_WAIT_S:
+            time.sleep(wait)
+            wait = throttle.reserve(chat_id)
+        if wait > 0:
+            raise DeliveryError(f"Telegram limit for chat {chat_id}", throttled=True,
+                                retry_after=wait)
+
+    async def _send(self, bot: Bot, message: OutboundMessage) -> Message:
+        markup = keyboard(message)
+        chat_id = message.address
+        if message.media_path:
+            return await self._send_file(bot, message, markup)
+        parts = split_text(message.text)
+        for part in parts[:-1]:
+            await bot.send_message(chat_id, part)
+        return await bot.send_message(chat_id, parts[-1], reply_markup=markup)
+
+    async def _send_file(self, bot: Bot, message: OutboundMessage, markup: Any) -> Message:
+        assert message.media_path is not None
+        path = self.media.absolute(message.media_path)
+        caption = message.text if len(message.text) <= CAPTION_LIMIT else None
+        send = bot.send_photo if _is_image(path) else bot.send_document
+        sent = await send(message.address, path.read_bytes(), caption=caption,
+                          reply_markup=markup if caption is not None else None,
+                          filename=path.name)
+        if caption is None and message.text:
+            parts = split_text(message.text)
+            for part in parts[:-1]:
+                await bot.send_message(message.address, part)
+            sent = await bot.send_message(message.address, parts[-1], reply_markup=markup)
+        return sent
+
+
+class TelegramFetcher:
+    """Downloads a file by its file id (getFile, then the file URL), within a size limit."""
+
+    def __init__(self, client: TelegramClient) -> None:
+        self.client = client
+
+    def fetch(self, *, account: str, remote: str, max_bytes: int) -> FetchedFile:
+        try:
+            data = self.client.call(account, lambda bot: _download(bot, remote, max_bytes))
+        except FetchError:
+            raise
+        except BadRequest as exc:
+            too_big = "too big" in exc.message.lower()
+            raise FetchError(exc.message, retryable=False,
+                             reason="too_large" if too_big else "unreadable") from exc
+        except (NetworkError, RetryAfter, TimeoutError) as exc:
+            raise FetchError(f"Telegram: {exc}", retryable=True) from exc
+        except TelegramError as exc:
+            raise FetchError(f"Telegram: {exc}", retryable=False) from exc
+        return FetchedFile(bytes(data))
+
+
+async def _download(bot: Bot, file_id: str, max_bytes: int) -> bytearray:
+    found = await bot.get_file(file_id)
+    if found.file_size is not None and found.file_size > max_bytes:
+        raise FetchError(f"{found.file_size} bytes", retryable=False, reason="too_large")
+    data = await found.download_as_bytearray()
+    if len(data) > max_bytes:
+        raise FetchError(f"{len(data)} bytes", retryable=False, reason="too_large")
+    return data
+
+
+def keyboard(message: OutboundMessage) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """Choices as inline buttons; at a location step, a keyboard whose first button sends the
+    citizen's position (the choices follow as plain buttons that send their label)."""
+    location = message.hints.get("request_location")
+    if location:
+        rows = [[KeyboardButton(location, request_location=True)]]
+        rows += [[KeyboardButton(c.label[:100])] for c in message.choices]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if not message.choices:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(c.label[:100],
+                                                       callback_data=callback_data(c, n))]
+                                 for n, c in enumerate(message.choices, start=1)])
+
+
+def callback_data(choice: Choice, number: int) -> str:
+    """The choice id, which the dialogs check against what they offered; its number when the
+    id is longer than Telegram's 64 bytes."""
+    return choice.id if len(choice.id.encode()) <= CALLBACK_DATA_LIMIT else str(number)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Pieces within Telegram's limit, cut at a paragraph, a line or a space when possible."""
+    pieces: list[str] = []
+    rest = text or "…"
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*pieces, rest]
+
+
+def delivery_error(exc: TelegramError) -> DeliveryError:
+    """What a Bot API error means for the outbox."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22 warns that int becomes timedelta: both work
+            warnings.simplefilter("ignore")
+            wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return DeliveryError(f"Telegram flood control: {exc}", throttled=True,
+                             retry_after=seconds)
+    if isinstance(exc, Forbidden):
+        return DeliveryError(f"Telegram: {exc.message}", retryable=False, unreachable=True)
+    if isinstance(exc, BadRequest):
+        gone = any(words in exc.message.lower() for words in GONE)
+        return DeliveryError(f"Telegram refused: {exc.message}", retryable=False,
+                             unreachable=gone)
+    return DeliveryError(f"Telegram: {exc}")  # network trouble, a server error: retry
+
+
+def _is_image(path: Path) -> bool:
+    return path.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp")

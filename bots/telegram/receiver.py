@@ -1,0 +1,89 @@
+"""What happens to an update, from the webhook or from polling: a citizen's message is stored
+for the pipeline, a group command is answered with a link to a private chat, the rest is
+acknowledged. Nothing here waits for the dialogs or for Telegram."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bots.telegram.client import TelegramClient
+from bots.telegram.config import CHANNEL, BotConfig, TelegramConfig
+from bots.telegram.parse import GroupCommand, Ignored, Private, parse_update
+from core.messages import service as messages
+from core.uow import UnitOfWork
+from dialogs.engine import say
+from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
+from dialogs.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+
+class TelegramReceiver:
+    """Turns updates into stored messages (then wakes the worker) or into quick answers."""
+
+    def __init__(self, *, config: TelegramConfig, client: TelegramClient, pipeline: Pipeline,
+                 uow_factory: Callable[[], UnitOfWork], catalogs: Catalogs,
+                 wake: Callable[[], None] = lambda: None) -> None:
+        self.config = config
+        self.client = client
+        self.pipeline = pipeline
+        self.uow_factory = uow_factory
+        self.catalogs = catalogs
+        self.wake = wake
+
+    def authenticate(self, secret: str | None, account: str | None = None) -> BotConfig | None:
+        """The bot whose webhook secret this is (compared in constant time), if any."""
+        if not secret:
+            return None
+        found = None
+        for bot in self.config.bots:
+            same = hmac.compare_digest(bot.secret.encode(), secret.encode())
+            if same and (account is None or bot.account == account):
+                found = bot
+        return found
+
+    def handle(self, bot: BotConfig, data: Any) -> dict[str, Any] | None:
+        """Store or answer one update; the webhook's reply (a Bot API method call) when there
+        is one to give at once, such as answering a button press. Raises NotAnUpdate."""
+        parsed = parse_update(data, account=bot.account)
+        if isinstance(parsed, Private):
+            stored = self.pipeline.receive(parsed.message)
+            if stored is not None:
+                self.wake()
+            return _answer(parsed.callback_query_id)
+        if isinstance(parsed, GroupCommand):
+            self._point_to_private_chat(bot, parsed)
+            return None
+        logger.debug("Telegram bot %s: ignored %s", bot.account, parsed.reason)
+        return _answer(parsed.callback_query_id) if isinstance(parsed, Ignored) else None
+
+    def _point_to_private_chat(self, bot: BotConfig, command: GroupCommand) -> None:
+        """A command in a group gets a link to a private chat; no flow runs in a group."""
+        username = self.client.username(bot.account)
+        if username:
+            start = f"?start={command.payload}" if command.payload else ""
+            text = self.catalogs.render(DEFAULT_LANGUAGE, say(
+                "group.go_private", link=f"https://t.me/{username}{start}"))
+        else:
+            text = self.catalogs.render(DEFAULT_LANGUAGE, say("group.go_private_nolink"))
+        with self.uow_factory() as uow:
+            fresh = messages.store_group_message(uow=uow, channel=CHANNEL, account=bot.account,
+                                                 external_id=command.external_id,
+                                                 chat=command.chat_id)
+            if fresh:
+                messages.enqueue(uow=uow, to=messages.Recipient(CHANNEL, bot.account,
+                                                                command.chat_id),
+                                 text=text, purpose="group_reply")
+            uow.commit()
+        if fresh:
+            self.wake()
+
+
+def _answer(callback_query_id: str | None) -> dict[str, Any] | None:
+    """Every button press is answered, or the citizen's app shows a spinner."""
+    if callback_query_id is None:
+        return None
+    return {"method": "answerCallbackQuery", "callback_query_id": callback_query_id}

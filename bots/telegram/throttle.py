@@ -1,0 +1,71 @@
+"""Telegram's sending limits, kept per bot: about 30 messages a second overall, one a second
+per chat, 20 a minute per group or channel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+
+class Throttle:
+    """Says how long to wait before the next message to a chat, and books the slot when the
+    answer is 0. Thread-safe; the clock is injectable for tests."""
+
+    def __init__(self, *, per_second: int = 30, chat_interval: float = 1.0,
+                 group_per_minute: int = 20,
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.chat_interval = chat_interval
+        self.group_per_minute = group_per_minute
+        self.now = now
+        self._overall: deque[float] = deque()
+        self._chats: dict[str, float] = {}
+        self._groups: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def reserve(self, chat_id: str) -> float:
+        """0 when a message may go now (and it is counted); else the seconds to wait."""
+        with self._lock:
+            now = self.now()
+            wait = max(self._overall_wait(now), self._chat_wait(chat_id, now))
+            if is_group(chat_id):
+                wait = max(wait, self._group_wait(chat_id, now))
+            if wait > 0:
+                return wait
+            self._overall.append(now)
+            self._chats[chat_id] = now
+            if is_group(chat_id):
+                self._groups[chat_id].append(now)
+            self._forget(now)
+            return 0.0
+
+    def _overall_wait(self, now: float) -> float:
+        while self._overall and now - self._overall[0] >= 1.0:
+            self._overall.popleft()
+        if len(self._overall) < self.per_second:
+            return 0.0
+        return 1.0 - (now - self._overall[0])
+
+    def _chat_wait(self, chat_id: str, now: float) -> float:
+        last = self._chats.get(chat_id)
+        return 0.0 if last is None else max(0.0, self.chat_interval - (now - last))
+
+    def _group_wait(self, chat_id: str, now: float) -> float:
+        sent = self._groups[chat_id]
+        while sent and now - sent[0] >= 60.0:
+            sent.popleft()
+        return 0.0 if len(sent) < self.group_per_minute else 60.0 - (now - sent[0])
+
+    def _forget(self, now: float) -> None:
+        """Drop chats not written to for a minute, so memory stays small."""
+        if len(self._chats) > 10_000:
+            for chat_id in [c for c, at in self._chats.items() if now - at > 60.0]:
+                self._chats.pop(chat_id, None)
+                self._groups.pop(chat_id, None)
+
+
+def is_group(chat_id: str) -> bool:
+    """Groups, supergroups and channels have negative ids, or a public @name."""
+    return chat_id.startswith("-") or chat_id.startswith("@")

@@ -1,0 +1,323 @@
+"""Telegram end to end: Bot API updates (tests/fixtures/telegram) posted to the webhook, the
+pipeline run, and what reached a fake Bot API server on loopback."""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from bots.telegram.polling import Poller
+from core.citizens.models import ChannelIdentity
+from core.messages.models import Attachment, InboundRecord, OutboxRecord
+from core.moderation import service as moderation
+from core.moderation.models import Role
+from core.submissions.models import Submission
+from palabre.bootstrap import App, bootstrap
+from palabre.settings import Settings
+from palabre.web import create_web_app
+from tests.fakes.telegram_api import FakeTelegramApi
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "telegram"
+TOKEN = "123456789:AAH-fake-token-for-palabre-tests_0"
+BOT = "123456789"
+CITIZEN = 777000111
+GROUP = -1001234567890
+JPEG = b"\xff\xd8\xff\xe0" + bytes(2000)
+OGG = b"OggS" + bytes(3000)
+
+
+def update(name: str, **changes: Any) -> dict[str, Any]:
+    """A recorded update, with its update_id or message fields changed."""
+    data = copy.deepcopy(json.loads((FIXTURES / f"{name}.json").read_text()))
+    for key, value in changes.items():
+        if key == "update_id":
+            data["update_id"] = value
+        else:
+            body = data.get("message") or data.get("edited_message")
+            body[key] = value
+    return data
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegramApi(tokens=[TOKEN]) as api:
+        yield api
+
+
+@pytest.fixture
+def tg(app, settings, clock, messenger, fake) -> App:
+    """Palabre with one Telegram bot talking to the fake Bot API (clean database)."""
+    configured = Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                             "telegram_api_url": fake.url}, _env_file=None)
+    application = bootstrap(configured, clock=clock, messengers={"console": messenger})
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def web(tg) -> TestClient:
+    return TestClient(create_web_app(tg))
+
+
+def secret(app: App) -> dict[str, str]:
+    assert app.telegram is not None
+    return {"X-Telegram-Bot-Api-Secret-Token": app.telegram.config.bots[0].secret}
+
+
+class Chat:
+    """A citizen in a private chat: posts updates, lets the worker run, reads the replies."""
+
+    def __init__(self, app: App, web: TestClient, fake: FakeTelegramApi, clock) -> None:
+        self.app, self.web, self.fake, self.clock = app, web, fake, clock
+        self.next_id = 600000000
+        self.seen = 0
+
+    def post(self, data: dict[str, Any]) -> Any:
+        answer = self.web.post("/webhooks/telegram", json=data, headers=secret(self.app))
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    def send(self, name: str = "text", **changes: Any) -> list[str]:
+        self.next_id += 1
+        self.post(update(name, update_id=self.next_id, **changes))
+        return self.run()
+
+    def text(self, words: str) -> list[str]:
+        return self.send("text", text=words)
+
+    def press(self, data: str) -> list[str]:
+        self.next_id += 1
+        pressed = update("callback_query", update_id=self.next_id)
+        pressed["callback_query"]["data"] = data
+        answer = self.post(pressed)
+        assert answer.json() == {"method": "answerCallbackQuery",
+                                 "callback_query_id": "4382bfdwdsb323b2d9"}
+        return self.run()
+
+    def run(self) -> list[str]:
+        self.clock.advance(seconds=2)  # Telegram's one message a second per chat
+        self.app.pipeline.run_once()
+        texts = self.fake.texts(CITIZEN)
+        fresh, self.seen = texts[self.seen:], len(texts)
+        return fresh
+
+    def last_markup(self) -> dict[str, Any]:
+        markup = self.fake.sent("sendMessage", CITIZEN, ok=True)[-1].params.get("reply_markup")
+        assert isinstance(markup, dict)
+        return markup
+
+    def onboard(self) -> None:
+        self.text("Bonjour")
+        self.press("lang:fr")
+        self.text("Cotonou")
+        self.press(self.button("1"))  # consent
+        self.press(self.button("5"))  # skip the inclusion questions
+
+    def button(self, number: str) -> str:
+        rows = self.last_markup()["inline_keyboard"]
+        return rows[int(number) - 1][0]["callback_data"]
+
+
+@pytest.fixture
+def chat(tg, web, fake, clock) -> Chat:
+    return Chat(tg, web, fake, clock)
+
+
+def test_a_forged_or_missing_secret_is_refused(web, tg, caplog) -> None:
+    body = update("text")
+    assert web.post("/webhooks/telegram", json=body).status_code == 403
+    wrong = {"X-Telegram-Bot-Api-Secret-Token": "not-the-secret"}
+    assert web.post("/webhooks/telegram", json=body, headers=wrong).status_code == 403
+    assert web.post("/webhooks/telegram/999", json=body, headers=secret(tg)).status_code == 403
+    assert "wrong secret" in caplog.text
+    with tg.uow_factory() as uow:
+        assert uow.session.exec(select(InboundRecord)).all() == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b'{"message": {"text": "hi"}}', b"[1, 2]",
+                                  b'{"update_id": "x"}'])
+def test_a_body_that_is_not_an_update_gets_400_and_a_log_line(web, tg, body, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    answer = web.post(f"/webhooks/telegram/{BOT}", content=body, headers=secret(tg))
+    assert answer.status_code == 400 and "not a Telegram Update" in answer.json()["detail"]
+    assert "malformed update" in caplog.text
+
+
+def test_a_first_message_gets_the_language_question_as_buttons(chat, fake) -> None:
+    replies = chat.text("Bonjour")
+
+    assert len(replies) == 1 and "Bienvenue" in replies[0]
+    buttons = [row[0] for row in chat.last_markup()["inline_keyboard"]]
+    assert {"text": "Français", "callback_data": "lang:fr"} in buttons
+    assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+
+
+def test_a_provider_retry_is_handled_once(chat, tg, fake) -> None:
+    first = update("text", update_id=700000001)
+    chat.post(first)
+    chat.post(first)
+    chat.run()
+
+    with tg.uow_factory() as uow:
+        assert len(uow.session.exec(select(InboundRecord)).all()) == 1
+    assert len(fake.sent("sendMessage", CITIZEN)) == 1
+
+
+def test_buttons_are_answered_and_lead_the_dialog(chat) -> None:
+    chat.text("Bonjour")
+    replies = chat.press("lang:fr")
+    assert any("commune" in r.lower() for r in replies)
+
+
+def test_a_deep_link_opens_the_report_after_onboarding(chat) -> None:
+    chat.send("command_start_deeplink")  # /start report, as t.me/bot?start=report sends it
+    chat.press("lang:fr")
+    chat.text("Cotonou")
+    chat.press(chat.button("1"))
+    replies = chat.press(chat.button("5"))
+    assert replies[-1].endswith("De quel problème s'agit-il ?")  # the report's first question
+
+
+def _to_location_step(chat: Chat) -> None:
+    chat.onboard()
+    chat.press("report")
+    chat.press(chat.button("2"))  # a category
+
+
+def test_the_location_step_offers_a_button_that_sends_the_position(chat) -> None:
+    _to_location_step(chat)
+    markup = chat.last_markup()
+    first = markup["keyboard"][0][0]
+    assert first == {"text": "📍 Envoyer ma position", "request_location": True}
+    assert markup["one_time_keyboard"] is True
+
+
+def test_a_report_with_pin_and_photo_and_a_status_change_reaching_telegram(
+        chat, tg, web, fake) -> None:
+    _to_location_step(chat)
+    assert any("Position reçue" in r for r in chat.send("location"))
+    fake.add_file("AgACAgQAAxkBAAIB-large", JPEG)
+    assert any("Photo reçue" in r for r in chat.send("photo"))
+    chat.text("Caniveau bouché devant l'école, l'eau déborde")
+    offered = chat.last_markup()["inline_keyboard"]
+    if any(row[0]["callback_data"] == "new" for row in offered):
+        chat.press("new")
+    done = chat.press(chat.button("1"))
+    reference = done[-1].split("référence ")[1].split(".")[0]
+
+    with tg.uow_factory() as uow:
+        filed = uow.session.exec(select(Submission)).one()
+        photo = uow.session.exec(select(Attachment).where(
+            Attachment.submission_id == filed.id)).one()
+        admin = moderation.add_moderator(uow=uow, name="awa", role=Role.ADMIN)
+        token = moderation.issue_token(uow=uow, moderator=admin).token
+        uow.commit()
+    assert filed.reference == reference and filed.latitude == pytest.approx(6.3703)
+    assert tg.uow_factory.media.absolute(photo.path).read_bytes() == JPEG
+
+    changed = web.post(f"/api/v1/submissions/{reference}/status",
+                       headers={"Authorization": f"Bearer {token}"},
+                       json={"status": "acknowledged", "public_note": "Équipe en route"})
+    assert changed.status_code == 200, changed.text
+    told = chat.run()
+    assert any(reference in r and "Équipe en route" in r for r in told)
+
+
+def test_a_voice_note_is_fetched_and_kept(chat, tg, fake) -> None:
+    chat.onboard()
+    fake.add_file("AwACAgQAAxkBAAIB-voice", OGG)
+    chat.send("voice")
+    with tg.uow_factory() as uow:
+        voice = uow.session.exec(select(Attachment)).one()
+    assert voice.kind == "voice" and voice.content_type == "audio/ogg"
+    assert tg.uow_factory.media.absolute(voice.path).read_bytes() == OGG
+
+
+def test_a_file_over_20_mb_gets_a_polite_refusal_and_is_kept(chat, tg, fake) -> None:
+    _to_location_step(chat)
+    chat.send("location")
+    fake.add_file("BQACAgQAAxkBAAIB-doc", b"x", file_size=25_000_000)
+    replies = chat.send("document_image")
+    assert any("trop lourd" in r for r in replies)
+    with tg.uow_factory() as uow:
+        kept = uow.session.exec(select(Attachment)).one()
+        assert kept.remote == "BQACAgQAAxkBAAIB-doc" and kept.fetch_error
+        assert len(uow.session.exec(select(InboundRecord)).all()) >= 1
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("sticker", "Je n'ai rien reçu à lire. Répondez par un numéro ou quelques mots."),
+    ("edited_message", "J'ai vu que vous avez modifié un message"),
+])
+def test_what_palabre_cannot_read_gets_a_helpful_reply(chat, name, expected) -> None:
+    chat.onboard()
+    replies = chat.send(name)
+    assert replies[-1].startswith(expected)
+    assert replies[-1].endswith("que voulez-vous faire ?")  # and the question again
+
+
+def test_a_group_command_answers_with_a_private_link_and_runs_no_flow(chat, tg, fake) -> None:
+    chat.post(update("group_text"))
+    chat.post(update("group_command"))
+    chat.post(update("group_command"))  # Telegram's retry
+    chat.run()
+
+    texts = fake.texts(GROUP)
+    assert texts == [
+        "Pour cela, écrivez-moi en privé, c'est plus simple et discret : "
+        "https://t.me/palabre_test_bot?start=report"]  # the username getMe gave
+    with tg.uow_factory() as uow:
+        assert uow.session.exec(select(ChannelIdentity)).all() == []
+
+
+def test_a_channel_post_is_acknowledged_and_ignored(chat, tg) -> None:
+    chat.post(update("channel_post"))
+    with tg.uow_factory() as uow:
+        assert uow.session.exec(select(InboundRecord)).all() == []
+
+
+def test_a_long_text_is_split_and_the_buttons_follow_the_last_part(tg, fake) -> None:
+    from bots.telegram.messenger import split_text
+
+    text = ("Paragraphe. " * 400).strip() + "\n\n" + "Fin."
+    parts = split_text(text)
+    assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
+    assert " ".join(parts).replace("\n\n", " ").split() == text.replace("\n\n", " ").split()
+
+
+def test_flood_control_waits_and_a_blocked_bot_marks_the_citizen_unreachable(
+        chat, tg, fake) -> None:
+    chat.text("Bonjour")
+    fake.fail_next("sendMessage", status=429, retry_after=7)
+    chat.press("lang:fr")
+    with tg.uow_factory() as uow:
+        waiting = uow.session.exec(select(OutboxRecord).order_by(
+            OutboxRecord.id.desc())).first()  # type: ignore[union-attr]
+        assert waiting.status == "pending" and waiting.attempts == 0
+    chat.clock.advance(seconds=8)
+    assert any("commune" in r.lower() for r in chat.run())
+
+    fake.block(CITIZEN)
+    chat.text("Cotonou")
+    with tg.uow_factory() as uow:
+        identity = uow.session.exec(select(ChannelIdentity)).one()
+        assert identity.unreachable
+
+
+def test_polling_feeds_the_same_pipeline(tg, fake, clock) -> None:
+    assert tg.telegram is not None and tg.telegram.receiver is not None
+    fake.queue_update(update("text", update_id=800000001))
+    poller = Poller(tg.telegram.receiver, tg.telegram.config.bots[0], long_poll=0)
+
+    assert poller.poll_once() == 1
+    assert poller.poll_once() == 0  # the offset moved past it
+    clock.advance(seconds=2)
+    tg.pipeline.run_once()
+    assert fake.texts(CITIZEN)
