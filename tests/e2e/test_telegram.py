@@ -321,3 +321,51 @@ def test_polling_feeds_the_same_pipeline(tg, fake, clock) -> None:
     clock.advance(seconds=2)
     tg.pipeline.run_once()
     assert fake.texts(CITIZEN)
+
+
+def test_a_network_failure_is_retried_with_backoff(chat, tg, fake) -> None:
+    chat.text("Bonjour")
+    fake.drop_next("sendMessage")
+    assert chat.press("lang:fr") == []
+    with tg.uow_factory() as uow:
+        waiting = uow.session.exec(select(OutboxRecord).order_by(
+            OutboxRecord.id.desc())).first()  # type: ignore[union-attr]
+        assert waiting.status == "pending" and waiting.attempts == 1 and waiting.last_error
+    chat.clock.advance(seconds=10)
+    assert any("commune" in r.lower() for r in chat.run())
+
+
+def test_photos_and_documents_go_as_files_with_their_caption(chat, tg, fake) -> None:
+    from core.messages import service as messages
+
+    chat.text("Bonjour")
+    with tg.uow_factory() as uow:
+        identity = uow.session.exec(select(ChannelIdentity)).one()
+        stored = uow.media.put(JPEG, content_type="image/jpeg")
+        messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text="Le chantier",
+                         media_path=stored.path)
+        uow.commit()
+    chat.run()
+
+    sent = fake.sent("sendPhoto", CITIZEN, ok=True)
+    assert len(sent) == 1 and sent[0].params["caption"] == "Le chantier"
+    assert next(iter(sent[0].files.values())) == JPEG
+
+
+def test_a_bot_bound_to_a_commune_skips_the_commune_question(tg, web, fake, clock,
+                                                             settings, messenger) -> None:
+    from palabre.bootstrap import prepare
+
+    bound = Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                        "telegram_api_url": fake.url, "telegram_commune": "Bohicon"},
+                     _env_file=None)
+    app = bootstrap(bound, clock=clock, messengers={"console": messenger})
+    try:
+        prepare(app)
+        bohicon = Chat(app, TestClient(create_web_app(app)), fake, clock)
+        bohicon.text("Bonjour")
+        replies = bohicon.press("lang:fr")
+        assert replies[-1].startswith("Avant de commencer")  # consent: no commune question
+        assert replies[-1].endswith("Acceptez-vous ?")
+    finally:
+        app.close()

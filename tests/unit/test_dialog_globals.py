@@ -212,3 +212,20 @@ def test_global_words_are_only_read_from_text() -> None:
     assert words.match("menu please") is None
     assert words.match("aide!") == words.Global("help")
     assert words.match("  Statut   COT-SIG-26-0042 ") == words.Global("status", "COT-SIG-26-0042")
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("/start", words.Global("start")),
+    ("/start report", words.Global("start", "report")),
+    ("/start@PalabreBot idea", words.Global("start", "idea")),
+    ("/start COT-IDE-26-0042", words.Global("start", "COT-IDE-26-0042")),
+    ("/start n'importe quoi", None),
+])
+def test_start_takes_a_link_payload(typed: str, expected: words.Global | None) -> None:
+    assert words.match(typed) == expected
+
+
+def test_a_start_link_opens_its_flow_for_a_known_citizen() -> None:
+    turn = ENGINE.turn(MENU, Msg("text", "/start idea"), FakeLookup(citizen()))
+    assert turn.conversation.flow == "idea"
+    assert any(isinstance(c, UpdateProfile) for c in turn.commands)  # broadcasts resume

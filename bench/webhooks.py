@@ -1,0 +1,247 @@
+"""Webhook acknowledgement under load: Telegram updates per second and p50/p99 latency.
+
+What a provider sees when many citizens write at once: `--senders` concurrent clients
+(default 50) each post updates to Palabre's `POST /webhooks/telegram/<bot>` (secret checked,
+update parsed, stored under its update_id, acknowledged; the dialogs run later in the worker,
+which is not running here). Beside it, in the same run and on the same machine, a bare FastAPI
+endpoint that only answers 200 gets the same load: the ratio of the two is the figure to
+compare across runs, since these machines are shared and noisy. Goal: at least half the bare
+endpoint's throughput, p99 under 50 ms.
+
+Each server runs in its own process under uvicorn (one worker, like `palabre serve`), the
+clients in this process with httpx. Palabre uses a fresh SQLite database (and PostgreSQL when
+`--pg-url` or TEST_DATABASE_URL names a server on this machine). Every update is a different
+citizen's text message, so each one creates a citizen, a channel identity and a stored message.
+
+    .venv/bin/python -m bench.webhooks                       # SQLite (+ PostgreSQL if set)
+    .venv/bin/python -m bench.webhooks --updates 5000 --senders 50 --sqlite-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import platform
+import socket
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request, Response
+
+if __package__ in (None, ""):  # run as `python bench/webhooks.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.pipeline import (  # noqa: E402
+    Latencies,
+    postgres_problem,
+    progress,
+    temporary_postgres,
+    temporary_sqlite,
+)
+
+TOKEN = "123456789:AAH-bench-token-not-a-real-bot_000"
+BOT = TOKEN.split(":")[0]
+DEFAULT_UPDATES = 4000
+DEFAULT_SENDERS = 50
+WARMUP = 200
+TARGET_P99_MS = 50.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_bare(port: int) -> None:
+    """A FastAPI app with one endpoint that reads the body and answers 200."""
+    import uvicorn
+
+    web = FastAPI()
+
+    @web.post("/hook")
+    async def hook(request: Request) -> Response:
+        await request.body()
+        return Response(status_code=200)
+
+    uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_palabre(port: int, database_url: str, media: str) -> None:
+    """Palabre's web app with one Telegram bot, on a migrated database."""
+    import uvicorn
+
+    from palabre.bootstrap import bootstrap, prepare
+    from palabre.settings import Settings
+    from palabre.web import create_web_app
+
+    settings = Settings(database_url=database_url, media_dir=Path(media), telegram_token=TOKEN,
+                        telegram_api_url="http://127.0.0.1:9", log_level="WARNING",
+                        _env_file=None)  # type: ignore[call-arg]
+    app = bootstrap(settings)
+    prepare(app)
+    uvicorn.run(create_web_app(app), host="127.0.0.1", port=port, log_level="warning")
+
+
+def secret() -> str:
+    from bots.telegram.config import BotConfig
+
+    return BotConfig(token=TOKEN).secret
+
+
+def an_update(number: int) -> dict[str, Any]:
+    """A private text message from citizen `number`, in the Bot API's shape."""
+    chat = {"id": 900_000_000 + number, "first_name": f"C{number}", "type": "private"}
+    return {"update_id": 10_000_000 + number,
+            "message": {"message_id": 1, "date": 1773480600, "chat": chat, "text": "Bonjour",
+                        "from": {"id": chat["id"], "is_bot": False, "first_name": chat[
+                            "first_name"]}}}
+
+
+@dataclass
+class Load:
+    name: str
+    latencies: Latencies = field(default_factory=Latencies)
+    seconds: float = 0.0
+    refused: int = 0
+
+    def per_second(self) -> float:
+        return len(self.latencies.seconds) / self.seconds if self.seconds else 0.0
+
+
+async def hammer(url: str, headers: dict[str, str], first: int, count: int, senders: int,
+                 name: str) -> Load:
+    """`senders` clients share `count` updates; every answer's latency is kept."""
+    load = Load(name)
+    numbers = iter(range(first, first + count))
+    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
+    async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
+
+        async def sender() -> None:
+            for number in numbers:
+                started = time.perf_counter()
+                answer = await client.post(url, json=an_update(number), headers=headers)
+                load.latencies.seconds.append(time.perf_counter() - started)
+                if answer.status_code != 200:
+                    load.refused += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(senders)))
+        load.seconds = time.perf_counter() - started
+    return load
+
+
+def wait_until_up(port: int, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server on port {port} did not start")
+
+
+def measure(target: Any, target_args: tuple[Any, ...], path: str, headers: dict[str, str],
+            args: argparse.Namespace, name: str) -> Load:
+    """Start a server process, warm it up, load it, stop it."""
+    port = free_port()
+    process = multiprocessing.get_context("spawn").Process(target=target,
+                                                           args=(port, *target_args))
+    process.start()
+    try:
+        wait_until_up(port)
+        url = f"http://127.0.0.1:{port}{path}"
+        progress(f"{name}: warming up")
+        asyncio.run(hammer(url, headers, 0, WARMUP, args.senders, name))
+        progress(f"{name}: {args.updates:,} updates from {args.senders} senders")
+        return asyncio.run(hammer(url, headers, WARMUP, args.updates, args.senders, name))
+    finally:
+        process.terminate()
+        process.join(10)
+
+
+def stored(database_url: str) -> int:
+    """Messages the database holds after the run (each accepted update once)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM inbound_message")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def line(load: Load, bare: Load) -> str:
+    lat = load.latencies
+    return (f"{load.name:<28}{len(lat.seconds):>7,}{load.per_second():>10,.0f}"
+            f"{lat.ms(50):>9.1f}{lat.ms(99):>9.1f}{load.refused:>8}"
+            f"{load.per_second() / bare.per_second():>9.2f}")
+
+
+def report(bare: Load, loads: Sequence[tuple[Load, int]], args: argparse.Namespace) -> str:
+    lines = [f"Palabre webhook benchmark: {args.updates:,} Telegram updates from "
+             f"{args.senders} concurrent senders (after {WARMUP} warm-up), one uvicorn "
+             "worker per server",
+             f"Python {platform.python_version()} on {os.cpu_count()} CPUs; 1-minute load "
+             f"average now {os.getloadavg()[0]:.2f}", "",
+             f"{'server':<28}{'answers':>7}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+             f"{'non-200':>8}{'÷ bare':>9}",
+             line(bare, bare)]
+    verdicts = []
+    for load, count in loads:
+        lines.append(line(load, bare))
+        half = load.per_second() >= bare.per_second() / 2
+        fast = load.latencies.ms(99) < TARGET_P99_MS
+        verdicts.append(f"{load.name}: {count:,} messages stored for "
+                        f"{args.updates + WARMUP:,} updates sent; throughput "
+                        f"{'at least' if half else 'UNDER'} half the bare endpoint's, p99 "
+                        f"{'under' if fast else 'OVER'} {TARGET_P99_MS:.0f} ms")
+    return "\n".join([*lines, "", *verdicts,
+                      "÷ bare: throughput divided by the bare endpoint's, measured in the same "
+                      "run (compare this across runs)"])
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench.webhooks", description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=DEFAULT_UPDATES)
+    parser.add_argument("--senders", type=int, default=DEFAULT_SENDERS)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
+                        or os.environ.get("BENCH_DATABASE_URL"))
+    args = parser.parse_args(argv)
+    if args.updates < 1 or args.senders < 1:
+        parser.error("--updates and --senders must be at least 1")
+    problem = postgres_problem(args.pg_url) if args.pg_url and not args.sqlite_only else None
+    if problem:
+        parser.error(f"--pg-url: {problem}")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = arguments(argv)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret()}
+    bare = measure(serve_bare, (), "/hook", {}, args, "bare FastAPI endpoint")
+    loads = []
+    with temporary_sqlite() as (url, media):
+        load = measure(serve_palabre, (url, str(media)), f"/webhooks/telegram/{BOT}", headers,
+                       args, "Palabre Telegram, SQLite")
+        loads.append((load, stored(url)))
+    if args.pg_url and not args.sqlite_only:
+        with temporary_postgres(args.pg_url) as (url, media):
+            load = measure(serve_palabre, (url, str(media)), f"/webhooks/telegram/{BOT}",
+                           headers, args, "Palabre Telegram, PostgreSQL")
+            loads.append((load, stored(url)))
+    print(report(bare, loads, args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
