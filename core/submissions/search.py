@@ -9,7 +9,8 @@ the migrations make (see migrations/versions/0005_search.py):
   planner chooses between it and walking the newest rows.
 - SQLite: an FTS5 table with the trigram tokenizer over `search_text`. Its index pays for
   rare words; for common words walking the newest rows with LIKE fills a page sooner, so a
-  bounded count through the index first tells which kind the words are (`RARE_ENOUGH`).
+  bounded count through the index first tells which kind each word is (`RARE_ENOUGH`); a
+  rare word is looked up in the index and the other words filter its rows.
   Words shorter than 3 characters have no trigram and always use LIKE.
 """
 
@@ -65,12 +66,23 @@ def matches(session: Session, query: str) -> Match:
     if not words:
         return Match(literal_column("1") == literal_column("1"))
     if session.get_bind().dialect.name == "sqlite":
-        indexed = [w for w in words if len(w) >= TRIGRAM]
-        if indexed and _fewer_rows_than(session, indexed, RARE_ENOUGH):
-            short = [w for w in words if len(w) < TRIGRAM]
-            return Match(and_(col(Submission.id).in_(_fts_rows(indexed)), *_likes(short)),
+        rare = _a_rare_word(session, words)
+        if rare is not None:
+            others = [w for w in words if w != rare]
+            return Match(and_(col(Submission.id).in_(_fts_rows([rare])), *_likes(others)),
                          from_index_rows=True)
     return Match(and_(*_likes(words)))
+
+
+def _a_rare_word(session: Session, words: list[str]) -> str | None:
+    """A word held by fewer than RARE_ENOUGH rows, longest words asked first (they tend to
+    be rarer); None when every word is common. One word, not all of them, goes to the index:
+    intersecting the long lists of two common words costs more than filtering the short
+    list of a rare one."""
+    for word in sorted((w for w in words if len(w) >= TRIGRAM), key=len, reverse=True):
+        if _fewer_rows_than(session, [word], RARE_ENOUGH):
+            return word
+    return None
 
 
 def _likes(words: Iterable[str]) -> list[ColumnElement[bool]]:
