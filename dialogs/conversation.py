@@ -179,6 +179,8 @@ class Engine:
         if command.name == "stop":
             opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
             return Turn(current, (say("stop.done"),), again, (opt_out,))
+        if command.name == "open" and onboarded(ctx):
+            return self.enter(command.argument, {}, ctx)
         if not onboarded(ctx):
             wanted = command.argument if command.argument in words.START_FLOWS else None
             return self.enter(ONBOARDING, {"then": wanted} if wanted else {}, ctx)

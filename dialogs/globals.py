@@ -20,6 +20,13 @@ WORDS = {
 TAKES_ARGUMENT = {"status", "start"}
 # What a link can ask the conversation to start with (Telegram: t.me/bot?start=report).
 START_FLOWS = ("report", "complaint", "idea", "ideas", "followup", "mydata")
+# The prefilled texts of the links group animators share (`palabre whatsapp link`): sent as
+# they are, they open their flow. Only the whole phrase counts, never a sentence starting so.
+LINK_PHRASES = {"report": ("Signaler un problème", "Report a problem"),
+                "complaint": ("Faire une plainte", "Make a complaint"),
+                "idea": ("Proposer une idée", "Suggest an idea")}
+_OPENERS = {normalise_name(phrase): flow for flow, phrases in LINK_PHRASES.items()
+            for phrase in phrases}
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,9 @@ def match(text: str) -> Global | None:
     stripped = text.strip().lstrip("/").strip()
     if not stripped:
         return None
+    opened = _OPENERS.get(normalise_name(stripped.rstrip("!.")))
+    if opened is not None:
+        return Global("open", opened)
     head, _, rest = stripped.partition(" ")
     head = head.split("@", 1)[0]  # Telegram: /aide@PalabreBot
     name = WORDS.get(normalise_name(head).rstrip("!.") or head)

@@ -27,3 +27,16 @@ def with_buttons(text: str, choices: tuple[Choice, ...]) -> Rendered:
     buttons = tuple(Choice(c.id, f"{number}. {c.label}") for number, c in
                     enumerate(choices, start=1))
     return Rendered(text, buttons)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces within a channel's limit, cut at a paragraph, a line or a space when possible."""
+    pieces: list[str] = []
+    rest = text or "…"
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return [*pieces, rest]

@@ -23,7 +23,12 @@ from dialogs.i18n import Catalogs
 from dialogs.notifications import ReplyNotifier, StatusNotifier
 from dialogs.pipeline import Pipeline
 from dialogs.runner import DEFAULT_MAX_FILE_BYTES, Dialogs
-from palabre.channels import TelegramChannel, telegram_config
+from palabre.channels import (
+    TelegramChannel,
+    WhatsAppChannel,
+    telegram_config,
+    whatsapp_config,
+)
 from palabre.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,6 +46,7 @@ class App:
     pipeline: Pipeline
     messengers: dict[str, Messenger] = field(default_factory=dict)
     telegram: TelegramChannel | None = None
+    whatsapp: WhatsAppChannel | None = None
     # Set when a webhook stored something: the worker handles it now, not at its next round.
     wakeup: threading.Event = field(default_factory=threading.Event)
 
@@ -67,6 +73,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     if telegram is not None:
         chosen.setdefault("telegram", telegram.messenger)
         fetching.setdefault("telegram", telegram.fetcher)
+    wa_config = whatsapp_config(settings)
+    whatsapp = WhatsAppChannel.build(wa_config, clock) if wa_config else None
+    if whatsapp is not None:
+        chosen.setdefault("whatsapp", whatsapp.messenger)
+        fetching.setdefault("whatsapp", whatsapp.fetcher)
     uow_factory.subscribe(SubmissionStatusChanged, StatusNotifier(catalogs))
     uow_factory.subscribe(ModeratorReplied, ReplyNotifier(catalogs))
     dialogs = Dialogs(uow_factory=uow_factory, catalogs=catalogs,
@@ -76,10 +87,13 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
                         max_attempts=settings.outbox_max_attempts)
     app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,
-              dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram)
+              dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram,
+              whatsapp=whatsapp)
     if telegram is not None:
         telegram.connect(pipeline=pipeline, uow_factory=uow_factory, catalogs=catalogs,
                          wake=app.wakeup.set)
+    if whatsapp is not None:
+        whatsapp.connect(pipeline=pipeline, uow_factory=uow_factory, wake=app.wakeup.set)
     return app
 
 
@@ -111,6 +125,10 @@ def prepare(app: App) -> None:
     for bot in app.telegram.config.bots if app.telegram else ():
         if bot.commune:
             _bind(app, "telegram", bot.account, bot.commune, f"Telegram bot {bot.account}")
+    for sender in app.whatsapp.config.senders if app.whatsapp else ():
+        if sender.commune:
+            _bind(app, "whatsapp", sender.address, sender.commune,
+                  f"WhatsApp sender {sender.address}")
 
 
 def _bind(app: App, channel: str, account: str, commune: str, what: str) -> None:

@@ -10,6 +10,9 @@ from bots.telegram.client import TelegramClient
 from bots.telegram.config import BotConfig, TelegramConfig, parse_commune_chats
 from bots.telegram.messenger import TelegramFetcher, TelegramMessenger
 from bots.telegram.receiver import TelegramReceiver
+from bots.whatsapp.config import Sender, WhatsAppConfig, parse_templates
+from bots.whatsapp.messenger import WhatsAppFetcher, WhatsAppMessenger
+from bots.whatsapp.webhook import WhatsAppReceiver
 from core.ports import Clock, MediaStore
 from core.uow import UnitOfWork
 from dialogs.i18n import Catalogs
@@ -71,3 +74,48 @@ class TelegramChannel:
         self.receiver = TelegramReceiver(config=self.config, client=self.client,
                                          pipeline=pipeline, uow_factory=uow_factory,
                                          catalogs=catalogs, wake=wake)
+
+
+def whatsapp_config(settings: Settings) -> WhatsAppConfig | None:
+    """The Twilio account and WhatsApp senders, or None when WhatsApp is not set up."""
+    sid = settings.twilio_account_sid.strip()
+    if not sid:
+        return None
+    token = settings.twilio_auth_token.get_secret_value().strip()
+    if not sid.startswith("AC") or not token:
+        raise ValueError("PALABRE_TWILIO_ACCOUNT_SID (AC…) and PALABRE_TWILIO_AUTH_TOKEN are "
+                         "both needed for WhatsApp")
+    senders = tuple(_sender(item, settings.whatsapp_messages_per_second)
+                    for item in settings.whatsapp_senders.split(",") if item.strip())
+    if not senders:
+        raise ValueError("PALABRE_WHATSAPP_SENDERS: at least one sender, e.g. +14155238886")
+    return WhatsAppConfig(account_sid=sid, auth_token=token, senders=senders,
+                          public_url=settings.public_url.strip(),
+                          api_url=settings.twilio_api_url,
+                          templates=parse_templates(settings.whatsapp_templates),
+                          max_media_bytes=settings.whatsapp_max_media_mb * 1_000_000)
+
+
+def _sender(item: str, rate: float) -> Sender:
+    address, _, commune = item.strip().partition("=")
+    return Sender(address=address.strip(), commune=commune.strip(), messages_per_second=rate)
+
+
+@dataclass
+class WhatsAppChannel:
+    """What the rest of Palabre needs of WhatsApp."""
+
+    config: WhatsAppConfig
+    messenger: WhatsAppMessenger
+    fetcher: WhatsAppFetcher
+    receiver: WhatsAppReceiver | None = None
+
+    @classmethod
+    def build(cls, config: WhatsAppConfig, clock: Clock) -> WhatsAppChannel:
+        return cls(config, WhatsAppMessenger(config, clock), WhatsAppFetcher(config))
+
+    def connect(self, *, pipeline: Pipeline, uow_factory: Callable[[], UnitOfWork],
+                wake: Callable[[], None]) -> None:
+        self.receiver = WhatsAppReceiver(config=self.config, pipeline=pipeline,
+                                         uow_factory=uow_factory, wake=wake)
+

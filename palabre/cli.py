@@ -410,3 +410,48 @@ def telegram_announce(commune: str, text: str) -> None:
     finally:
         app.close()
 
+
+
+@main.group("whatsapp")
+def whatsapp_group() -> None:
+    """WhatsApp through Twilio: links and QR codes for mairie groups."""
+
+
+@whatsapp_group.command("link")
+@click.option("--commune", required=True, help="Commune name, code or id.")
+@click.option("--flow", type=click.Choice(["report", "complaint", "idea"]), default="report",
+              show_default=True)
+@click.option("--language", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+@click.option("--qr", "qr_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the QR code PNG (default: palabre-<commune>-<flow>.png).")
+def whatsapp_link(commune: str, flow: str, language: str, qr_path: str | None) -> None:
+    """Print a wa.me link that starts FLOW with the commune's sender, and write its QR code."""
+    from pathlib import Path
+
+    from bots.whatsapp.links import wa_link, write_qr
+
+    app = _app()
+    try:
+        if app.whatsapp is None:
+            raise click.ClickException("No WhatsApp sender: set PALABRE_TWILIO_ACCOUNT_SID, "
+                                       "PALABRE_TWILIO_AUTH_TOKEN, PALABRE_WHATSAPP_SENDERS.")
+        with app.uow_factory() as uow:
+            found = communes.find_commune(uow=uow, text=commune)
+        if found is None:
+            raise click.ClickException(f"No enabled commune '{commune}'.")
+        senders = [s for s in app.whatsapp.config.senders if not s.is_service]
+        bound = [s for s in senders
+                 if app.dialogs.bound_communes.get(("whatsapp", s.address)) == found.id]
+        shared = [s for s in senders if ("whatsapp", s.address) not in app.dialogs.bound_communes]
+        sender = (bound or shared or [None])[0]
+        if sender is None:
+            raise click.ClickException(f"No WhatsApp number serves {found.name}.")
+        link = wa_link(sender, flow, language=language)
+        path = write_qr(link, Path(qr_path or f"palabre-{found.code.lower()}-{flow}.png"))
+        click.echo(link)
+        click.echo(f"QR code: {path}")
+        if not bound:
+            click.echo(f"(a shared number: citizens will be asked for their commune, "
+                       f"{found.name})")
+    finally:
+        app.close()

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_max_file_mb: int = Field(default=20, ge=1, le=2000)
     telegram_commune_chats: str = ""
+    # WhatsApp through Twilio
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_api_url: str = "https://api.twilio.com"
+    whatsapp_senders: str = ""
+    whatsapp_messages_per_second: float = Field(default=10.0, gt=0)
+    whatsapp_templates: str = ""
+    whatsapp_max_media_mb: int = Field(default=16, ge=1, le=100)
 
     @field_validator("log_level", mode="before")
     @classmethod

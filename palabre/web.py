@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 import admin_api.app as admin_api
 from bots.telegram.webhook import telegram_router
+from bots.whatsapp.webhook import whatsapp_router
 from palabre.bootstrap import App
 
 
@@ -16,6 +17,8 @@ def create_web_app(app: App) -> FastAPI:
     admin_api.mount(web, uow_factory=app.uow_factory)
     if app.telegram is not None and app.telegram.receiver is not None:
         web.include_router(telegram_router(app.telegram.receiver))
+    if app.whatsapp is not None and app.whatsapp.receiver is not None:
+        web.include_router(whatsapp_router(app.whatsapp.receiver))
 
     @web.get("/healthz")
     def health() -> dict[str, str]:

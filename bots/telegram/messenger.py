@@ -32,6 +32,7 @@ from core.ports import (
     MediaStore,
     SendReceipt,
 )
+from dialogs.render import split_text
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ class TelegramMessenger:
         chat_id = message.address
         if message.media_path:
             return await self._send_file(bot, message, markup)
-        parts = split_text(message.text)
+        parts = split_text(message.text, TEXT_LIMIT)
         for part in parts[:-1]:
             await bot.send_message(chat_id, part)
         return await bot.send_message(chat_id, parts[-1], reply_markup=markup)
@@ -95,7 +96,7 @@ class TelegramMessenger:
                           reply_markup=markup if caption is not None else None,
                           filename=path.name)
         if caption is None and message.text:
-            parts = split_text(message.text)
+            parts = split_text(message.text, TEXT_LIMIT)
             for part in parts[:-1]:
                 await bot.send_message(message.address, part)
             sent = await bot.send_message(message.address, parts[-1], reply_markup=markup)
@@ -153,19 +154,6 @@ def callback_data(choice: Choice, number: int) -> str:
     """The choice id, which the dialogs check against what they offered; its number when the
     id is longer than Telegram's 64 bytes."""
     return choice.id if len(choice.id.encode()) <= CALLBACK_DATA_LIMIT else str(number)
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Pieces within Telegram's limit, cut at a paragraph, a line or a space when possible."""
-    pieces: list[str] = []
-    rest = text or "…"
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    return [*pieces, rest]
 
 
 def delivery_error(exc: TelegramError) -> DeliveryError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select, update
@@ -28,6 +28,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     throttled: int = 0
+    held: int = 0
 
 
 def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
@@ -91,7 +92,7 @@ def _claim(uow_factory: Callable[[], UnitOfWork], outbox_id: int | None) -> bool
 def _send_one(uow_factory: Callable[[], UnitOfWork], messenger: Messenger,
               record: OutboxRecord, max_attempts: int) -> str:
     try:
-        receipt = messenger.send(_neutral(record))
+        receipt = messenger.send(_neutral(record, _last_inbound(uow_factory, record)))
     except DeliveryError as exc:
         return _record_failure(uow_factory, record, exc, max_attempts)
     except Exception as exc:  # the edge: a messenger bug must not stop delivery
@@ -112,6 +113,8 @@ def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
                     error: DeliveryError, max_attempts: int) -> str:
     if error.throttled:
         return _postpone(uow_factory, record, error)
+    if error.held:
+        return _hold(uow_factory, record, error)
     with uow_factory() as uow:
         stored = uow.session.get_one(OutboxRecord, record.id)
         stored.attempts += 1
@@ -145,6 +148,19 @@ def _postpone(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
     return "throttled"
 
 
+def _hold(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
+          error: DeliveryError) -> str:
+    """The channel may not send it now: it waits for the citizen's next message."""
+    with uow_factory() as uow:
+        stored = uow.session.get_one(OutboxRecord, record.id)
+        stored.status = OutboundStatus.HELD
+        stored.last_error = str(error)[:2000]
+        uow.session.add(stored)
+        uow.commit()
+    logger.info("outbox %s on %s held: %s", record.id, record.channel, error)
+    return "held"
+
+
 def release_stale_claims(*, uow: UnitOfWork) -> int:
     """Put back messages left 'sending' past their lease by a process that died."""
     sending = col(OutboxRecord.status) == OutboundStatus.SENDING
@@ -154,10 +170,19 @@ def release_stale_claims(*, uow: UnitOfWork) -> int:
     return int(result.rowcount or 0)
 
 
-def _neutral(record: OutboxRecord) -> OutboundMessage:
+def _last_inbound(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
+                  ) -> datetime | None:
+    if record.identity_id is None:
+        return None
+    with uow_factory() as uow:
+        identity = uow.session.get(ChannelIdentity, record.identity_id)
+        return identity.last_inbound_at if identity else None
+
+
+def _neutral(record: OutboxRecord, last_inbound_at: datetime | None = None) -> OutboundMessage:
     assert record.id is not None
     return OutboundMessage(outbox_id=record.id, channel=record.channel, account=record.account,
                            address=record.address, text=record.text,
                            choices=tuple(Choice(c["id"], c["label"]) for c in record.choices),
                            media_path=record.media_path, purpose=record.purpose,
-                           hints=dict(record.hints or {}))
+                           hints=dict(record.hints or {}), last_inbound_at=last_inbound_at)

@@ -25,6 +25,8 @@ class OutboundStatus(StrEnum):
     DELIVERED = "delivered"
     READ = "read"
     FAILED = "failed"
+    UNDELIVERED = "undelivered"  # the provider accepted it, the phone never got it
+    HELD = "held"  # waits for the citizen's next message (WhatsApp, outside 24 hours)
 
 
 class InboundRecord(SQLModel, table=True):
@@ -108,6 +110,7 @@ class OutboxRecord(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_error: str | None = None
-    external_id: str | None = Field(default=None, max_length=128)
+    error_code: str | None = Field(default=None, max_length=16)  # the provider's, if any
+    external_id: str | None = Field(default=None, max_length=128, index=True)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -76,3 +76,4 @@ class OutboundMessage:
     purpose: str = "reply"
     # Offers a channel may render its own way, e.g. {"request_location": "Send my location"}
     hints: dict[str, str] = field(default_factory=dict)
+    last_inbound_at: datetime | None = None  # when the citizen last wrote (WhatsApp's window)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
-from core.citizens.models import ChannelIdentity
+from core.citizens.models import ChannelIdentity, Citizen
 from core.citizens.service import identify
 from core.messages.models import (
     Attachment,
@@ -36,6 +36,8 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
                         account=clip(message.account, 64) or "",
                         display_name=clip(message.display_name, 120))
     record = _record_of(message, identity, uow.clock.now())
+    if identity.id is not None:
+        release_held(uow=uow, identity_id=identity.id)
     try:
         with uow.session.begin_nested():
             uow.session.add(record)
@@ -46,6 +48,15 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
         uow.session.add(_attachment_of(uow, record.id, incoming))
     uow.session.flush()
     return record.id
+
+
+def release_held(*, uow: UnitOfWork, identity_id: int) -> int:
+    """The citizen wrote again: what waited for them goes out now, in order."""
+    result = uow.session.exec(
+        update(OutboxRecord).where(col(OutboxRecord.identity_id) == identity_id,
+                                   col(OutboxRecord.status) == OutboundStatus.HELD)
+        .values(status=OutboundStatus.PENDING, next_attempt_at=uow.clock.now()))
+    return int(result.rowcount or 0)
 
 
 def _attachment_of(uow: UnitOfWork, inbound_id: int, incoming: IncomingFile) -> Attachment:
@@ -234,3 +245,44 @@ def retry_delay(attempts: int, retry_after: float | None = None) -> timedelta:
     if retry_after is not None:
         return timedelta(seconds=max(retry_after, 1.0))
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))
+
+
+# How far along a message is, by what its provider said; callbacks may arrive out of order.
+DELIVERY_PROGRESS = {OutboundStatus.SENDING: 0, OutboundStatus.SENT: 1,
+                     OutboundStatus.DELIVERED: 2, OutboundStatus.READ: 3,
+                     OutboundStatus.UNDELIVERED: 4, OutboundStatus.FAILED: 4}
+
+
+def record_delivery_status(*, uow: UnitOfWork, channel: str, external_id: str,
+                           status: OutboundStatus, error_code: str | None = None,
+                           ) -> OutboxRecord | None:
+    """What the provider says became of a sent message (never going back: 'sent' arriving
+    after 'delivered' changes nothing); None when the message is not ours."""
+    record = uow.session.exec(select(OutboxRecord).where(
+        OutboxRecord.channel == channel, OutboxRecord.external_id == external_id)).first()
+    if record is None:
+        return None
+    before = DELIVERY_PROGRESS.get(OutboundStatus(record.status), 0)
+    if DELIVERY_PROGRESS.get(status, 0) > before:
+        record.status = status
+    if error_code:
+        record.error_code = error_code[:16]
+    uow.session.add(record)
+    return record
+
+
+def opt_out(*, uow: UnitOfWork, citizen_id: int) -> None:
+    """The citizen receives no broadcast any more (their provider said they unsubscribed)."""
+    citizen = uow.session.get(Citizen, citizen_id)
+    if citizen is not None and not citizen.broadcast_opt_out:
+        citizen.broadcast_opt_out = True
+        uow.session.add(citizen)
+
+
+def send_again(*, uow: UnitOfWork, outbox_id: int, hints: dict[str, str]) -> None:
+    """Queue a message once more, the way these hints say (e.g. as a template)."""
+    record = uow.session.get_one(OutboxRecord, outbox_id)
+    record.status = OutboundStatus.PENDING
+    record.hints = {**(record.hints or {}), **hints}
+    record.next_attempt_at = uow.clock.now()
+    uow.session.add(record)

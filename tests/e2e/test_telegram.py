@@ -284,10 +284,10 @@ def test_a_channel_post_is_acknowledged_and_ignored(chat, tg) -> None:
 
 
 def test_a_long_text_is_split_and_the_buttons_follow_the_last_part(tg, fake) -> None:
-    from bots.telegram.messenger import split_text
+    from dialogs.render import split_text
 
     text = ("Paragraphe. " * 400).strip() + "\n\n" + "Fin."
-    parts = split_text(text)
+    parts = split_text(text, 4096)
     assert len(parts) == 2 and all(len(p) <= 4096 for p in parts)
     assert " ".join(parts).replace("\n\n", " ").split() == text.replace("\n\n", " ").split()
 

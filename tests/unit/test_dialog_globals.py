@@ -229,3 +229,16 @@ def test_a_start_link_opens_its_flow_for_a_known_citizen() -> None:
     turn = ENGINE.turn(MENU, Msg("text", "/start idea"), FakeLookup(citizen()))
     assert turn.conversation.flow == "idea"
     assert any(isinstance(c, UpdateProfile) for c in turn.commands)  # broadcasts resume
+
+
+@pytest.mark.parametrize(("typed", "flow"), [("Signaler un problème", "report"),
+                                             ("signaler un probleme", "report"),
+                                             ("Faire une plainte", "complaint"),
+                                             ("Suggest an idea", "idea")])
+def test_a_link_phrase_opens_its_flow_without_touching_broadcasts(typed: str, flow: str) -> None:
+    turn = ENGINE.turn(DESCRIBING, Msg("text", typed), FakeLookup(citizen()))
+    assert turn.conversation.flow == flow and turn.commands == ()
+
+
+def test_a_sentence_that_starts_like_a_link_is_not_one() -> None:
+    assert words.match("Signaler un problème de lampadaire rue 12") is None

@@ -1,0 +1,170 @@
+"""Sending the outbox on WhatsApp through Twilio's REST API, and fetching citizens' media.
+
+WhatsApp's rule: free-form messages only within 24 hours of the citizen's last message.
+Outside it, a message goes as the Content template configured for its kind, or waits for the
+citizen's next message (held). Twilio's error 63016 (outside the window) takes the same path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import timedelta
+
+import httpx
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from bots.telegram.throttle import Throttle
+from bots.whatsapp.config import PREFIX, Sender, WhatsAppConfig
+from core.messages.neutral import OutboundMessage
+from core.ports import (
+    Clock,
+    DeliveryError,
+    FetchedFile,
+    FetchError,
+    SendReceipt,
+)
+from dialogs.render import numbered_text, split_text
+
+logger = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+WINDOW_MARGIN = timedelta(minutes=5)  # the citizen's clock and ours, and Twilio's queue
+BODY_LIMIT = 1600  # Twilio's limit for a WhatsApp body
+OUTSIDE_WINDOW = 63016
+UNSUBSCRIBED = 21610
+RETRYABLE_CODES = {20429, 20500, 20503, 63018, 63038}  # rate limits, Twilio outages
+TEMPLATE_FOR = {"status_update": "status_update", "reply_waiting": "reply",
+                "council_reminder": "council_reminder", "announcement": "announcement"}
+
+
+class WhatsAppMessenger:
+    """Numbered text menus, free-form inside the window, templates outside, per-sender pace."""
+
+    channel = "whatsapp"
+
+    def __init__(self, config: WhatsAppConfig, clock: Clock,
+                 client: Client | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        self.client = client or twilio_client(config)
+        self.throttles: dict[str, Throttle] = {}
+
+    def send(self, message: OutboundMessage) -> SendReceipt:
+        sender = self.config.sender(message.account) or self.config.senders[0]
+        self._wait_turn(sender)
+        if self._in_window(message) and not message.hints.get("template"):
+            try:
+                parts = split_text(numbered_text(message.text, message.choices).text,
+                                   BODY_LIMIT)
+                for part in parts[:-1]:
+                    self._create(sender, message, body=part)
+                return self._create(sender, message, body=parts[-1])
+            except TwilioRestException as exc:
+                if exc.code != OUTSIDE_WINDOW:
+                    raise delivery_error(exc) from exc
+                logger.info("outbox %s: outside WhatsApp's window, as a template",
+                            message.outbox_id)
+        return self._as_template(sender, message)
+
+    def _as_template(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
+        purpose = TEMPLATE_FOR.get(message.purpose)
+        content_sid = self.config.templates.get(purpose or "")
+        if content_sid is None:
+            raise DeliveryError("outside WhatsApp's 24-hour window and no template for "
+                                f"'{message.purpose}': waits for the citizen", held=True)
+        variables = json.dumps({"1": template_value(message.text)}, ensure_ascii=False)
+        try:
+            return self._create(sender, message, content_sid=content_sid,
+                                content_variables=variables)
+        except TwilioRestException as exc:
+            raise delivery_error(exc) from exc
+
+    def _create(self, sender: Sender, message: OutboundMessage, **content: str) -> SendReceipt:
+        origin = ({"messaging_service_sid": sender.address} if sender.is_service
+                  else {"from_": PREFIX + sender.address})
+        callback = f"{self.config.public_url.rstrip('/')}/webhooks/twilio/status" \
+            if self.config.public_url else None
+        try:
+            created = self.client.messages.create(
+                to=PREFIX + message.address, **origin, **content,
+                **({"status_callback": callback} if callback else {}))
+        except TwilioRestException:
+            raise
+        except (TwilioException, httpx.HTTPError, OSError) as exc:  # network trouble: retry
+            raise DeliveryError(f"Twilio unreachable: {exc}") from exc
+        return SendReceipt(external_id=created.sid)
+
+    def _in_window(self, message: OutboundMessage) -> bool:
+        last = message.last_inbound_at
+        return last is not None and self.clock.now() - last < WINDOW - WINDOW_MARGIN
+
+    def _wait_turn(self, sender: Sender) -> None:
+        throttle = self.throttles.get(sender.address)
+        if throttle is None:
+            throttle = Throttle(per_second=max(1, int(sender.messages_per_second)),
+                                chat_interval=0.0, now=lambda: self.clock.now().timestamp())
+            self.throttles[sender.address] = throttle
+        wait = throttle.reserve(sender.address)
+        if wait > 0:
+            raise DeliveryError(f"sender {sender.address} at its pace", throttled=True,
+                                retry_after=wait)
+
+
+class WhatsAppFetcher:
+    """Downloads a media URL with the account's credentials (Twilio redirects to storage)."""
+
+    def __init__(self, config: WhatsAppConfig, http: httpx.Client | None = None) -> None:
+        self.config = config
+        self.http = http or httpx.Client(timeout=30.0, follow_redirects=True)
+
+    def fetch(self, *, account: str, remote: str, max_bytes: int) -> FetchedFile:
+        limit = min(max_bytes, self.config.max_media_bytes)
+        auth = (self.config.account_sid, self.config.auth_token)
+        try:
+            with self.http.stream("GET", remote, auth=auth) as answer:
+                if answer.status_code in (401, 403, 404):
+                    raise FetchError(f"Twilio media: HTTP {answer.status_code}",
+                                     retryable=False)
+                answer.raise_for_status()
+                declared = int(answer.headers.get("content-length") or 0)
+                if declared > limit:
+                    raise FetchError(f"{declared} bytes", retryable=False, reason="too_large")
+                data = bytearray()
+                for chunk in answer.iter_bytes():
+                    data += chunk
+                    if len(data) > limit:
+                        raise FetchError(f"over {limit} bytes", retryable=False,
+                                         reason="too_large")
+                kind = answer.headers.get("content-type")
+        except httpx.HTTPError as exc:  # network trouble or a 5xx: the message is retried
+            raise FetchError(f"Twilio media: {exc}", retryable=True) from exc
+        return FetchedFile(bytes(data), kind.split(";")[0].strip() if kind else None)
+
+
+def twilio_client(config: WhatsAppConfig) -> Client:
+    """Twilio's client, at the configured API address (an edge, a region, or a test fake)."""
+    client = Client(config.account_sid, config.auth_token)
+    client.api.base_url = config.api_url.rstrip("/")
+    return client
+
+
+def delivery_error(exc: TwilioRestException) -> DeliveryError:
+    """What a Twilio error means for the outbox."""
+    detail = f"Twilio {exc.code}: {exc.msg}"
+    if exc.code == UNSUBSCRIBED:
+        return DeliveryError(detail, retryable=False, unreachable=True)
+    if exc.status == 429 or exc.code in RETRYABLE_CODES:
+        return DeliveryError(detail, throttled=exc.status == 429, retry_after=2.0)
+    if exc.status >= 500:
+        return DeliveryError(detail)
+    return DeliveryError(detail, retryable=False)
+
+
+def template_value(text: str) -> str:
+    """A template variable: WhatsApp refuses new lines, tabs and runs of spaces in one."""
+    flat = re.sub(r"\s*\n\s*", " · ", text.strip())
+    flat = re.sub(r"[\t ]{2,}", " ", flat.replace("\t", " "))
+    return flat[:1000]

@@ -1,0 +1,130 @@
+"""`POST /webhooks/twilio/whatsapp` (citizens' messages) and `POST /webhooks/twilio/status`
+(what became of ours): Twilio's signature checked over the public URL Twilio called and every
+form field, the message stored under its MessageSid, an empty TwiML answer at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from twilio.request_validator import RequestValidator
+
+from bots.whatsapp.config import CHANNEL, WhatsAppConfig
+from bots.whatsapp.messenger import OUTSIDE_WINDOW, UNSUBSCRIBED
+from bots.whatsapp.parse import NotAMessage, form_dict, parse_message
+from core.messages import service as messages
+from core.messages.models import OutboundStatus, OutboxRecord
+from core.uow import UnitOfWork
+from dialogs.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+STATUSES = {"sent": OutboundStatus.SENT, "delivered": OutboundStatus.DELIVERED,
+            "read": OutboundStatus.READ, "undelivered": OutboundStatus.UNDELIVERED,
+            "failed": OutboundStatus.FAILED}
+
+
+class WhatsAppReceiver:
+    """Checks, stores and answers what Twilio posts."""
+
+    def __init__(self, *, config: WhatsAppConfig, pipeline: Pipeline,
+                 uow_factory: Callable[[], UnitOfWork],
+                 wake: Callable[[], None] = lambda: None) -> None:
+        self.config = config
+        self.validator = RequestValidator(config.auth_token)
+        self.pipeline = pipeline
+        self.uow_factory = uow_factory
+        self.wake = wake
+
+    def signed(self, request: Request, form: FormData) -> bool:
+        """Whether Twilio signed exactly this URL (as the public address) and these fields."""
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        url = self.config.public_url.rstrip("/") + request.url.path
+        if request.url.query:
+            url += "?" + request.url.query
+        return bool(signature) and self.validator.validate(url, form, signature)
+
+    def message(self, form: dict[str, str]) -> bool:
+        """Store a citizen's message; False when it is for a sender not configured here."""
+        sender = self.config.sender_for(to=form.get("To", ""),
+                                        service=form.get("MessagingServiceSid"))
+        if sender is None:
+            logger.warning("WhatsApp message for %s, which is not a configured sender",
+                           form.get("To"))
+            return False
+        if self.pipeline.receive(parse_message(form, account=sender.address)) is not None:
+            self.wake()
+        return True
+
+    def status(self, form: dict[str, str]) -> None:
+        """Record a delivery status; 63016 sends again as a template, 21610 opts out."""
+        sid, status = form.get("MessageSid", ""), STATUSES.get(form.get("MessageStatus", ""))
+        if not sid or status is None:
+            return  # queued, accepted, sending…: nothing to record
+        code = form.get("ErrorCode") or None
+        with self.uow_factory() as uow:
+            record = messages.record_delivery_status(uow=uow, channel=CHANNEL,
+                                                     external_id=sid, status=status,
+                                                     error_code=code)
+            if record is not None and code:
+                self._after_error(uow, record, int(code) if code.isdigit() else 0)
+            uow.commit()
+        if code and code.isdigit() and int(code) == OUTSIDE_WINDOW:
+            self.wake()
+
+    def _after_error(self, uow: UnitOfWork, record: OutboxRecord, code: int) -> None:
+        if code == OUTSIDE_WINDOW and record.id is not None and not record.hints.get("template"):
+            messages.send_again(uow=uow, outbox_id=record.id, hints={"template": "1"})
+        if code == UNSUBSCRIBED and record.citizen_id is not None:
+            messages.opt_out(uow=uow, citizen_id=record.citizen_id)
+
+
+def whatsapp_router(receiver: WhatsAppReceiver) -> APIRouter:
+    """The two webhook routes."""
+    router = APIRouter(tags=["webhooks"], include_in_schema=False)
+
+    async def checked(request: Request) -> FormData | Response:
+        form = await request.form()
+        if not receiver.signed(request, form):
+            logger.warning("Twilio webhook %s from %s: missing or wrong signature",
+                           request.url.path, request.client.host if request.client else "?")
+            return _error(403, "Forbidden: the X-Twilio-Signature does not match")
+        return form
+
+    @router.post("/webhooks/twilio/whatsapp")
+    async def message(request: Request) -> Response:
+        form = await checked(request)
+        if isinstance(form, Response):
+            return form
+        try:
+            await run_in_threadpool(receiver.message, form_dict(_pairs(form)))
+        except NotAMessage as exc:
+            logger.warning("Twilio webhook: refused a malformed message form: %s", exc)
+            return _error(400, f"Bad Request: {exc}")
+        return Response(EMPTY_TWIML, media_type="text/xml")
+
+    @router.post("/webhooks/twilio/status")
+    async def status(request: Request) -> Response:
+        form = await checked(request)
+        if isinstance(form, Response):
+            return form
+        await run_in_threadpool(receiver.status, form_dict(_pairs(form)))
+        return Response(status_code=204)
+
+    return router
+
+
+def _pairs(form: FormData) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+
+
+def _error(status: int, message: str) -> Response:
+    body: dict[str, Any] = {"detail": message}
+    return JSONResponse(body, status_code=status)
