@@ -47,6 +47,9 @@ from bench.pipeline import (  # noqa: E402
 )
 
 TOKEN = "123456789:AAH-bench-token-not-a-real-bot_000"
+ACCOUNT_SID = "AC" + "0" * 32
+AUTH_TOKEN = "bench-auth-token"
+SENDER = "+14155238886"
 BOT = TOKEN.split(":")[0]
 DEFAULT_UPDATES = 4000
 DEFAULT_SENDERS = 50
@@ -74,7 +77,7 @@ def serve_bare(port: int) -> None:
     uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning")
 
 
-def serve_palabre(port: int, database_url: str, media: str) -> None:
+def serve_palabre(port: int, database_url: str, media: str) -> None:  # noqa: D401
     """Palabre's web app with one Telegram bot, on a migrated database."""
     import uvicorn
 
@@ -84,6 +87,9 @@ def serve_palabre(port: int, database_url: str, media: str) -> None:
 
     settings = Settings(database_url=database_url, media_dir=Path(media), telegram_token=TOKEN,
                         telegram_api_url="http://127.0.0.1:9", log_level="WARNING",
+                        twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
+                        twilio_api_url="http://127.0.0.1:9", whatsapp_senders=SENDER,
+                        public_url=f"http://127.0.0.1:{port}",
                         _env_file=None)  # type: ignore[call-arg]
     app = bootstrap(settings)
     prepare(app)
@@ -105,6 +111,32 @@ def an_update(number: int) -> dict[str, Any]:
                             "first_name"]}}}
 
 
+def a_whatsapp_form(number: int) -> list[tuple[str, str]]:
+    """A text message from citizen `number` as Twilio posts it."""
+    sid = f"SM{number:032x}"
+    return [("SmsMessageSid", sid), ("NumMedia", "0"), ("ProfileName", f"C{number}"),
+            ("MessageType", "text"), ("SmsSid", sid), ("WaId", f"22997{number:06d}"),
+            ("SmsStatus", "received"), ("Body", "Bonjour"), ("To", f"whatsapp:{SENDER}"),
+            ("NumSegments", "1"), ("ReferralNumMedia", "0"), ("MessageSid", sid),
+            ("AccountSid", ACCOUNT_SID), ("From", f"whatsapp:+22997{number:06d}"),
+            ("ApiVersion", "2010-04-01")]
+
+
+def signed_requests(url: str, first: int, count: int) -> dict[int, dict[str, Any]]:
+    """Every WhatsApp post of the run, signed beforehand (signing is Twilio's work, not the
+    server's, so it stays out of the timing)."""
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(AUTH_TOKEN)
+    requests = {}
+    for number in range(first, first + count):
+        form = a_whatsapp_form(number)
+        signature = validator.compute_signature(url, dict(form))
+        requests[number] = {"data": dict(form),
+                            "headers": {"X-Twilio-Signature": signature}}
+    return requests
+
+
 @dataclass
 class Load:
     name: str
@@ -121,13 +153,15 @@ async def hammer(url: str, headers: dict[str, str], first: int, count: int, send
     """`senders` clients share `count` updates; every answer's latency is kept."""
     load = Load(name)
     numbers = iter(range(first, first + count))
+    whatsapp = signed_requests(url, first, count) if "twilio" in url else {}
     limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
     async with httpx.AsyncClient(limits=limits, timeout=30.0) as client:
 
         async def sender() -> None:
             for number in numbers:
+                given = whatsapp.get(number) or {"json": an_update(number), "headers": headers}
                 started = time.perf_counter()
-                answer = await client.post(url, json=an_update(number), headers=headers)
+                answer = await client.post(url, **given)
                 load.latencies.seconds.append(time.perf_counter() - started)
                 if answer.status_code != 200:
                     load.refused += 1
@@ -150,9 +184,9 @@ def wait_until_up(port: int, timeout: float = 120.0) -> None:
 
 
 def measure(target: Any, target_args: tuple[Any, ...], path: str, headers: dict[str, str],
-            args: argparse.Namespace, name: str) -> Load:
+            args: argparse.Namespace, name: str, port: int | None = None) -> Load:
     """Start a server process, warm it up, load it, stop it."""
-    port = free_port()
+    port = port or free_port()
     process = multiprocessing.get_context("spawn").Process(target=target,
                                                            args=(port, *target_args))
     process.start()
@@ -230,15 +264,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret()}
     bare = measure(serve_bare, (), "/hook", {}, args, "bare FastAPI endpoint")
     loads = []
-    with temporary_sqlite() as (url, media):
-        load = measure(serve_palabre, (url, str(media)), f"/webhooks/telegram/{BOT}", headers,
-                       args, "Palabre Telegram, SQLite")
-        loads.append((load, stored(url)))
+    backends = [("SQLite", temporary_sqlite())]
     if args.pg_url and not args.sqlite_only:
-        with temporary_postgres(args.pg_url) as (url, media):
-            load = measure(serve_palabre, (url, str(media)), f"/webhooks/telegram/{BOT}",
-                           headers, args, "Palabre Telegram, PostgreSQL")
-            loads.append((load, stored(url)))
+        backends.append(("PostgreSQL", temporary_postgres(args.pg_url)))
+    for backend, database in backends:
+        with database as (url, media):
+            for channel, path in (("Telegram", f"/webhooks/telegram/{BOT}"),
+                                  ("WhatsApp", "/webhooks/twilio/whatsapp")):
+                before = stored(url) if channel == "WhatsApp" else 0
+                load = measure(serve_palabre, (url, str(media)), path, headers, args,
+                               f"Palabre {channel}, {backend}")
+                loads.append((load, stored(url) - before))
     print(report(bare, loads, args))
     return 0
 
