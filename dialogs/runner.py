@@ -54,14 +54,13 @@ class Dialogs:
         """Handle stored messages oldest first; a failure is logged, counted and retried."""
         with self.uow_factory() as uow:
             pending = messages.pending_inbound(uow=uow, limit=limit)
-        waiting: set[int] = set()  # citizens with an earlier message not handled yet
+        waiting: set[tuple[str, str]] = set()  # senders with an earlier message still waiting
         handled = 0
         for item in pending:
-            if item.citizen_id in waiting:
+            if item.sender in waiting:
                 continue
             if not item.due or not self._process_safely(item.inbound_id):
-                if item.citizen_id is not None:
-                    waiting.add(item.citizen_id)
+                waiting.add(item.sender)
                 continue
             handled += 1
         return handled
@@ -122,9 +121,8 @@ class Dialogs:
             if not messages.claim_inbound(uow=uow, inbound_id=inbound_id):
                 return  # already handled, perhaps by another process
             record = uow.session.get_one(InboundRecord, inbound_id)
+            identity = messages.identify_sender(uow=uow, record=record)
             citizen = uow.session.get(CitizenRow, record.citizen_id) if record.citizen_id else None
-            identity = (uow.session.get(ChannelIdentity, record.identity_id)
-                        if record.identity_id else None)
             if citizen is not None and identity is not None and not citizen.blocked:
                 self._turn(uow, record, citizen, identity)
             if not inspect(record).was_deleted:  # the citizen may have erased their data
@@ -201,9 +199,8 @@ class Dialogs:
             exhausted = messages.record_processing_failure(uow=uow, inbound_id=inbound_id,
                                                            error=repr(exc))
             record = uow.session.get_one(InboundRecord, inbound_id)
-            identity = (uow.session.get(ChannelIdentity, record.identity_id)
-                        if record.identity_id else None)
-            if exhausted and identity is not None:
+            identity = messages.identify_sender(uow=uow, record=record) if exhausted else None
+            if identity is not None:
                 citizen = uow.session.get(CitizenRow, identity.citizen_id)
                 language = (citizen.language if citizen else None) or DEFAULT_LANGUAGE
                 text = self.catalogs.render(language, say("error.internal"))

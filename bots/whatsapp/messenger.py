@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import httpx
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bots.telegram.throttle import Throttle
@@ -146,7 +147,8 @@ class WhatsAppFetcher:
 
 def twilio_client(config: WhatsAppConfig) -> Client:
     """Twilio's client, at the configured API address (an edge, a region, or a test fake)."""
-    client = Client(config.account_sid, config.auth_token)
+    client = Client(config.account_sid, config.auth_token,
+                    http_client=TwilioHttpClient(timeout=30))
     client.api.base_url = config.api_url.rstrip("/")
     return client
 

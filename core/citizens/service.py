@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 
@@ -21,9 +22,10 @@ PROFILE_FIELDS = frozenset({"language", "commune_id", "consent_at", "gender", "a
 
 
 def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",
-             display_name: str | None = None) -> ChannelIdentity:
+             display_name: str | None = None, seen_at: datetime | None = None,
+             ) -> ChannelIdentity:
     """The identity for this channel address, creating the citizen on first contact."""
-    now = uow.clock.now()
+    now = seen_at or uow.clock.now()
     query = select(ChannelIdentity).where(ChannelIdentity.channel == channel,
                                           ChannelIdentity.address == address)
     identity = uow.session.exec(query).first() or _first_contact(
@@ -114,6 +116,16 @@ def data_summary(*, uow: UnitOfWork, citizen_id: int) -> DataSummary:
                        submissions=int(uow.session.exec(filed).one()))
 
 
+def _messages_of(citizen_id: int) -> ColumnElement[bool]:
+    """Messages the citizen sent: handled ones name them; ones not handled yet carry one of
+    their channel addresses."""
+    theirs = exists().where(col(ChannelIdentity.citizen_id) == citizen_id,
+                            col(ChannelIdentity.channel) == col(InboundRecord.channel),
+                            col(ChannelIdentity.address) == col(InboundRecord.address))
+    return or_(col(InboundRecord.citizen_id) == citizen_id,
+               and_(col(InboundRecord.identity_id).is_(None), theirs))
+
+
 def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
     """Delete a citizen's personal data; their submissions stay, anonymous, without voice notes.
 
@@ -124,7 +136,8 @@ def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
     own = select(Submission.id).where(Submission.citizen_id == citizen_id)
     voices = session.exec(select(Attachment).where(
         col(Attachment.submission_id).in_(own), col(Attachment.kind).in_(("voice", "audio")))).all()
-    inbound_ids = select(InboundRecord.id).where(InboundRecord.citizen_id == citizen_id)
+    mine = _messages_of(citizen_id)
+    inbound_ids = select(InboundRecord.id).where(mine)
     loose = session.exec(select(Attachment).where(col(Attachment.inbound_id).in_(inbound_ids),
                                                   col(Attachment.submission_id).is_(None))).all()
     doomed = [*voices, *loose]
@@ -143,7 +156,7 @@ def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
                  .values(inbound_id=None))
     session.exec(update(OutboxRecord).where(col(OutboxRecord.in_reply_to).in_(inbound_ids))
                  .values(in_reply_to=None))
-    session.exec(delete(InboundRecord).where(col(InboundRecord.citizen_id) == citizen_id))
+    session.exec(delete(InboundRecord).where(mine))
     session.exec(delete(Conversation).where(col(Conversation.citizen_id) == citizen_id))
     session.exec(delete(ChannelIdentity).where(col(ChannelIdentity.citizen_id) == citizen_id))
     session.flush()

@@ -42,6 +42,8 @@ class InboundRecord(SQLModel, table=True):
     channel: str = Field(max_length=16)
     account: str = Field(default="", max_length=64)
     external_id: str = Field(max_length=128)
+    address: str | None = Field(default=None, max_length=64)  # who sent it, on the channel
+    display_name: str | None = Field(default=None, max_length=120)
     identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
                                     ondelete="SET NULL")
     citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,

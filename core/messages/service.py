@@ -27,17 +27,13 @@ MAX_PROCESSING_ATTEMPTS = 3
 
 
 def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
-    """Store a citizen's message and its files; None when this provider id was already stored."""
+    """Store a citizen's message and its files; None when this provider id was already stored.
+
+    This is all a webhook waits for: one insert (the unique provider id makes a retry fail it).
+    Who the citizen is gets settled when the message is handled (`identify_sender`)."""
     if len(message.external_id) > 128 or len(message.address) > 64:
         raise ValueError("provider ids longer than any provider sends: refusing the message")
-    if _already_stored(uow, message.channel, message.external_id):
-        return None
-    identity = identify(uow=uow, channel=message.channel, address=message.address,
-                        account=clip(message.account, 64) or "",
-                        display_name=clip(message.display_name, 120))
-    record = _record_of(message, identity, uow.clock.now())
-    if identity.id is not None:
-        release_held(uow=uow, identity_id=identity.id)
+    record = _record_of(message, uow.clock.now())
     try:
         with uow.session.begin_nested():
             uow.session.add(record)
@@ -48,6 +44,23 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
         uow.session.add(_attachment_of(uow, record.id, incoming))
     uow.session.flush()
     return record.id
+
+
+def identify_sender(*, uow: UnitOfWork, record: InboundRecord) -> ChannelIdentity | None:
+    """The identity (and citizen, made on first contact) of a stored message's sender; what
+    waited for them (held messages) goes out now. None for a message with no sender."""
+    if record.identity_id is not None:
+        return uow.session.get(ChannelIdentity, record.identity_id)
+    if not record.address:
+        return None
+    identity = identify(uow=uow, channel=record.channel, address=record.address,
+                        account=record.account, display_name=record.display_name,
+                        seen_at=record.received_at)
+    record.identity_id, record.citizen_id = identity.id, identity.citizen_id
+    uow.session.add(record)
+    if identity.id is not None:
+        release_held(uow=uow, identity_id=identity.id)
+    return identity
 
 
 def release_held(*, uow: UnitOfWork, identity_id: int) -> int:
@@ -118,18 +131,18 @@ def store_group_message(*, uow: UnitOfWork, channel: str, account: str, external
 
 
 def _already_stored(uow: UnitOfWork, channel: str, external_id: str) -> bool:
+    """Whether this provider id is stored (group messages, which are few, check first)."""
     query = select(InboundRecord.id).where(InboundRecord.channel == channel,
                                            InboundRecord.external_id == external_id)
     return uow.session.exec(query).first() is not None
 
 
-def _record_of(message: InboundMessage, identity: ChannelIdentity,
-               now: datetime) -> InboundRecord:
+def _record_of(message: InboundMessage, now: datetime) -> InboundRecord:
     location = message.location
     return InboundRecord(
         channel=message.channel, account=clip(message.account, 64) or "",
-        external_id=message.external_id, identity_id=identity.id,
-        citizen_id=identity.citizen_id, kind=message.kind, text=message.text,
+        external_id=message.external_id, address=message.address,
+        display_name=clip(message.display_name, 120), kind=message.kind, text=message.text,
         choice=clip(message.choice, 64), place_text=clip(message.place_text, 300),
         latitude=location.latitude if location else None,
         longitude=location.longitude if location else None,
@@ -149,18 +162,19 @@ def inbound_attachments(*, uow: UnitOfWork, inbound_id: int) -> list[Attachment]
 @dataclass(frozen=True)
 class Pending:
     inbound_id: int
-    citizen_id: int | None
+    sender: tuple[str, str]  # channel and address: one sender's messages go in order
     due: bool  # False while a failed message waits for its next attempt
 
 
 def pending_inbound(*, uow: UnitOfWork, limit: int = 100) -> list[Pending]:
     """Stored messages still to handle, oldest first."""
     now = uow.clock.now()
-    query = (select(InboundRecord.id, InboundRecord.citizen_id, InboundRecord.next_attempt_at)
+    query = (select(InboundRecord.id, InboundRecord.channel, InboundRecord.address,
+                    InboundRecord.next_attempt_at)
              .where(InboundRecord.status == InboundStatus.RECEIVED)
              .order_by(col(InboundRecord.id)).limit(limit))
-    return [Pending(i, citizen, due is None or due <= now)
-            for i, citizen, due in uow.session.exec(query).all() if i is not None]
+    return [Pending(i, (channel, address or ""), due is None or due <= now)
+            for i, channel, address, due in uow.session.exec(query).all() if i is not None]
 
 
 def requeue_failed(*, uow: UnitOfWork) -> int:

@@ -37,6 +37,14 @@ def _receive(app, external_id: str, *, address: str = "ama", channel: str = "con
     return inbound_id
 
 
+def _handled(app, inbound_id: int | None) -> None:
+    """What the worker does first with a stored message: identify its sender."""
+    with app.uow_factory() as uow:
+        record = uow.session.get_one(InboundRecord, inbound_id)
+        messages.identify_sender(uow=uow, record=record)
+        uow.commit()
+
+
 def _identity(app, address: str) -> ChannelIdentity:
     with app.uow_factory() as uow:
         identity = citizens.identify(uow=uow, channel="console", address=address)
@@ -89,15 +97,22 @@ def test_hearing_from_an_unreachable_citizen_makes_them_reachable_again(app) -> 
     assert not _identity(app, "ama").unreachable
 
 
-def test_store_text_message(app, clock) -> None:
+def test_store_text_message_then_identify_its_sender(app, clock) -> None:
     inbound_id = _receive(app, "m-1", text="Bonjour", display_name="Ama")
     with app.uow_factory() as uow:
         record = uow.session.get_one(InboundRecord, inbound_id)
+        assert (record.kind, record.text, record.status) == ("text", "Bonjour", "received")
+        assert (record.address, record.display_name, record.identity_id) == ("ama", "Ama", None)
+        assert record.received_at == clock.now()
+        clock.advance(minutes=3)  # handled a little later
+        identity = messages.identify_sender(uow=uow, record=record)
+        uow.commit()
+    with app.uow_factory() as uow:
+        record = uow.session.get_one(InboundRecord, inbound_id)
         identity = uow.session.get_one(ChannelIdentity, record.identity_id)
-    assert (record.kind, record.text, record.status) == ("text", "Bonjour", "received")
     assert record.citizen_id == identity.citizen_id and identity.address == "ama"
     assert identity.display_name == "Ama"
-    assert record.received_at == clock.now()
+    assert identity.last_inbound_at == record.received_at  # when they wrote, not when handled
 
 
 def test_store_location_message(app) -> None:
@@ -185,7 +200,8 @@ def test_erasing_a_citizen_removes_their_personal_data(app, settings) -> None:
 
 def test_erasing_one_citizen_leaves_the_others_alone(app) -> None:
     kofi_message = _receive(app, "k-1", address="kofi", text="Bonjour")
-    _receive(app, "a-1", address="ama", text="Bonjour")
+    _handled(app, kofi_message)
+    _receive(app, "a-1", address="ama", text="Bonjour")  # not handled yet when Ama erases
     with app.uow_factory() as uow:
         kofi = uow.session.get_one(InboundRecord, kofi_message)
     kofi_report = _report(app, _identity(app, "kofi"))
@@ -220,25 +236,25 @@ def test_a_voice_note_forwarded_by_someone_else_survives_erasure(app, settings) 
 
 
 def test_first_messages_arriving_together_make_one_citizen(app) -> None:
+    stored = [_receive(app, f"album-{n}", address="nouveau", text="Bonjour") for n in range(4)]
     start = threading.Barrier(4)
-    stored: list[int | None] = []
     errors: list[BaseException] = []
 
-    def receive(external_id: str) -> None:
+    def handle(inbound_id: int | None) -> None:  # four workers, one message each
         try:
             start.wait(timeout=10)
-            stored.append(_receive(app, external_id, address="nouveau", text="Bonjour"))
+            _handled(app, inbound_id)
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=receive, args=(f"album-{n}",)) for n in range(4)]
+    threads = [threading.Thread(target=handle, args=(i,)) for i in stored]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
 
     assert errors == []
-    assert None not in stored and len(stored) == 4
     with app.uow_factory() as uow:
         assert _count(uow, Citizen) == 1
         assert _count(uow, InboundRecord) == 4
+        assert len({r.citizen_id for r in uow.session.exec(select(InboundRecord))}) == 1
