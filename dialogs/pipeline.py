@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 
 from core.messages import delivery
+from core.messages.intake import Intake, Post, Unpacker, unpack_waiting
 from core.messages.neutral import InboundMessage
 from core.messages.service import store_inbound
 from core.ports import Messenger
@@ -21,6 +22,8 @@ class Pipeline:
         self.dialogs = dialogs
         self.messengers = dict(messengers)
         self.max_attempts = max_attempts
+        self.intake = Intake(uow_factory)
+        self.unpackers: dict[str, Unpacker] = {}  # channel -> what its webhook bodies mean
 
     def receive(self, message: InboundMessage) -> int | None:
         """Store a message first; None when the provider sent it before."""
@@ -29,7 +32,13 @@ class Pipeline:
             uow.commit()
         return inbound_id
 
+    def receive_post(self, post: Post) -> None:
+        """A webhook's body, stored (with others arriving together) before it is answered;
+        its channel's unpacker reads it in `process_pending`."""
+        self.intake.store(post)
+
     def process_pending(self) -> int:
+        unpack_waiting(uow_factory=self.uow_factory, unpackers=self.unpackers)
         return self.dialogs.process_pending()
 
     def deliver(self, *, address: str | None = None,

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bots.telegram.client import TelegramClient
-from bots.telegram.config import BotConfig, TelegramConfig, parse_commune_chats
+from bots.telegram.config import CHANNEL, BotConfig, TelegramConfig, parse_commune_chats
 from bots.telegram.messenger import TelegramFetcher, TelegramMessenger
 from bots.telegram.receiver import TelegramReceiver
+from bots.whatsapp.config import CHANNEL as WHATSAPP
 from bots.whatsapp.config import Sender, WhatsAppConfig, parse_templates
 from bots.whatsapp.messenger import WhatsAppFetcher, WhatsAppMessenger
 from bots.whatsapp.webhook import WhatsAppReceiver
@@ -74,6 +75,7 @@ class TelegramChannel:
         self.receiver = TelegramReceiver(config=self.config, client=self.client,
                                          pipeline=pipeline, uow_factory=uow_factory,
                                          catalogs=catalogs, wake=wake)
+        pipeline.unpackers[CHANNEL] = self.receiver.unpack
 
 
 def whatsapp_config(settings: Settings) -> WhatsAppConfig | None:
@@ -118,4 +120,5 @@ class WhatsAppChannel:
                 wake: Callable[[], None]) -> None:
         self.receiver = WhatsAppReceiver(config=self.config, pipeline=pipeline,
                                          uow_factory=uow_factory, wake=wake)
+        pipeline.unpackers[WHATSAPP] = self.receiver.unpack
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL, BotConfig, TelegramConfig
-from bots.telegram.parse import GroupCommand, Ignored, Private, parse_update
+from bots.telegram.parse import GroupCommand, NotAnUpdate, Private, parse_update
 from core.messages import service as messages
+from core.messages.intake import Post
 from core.uow import UnitOfWork
 from dialogs.engine import say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
@@ -46,40 +47,49 @@ class TelegramReceiver:
         return found
 
     def handle(self, bot: BotConfig, data: Any) -> dict[str, Any] | None:
-        """Store or answer one update; the webhook's reply (a Bot API method call) when there
-        is one to give at once, such as answering a button press. Raises NotAnUpdate."""
-        parsed = parse_update(data, account=bot.account)
-        if isinstance(parsed, Private):
-            stored = self.pipeline.receive(parsed.message)
-            if stored is not None:
-                self.wake()
-            return _answer(parsed.callback_query_id)
-        if isinstance(parsed, GroupCommand):
-            self._point_to_private_chat(bot, parsed)
-            return None
-        logger.debug("Telegram bot %s: ignored %s", bot.account, parsed.reason)
-        return _answer(parsed.callback_query_id) if isinstance(parsed, Ignored) else None
+        """Store one update as it came (the worker reads it: `unpack`); the webhook's reply (a
+        Bot API method call) when there is one to give at once: answering a button press.
+        Raises NotAnUpdate when the body is not an Update."""
+        check_shape(data)
+        self.pipeline.receive_post(Post(CHANNEL, bot.account, f"{bot.account}:{data['update_id']}",
+                                        data))
+        self.wake()
+        query = data.get("callback_query")
+        return _answer(query.get("id") if isinstance(query, dict) else None)
 
-    def _point_to_private_chat(self, bot: BotConfig, command: GroupCommand) -> None:
+    def unpack(self, uow: UnitOfWork, post: Post) -> None:
+        """What a stored update means: a citizen's message, a group command, or nothing."""
+        parsed = parse_update(post.payload, account=post.account)
+        if isinstance(parsed, Private):
+            messages.store_inbound(uow=uow, message=parsed.message)
+        elif isinstance(parsed, GroupCommand):
+            self._point_to_private_chat(uow, post.account, parsed)
+        else:
+            logger.debug("Telegram bot %s: ignored %s", post.account, parsed.reason)
+
+    def _point_to_private_chat(self, uow: UnitOfWork, account: str,
+                               command: GroupCommand) -> None:
         """A command in a group gets a link to a private chat; no flow runs in a group."""
-        username = self.client.username(bot.account)
+        username = self.client.username(account)
         if username:
             start = f"?start={command.payload}" if command.payload else ""
             text = self.catalogs.render(DEFAULT_LANGUAGE, say(
                 "group.go_private", link=f"https://t.me/{username}{start}"))
         else:
             text = self.catalogs.render(DEFAULT_LANGUAGE, say("group.go_private_nolink"))
-        with self.uow_factory() as uow:
-            fresh = messages.store_group_message(uow=uow, channel=CHANNEL, account=bot.account,
-                                                 external_id=command.external_id,
-                                                 chat=command.chat_id)
-            if fresh:
-                messages.enqueue(uow=uow, to=messages.Recipient(CHANNEL, bot.account,
-                                                                command.chat_id),
-                                 text=text, purpose="group_reply")
-            uow.commit()
-        if fresh:
-            self.wake()
+        if messages.store_group_message(uow=uow, channel=CHANNEL, account=account,
+                                        external_id=command.external_id, chat=command.chat_id):
+            messages.enqueue(uow=uow, to=messages.Recipient(CHANNEL, account, command.chat_id),
+                             text=text, purpose="group_reply")
+
+
+def check_shape(data: Any) -> None:
+    """What the webhook checks before storing: a JSON object with an integer update_id and
+    one object besides (the worker parses it fully)."""
+    if not isinstance(data, dict) or type(data.get("update_id")) is not int:
+        raise NotAnUpdate("an Update is a JSON object with an integer update_id")
+    if not any(isinstance(v, dict) for k, v in data.items() if k != "update_id"):
+        raise NotAnUpdate("an Update carries a message, a button press or another object")
 
 
 def _answer(callback_query_id: str | None) -> dict[str, Any] | None:

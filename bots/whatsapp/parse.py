@@ -21,12 +21,19 @@ def form_dict(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
     return dict(pairs)
 
 
+def check_ids(form: Mapping[str, str]) -> str:
+    """The MessageSid, when the form has it and a WhatsApp sender; else NotAMessage."""
+    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
+    if not sid.startswith(("SM", "MM")) or len(sid) > 64 \
+            or not form.get("From", "").startswith(PREFIX):
+        raise NotAMessage("MessageSid (SM…/MM…) and From (whatsapp:+…) are required")
+    return sid
+
+
 def parse_message(form: Mapping[str, str], *, account: str) -> InboundMessage:
     """The citizen's message; NotAMessage when a required field is missing or malformed."""
-    sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
-    sender = form.get("From", "")
-    if not sid.startswith(("SM", "MM")) or not sender.startswith(PREFIX):
-        raise NotAMessage("MessageSid (SM…/MM…) and From (whatsapp:+…) are required")
+    sid = check_ids(form)
+    sender = form["From"]
     return InboundMessage(channel=CHANNEL, account=account, external_id=sid,
                           address=sender.removeprefix(PREFIX),
                           display_name=form.get("ProfileName") or None,

@@ -16,8 +16,9 @@ from twilio.request_validator import RequestValidator
 
 from bots.whatsapp.config import CHANNEL, WhatsAppConfig
 from bots.whatsapp.messenger import OUTSIDE_WINDOW, UNSUBSCRIBED
-from bots.whatsapp.parse import NotAMessage, form_dict, parse_message
+from bots.whatsapp.parse import NotAMessage, check_ids, form_dict, parse_message
 from core.messages import service as messages
+from core.messages.intake import Post
 from core.messages.models import OutboundStatus, OutboxRecord
 from core.uow import UnitOfWork
 from dialogs.pipeline import Pipeline
@@ -52,16 +53,23 @@ class WhatsAppReceiver:
         return bool(signature) and self.validator.validate(url, form, signature)
 
     def message(self, form: dict[str, str]) -> bool:
-        """Store a citizen's message; False when it is for a sender not configured here."""
+        """Store a citizen's message as posted (the worker reads it: `unpack`); False when it
+        is for a sender not configured here. Raises NotAMessage for a form without its ids."""
         sender = self.config.sender_for(to=form.get("To", ""),
                                         service=form.get("MessagingServiceSid"))
         if sender is None:
             logger.warning("WhatsApp message for %s, which is not a configured sender",
                            form.get("To"))
             return False
-        if self.pipeline.receive(parse_message(form, account=sender.address)) is not None:
-            self.wake()
+        sid = check_ids(form)
+        self.pipeline.receive_post(Post(CHANNEL, sender.address, sid, dict(form)))
+        self.wake()
         return True
+
+    def unpack(self, uow: UnitOfWork, post: Post) -> None:
+        """A stored form as the citizen's message."""
+        messages.store_inbound(uow=uow, message=parse_message(post.payload,
+                                                               account=post.account))
 
     def status(self, form: dict[str, str]) -> None:
         """Record a delivery status; 63016 sends again as a template, 21610 opts out."""

@@ -18,6 +18,26 @@ class InboundStatus(StrEnum):
     FAILED = "failed"
 
 
+class ProviderPost(SQLModel, table=True):
+    """A provider's webhook body as it arrived, stored before it is acknowledged; the worker
+    turns it into a message (or a group reply, or nothing) afterwards. The unique provider id
+    makes a provider's retry harmless."""
+
+    __tablename__ = "provider_post"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),
+                      Index("ix_provider_post_waiting", "status", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    account: str = Field(default="", max_length=64)
+    external_id: str = Field(max_length=128)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    status: str = Field(default=InboundStatus.RECEIVED, max_length=16)
+    attempts: int = 0
+    last_error: str | None = None
+
+
 class OutboundStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

@@ -1,0 +1,176 @@
+"""Storing what webhooks receive, many at a time, and unpacking it afterwards.
+
+A webhook only checks the provider's signature or secret and the body's shape, then hands the
+body to `Intake.store`: one writer thread takes every body that arrived meanwhile and inserts
+them in one transaction (group commit), so concurrent webhooks neither queue for the write lock
+one commit each nor pay for parsing and identifying citizens before they answer. Each caller
+still waits until its body is stored: nothing is acknowledged unstored. The worker then hands
+each stored body to its channel's unpacker (`unpack_waiting`), which stores the neutral
+message, answers a group, or ignores it."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from core.messages.models import InboundStatus, ProviderPost
+from core.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Post:
+    """A provider's body, with what identifies it."""
+
+    channel: str
+    account: str
+    external_id: str
+    payload: dict[str, Any]
+
+
+class Unpacker(Protocol):
+    def __call__(self, uow: UnitOfWork, post: Post) -> None:
+        """Store what the body means (in this unit of work), or raise."""
+
+
+Job = tuple[Post, "Future[None]"]
+
+
+class Intake:
+    """`store(post)` returns once the body is committed, or raises."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], *, max_batch: int = MAX_BATCH,
+                 ) -> None:
+        self.uow_factory = uow_factory
+        self.max_batch = max_batch
+        self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def store(self, post: Post, timeout: float = 30.0) -> None:
+        done: Future[None] = Future()
+        self._running()
+        self._jobs.put((post, done))
+        done.result(timeout)
+
+    def _running(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="palabre-intake",
+                                                daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._jobs.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._jobs.get_nowait())
+                except queue.Empty:
+                    break
+            self._store_all(batch)
+
+    def _store_all(self, batch: list[Job]) -> None:
+        try:
+            with self.uow_factory() as uow:
+                fresh = _without_known(uow, [post for post, _ in batch])
+                if fresh:
+                    now = uow.clock.now()
+                    uow.session.execute(insert(ProviderPost), [
+                        {"channel": p.channel, "account": p.account[:64],
+                         "external_id": p.external_id, "payload": p.payload,
+                         "received_at": now, "status": InboundStatus.RECEIVED,
+                         "attempts": 0} for p in fresh])
+                uow.commit()
+        except IntegrityError:  # another process stored one of them meanwhile: one by one
+            self._store_each(batch)
+            return
+        except Exception as exc:  # the batch did not commit: every caller hears it
+            logger.exception("storing %s provider posts failed", len(batch))
+            for _, done in batch:
+                done.set_exception(exc)
+            return
+        for _, done in batch:
+            done.set_result(None)
+
+    def _store_each(self, batch: list[Job]) -> None:
+        for post, done in batch:
+            try:
+                with self.uow_factory() as uow:
+                    if _without_known(uow, [post]):
+                        uow.session.add(ProviderPost(
+                            channel=post.channel, account=post.account[:64],
+                            external_id=post.external_id, payload=post.payload,
+                            received_at=uow.clock.now()))
+                    uow.commit()
+                done.set_result(None)
+            except IntegrityError:
+                done.set_result(None)  # stored by someone else: that is all we wanted
+            except Exception as exc:
+                done.set_exception(exc)
+
+
+def _without_known(uow: UnitOfWork, posts: list[Post]) -> list[Post]:
+    """The posts not stored yet, each provider id once."""
+    unique = {(p.channel, p.external_id): p for p in posts}
+    known: set[tuple[str, str]] = set()
+    for channel in {c for c, _ in unique}:
+        ids = [e for c, e in unique if c == channel]
+        known |= {(channel, e) for e in uow.session.exec(select(ProviderPost.external_id).where(
+            ProviderPost.channel == channel, col(ProviderPost.external_id).in_(ids))).all()}
+    return [p for key, p in unique.items() if key not in known]
+
+
+def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
+                   unpackers: Mapping[str, Unpacker], limit: int = 500) -> int:
+    """Turn stored bodies into messages, oldest first; a failure is logged and retried, then
+    the body is kept as failed. How many were unpacked."""
+    with uow_factory() as uow:
+        waiting = list(uow.session.exec(
+            select(ProviderPost.id).where(ProviderPost.status == InboundStatus.RECEIVED)
+            .order_by(col(ProviderPost.id)).limit(limit)).all())
+    done = 0
+    for post_id in waiting:
+        done += _unpack_one(uow_factory, unpackers, post_id)
+    return done
+
+
+def _unpack_one(uow_factory: Callable[[], UnitOfWork], unpackers: Mapping[str, Unpacker],
+                post_id: int | None) -> int:
+    try:
+        with uow_factory() as uow:
+            row = uow.session.get_one(ProviderPost, post_id)
+            if row.status != InboundStatus.RECEIVED:
+                return 0
+            unpacker = unpackers.get(row.channel)
+            if unpacker is None:
+                raise LookupError(f"no unpacker for {row.channel}")
+            unpacker(uow, Post(row.channel, row.account, row.external_id, dict(row.payload)))
+            row.status = InboundStatus.PROCESSED
+            uow.session.add(row)
+            uow.commit()
+            return 1
+    except Exception as exc:  # the worker's edge: keep the body, count the failure
+        logger.exception("could not unpack provider post %s", post_id)
+        with uow_factory() as uow:
+            row = uow.session.get_one(ProviderPost, post_id)
+            row.attempts += 1
+            row.last_error = repr(exc)[:2000]
+            if row.attempts >= MAX_ATTEMPTS:
+                row.status = InboundStatus.FAILED
+            uow.session.add(row)
+            uow.commit()
+        return 0
