@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Future
 
 from core.messages import delivery
 from core.messages.intake import Intake, Post, Unpacker, unpack_waiting
@@ -36,6 +37,10 @@ class Pipeline:
         """A webhook's body, stored (with others arriving together) before it is answered;
         its channel's unpacker reads it in `process_pending`."""
         self.intake.store(post)
+
+    def submit_post(self, post: Post) -> Future[None]:
+        """`receive_post` for an event loop: await `asyncio.wrap_future` of the result."""
+        return self.intake.submit(post)
 
     def process_pending(self) -> int:
         unpack_waiting(uow_factory=self.uow_factory, unpackers=self.unpackers)

@@ -1,4 +1,4 @@
-"""The HTTP application: health now; webhooks and the admin API mount here."""
+"""The HTTP application: providers' webhooks, the moderators' API, health."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from palabre.bootstrap import App
 def create_web_app(app: App) -> FastAPI:
     web = FastAPI(title="Palabre", version="0.1.0",
                   description="Moderators' API of Palabre (bearer tokens: `palabre moderators`).")
-    admin_api.mount(web, uow_factory=app.uow_factory)
+    # Webhooks first: routes are matched in order, and providers call them the most.
     if app.telegram is not None and app.telegram.receiver is not None:
         web.include_router(telegram_router(app.telegram.receiver))
     if app.whatsapp is not None and app.whatsapp.receiver is not None:
         web.include_router(whatsapp_router(app.whatsapp.receiver))
+    admin_api.mount(web, uow_factory=app.uow_factory)
 
     @web.get("/healthz")
     def health() -> dict[str, str]:

@@ -4,6 +4,7 @@ acknowledged. Nothing here waits for the dialogs or for Telegram."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import Callable
@@ -50,10 +51,23 @@ class TelegramReceiver:
         """Store one update as it came (the worker reads it: `unpack`); the webhook's reply (a
         Bot API method call) when there is one to give at once: answering a button press.
         Raises NotAnUpdate when the body is not an Update."""
-        check_shape(data)
-        self.pipeline.receive_post(Post(CHANNEL, bot.account, f"{bot.account}:{data['update_id']}",
-                                        data))
+        self.pipeline.receive_post(self.post_of(bot, data))
         self.wake()
+        return self.reply_to(data)
+
+    async def handle_async(self, bot: BotConfig, data: Any) -> dict[str, Any] | None:
+        """`handle` for the webhook: waits for the store without holding a thread."""
+        await asyncio.wrap_future(self.pipeline.submit_post(self.post_of(bot, data)))
+        self.wake()
+        return self.reply_to(data)
+
+    @staticmethod
+    def post_of(bot: BotConfig, data: Any) -> Post:
+        check_shape(data)
+        return Post(CHANNEL, bot.account, f"{bot.account}:{data['update_id']}", data)
+
+    @staticmethod
+    def reply_to(data: dict[str, Any]) -> dict[str, Any] | None:
         query = data.get("callback_query")
         return _answer(query.get("id") if isinstance(query, dict) else None)
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bots.telegram.parse import NotAnUpdate
 from bots.telegram.receiver import TelegramReceiver
@@ -34,8 +33,7 @@ def telegram_router(receiver: TelegramReceiver) -> APIRouter:
         try:
             if len(body) > MAX_BODY:
                 raise NotAnUpdate(f"{len(body)} bytes is not an Update")
-            # storing touches the database: a worker thread, not the event loop
-            reply = await run_in_threadpool(receiver.handle, bot, json.loads(body))
+            reply = await receiver.handle_async(bot, json.loads(body))
         except (NotAnUpdate, json.JSONDecodeError, UnicodeDecodeError) as exc:
             logger.warning("Telegram webhook for bot %s: refused a malformed update: %s",
                            bot.account, exc)

@@ -4,6 +4,7 @@ form field, the message stored under its MessageSid, an empty TwiML answer at on
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -52,17 +53,24 @@ class WhatsAppReceiver:
             url += "?" + request.url.query
         return bool(signature) and self.validator.validate(url, form, signature)
 
-    def message(self, form: dict[str, str]) -> bool:
-        """Store a citizen's message as posted (the worker reads it: `unpack`); False when it
-        is for a sender not configured here. Raises NotAMessage for a form without its ids."""
+    def post_of(self, form: dict[str, str]) -> Post | None:
+        """The form as a body to store; None when it is for a sender not configured here.
+        Raises NotAMessage for a form without its ids."""
         sender = self.config.sender_for(to=form.get("To", ""),
                                         service=form.get("MessagingServiceSid"))
         if sender is None:
             logger.warning("WhatsApp message for %s, which is not a configured sender",
                            form.get("To"))
+            return None
+        return Post(CHANNEL, sender.address, check_ids(form), dict(form))
+
+    async def message(self, form: dict[str, str]) -> bool:
+        """Store a citizen's message as posted (the worker reads it: `unpack`), without
+        holding a thread while it waits for the commit; False when it is not for us."""
+        post = self.post_of(form)
+        if post is None:
             return False
-        sid = check_ids(form)
-        self.pipeline.receive_post(Post(CHANNEL, sender.address, sid, dict(form)))
+        await asyncio.wrap_future(self.pipeline.submit_post(post))
         self.wake()
         return True
 
@@ -112,7 +120,7 @@ def whatsapp_router(receiver: WhatsAppReceiver) -> APIRouter:
         if isinstance(form, Response):
             return form
         try:
-            await run_in_threadpool(receiver.message, form_dict(_pairs(form)))
+            await receiver.message(form_dict(_pairs(form)))
         except NotAMessage as exc:
             logger.warning("Twilio webhook: refused a malformed message form: %s", exc)
             return _error(400, f"Bad Request: {exc}")
