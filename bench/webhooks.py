@@ -86,7 +86,7 @@ def serve_palabre(port: int, database_url: str, media: str) -> None:  # noqa: D4
 
     from palabre.bootstrap import bootstrap, prepare
     from palabre.settings import Settings
-    from palabre.web import create_web_app
+    from palabre.web import create_web_app, settle_memory
 
     settings = Settings(database_url=database_url, media_dir=Path(media), telegram_token=TOKEN,
                         telegram_api_url="http://127.0.0.1:9", log_level="WARNING",
@@ -96,7 +96,9 @@ def serve_palabre(port: int, database_url: str, media: str) -> None:  # noqa: D4
                         _env_file=None)  # type: ignore[call-arg]
     app = bootstrap(settings)
     prepare(app)
-    uvicorn.run(create_web_app(app), host="127.0.0.1", port=port, log_level="warning")
+    web = create_web_app(app)
+    settle_memory()  # as `palabre serve` does
+    uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning")
 
 
 def secret() -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from concurrent.futures import Future
 
 from core.messages import delivery
 from core.messages.intake import Intake, Post, Unpacker, unpack_waiting
@@ -38,9 +37,9 @@ class Pipeline:
         its channel's unpacker reads it in `process_pending`."""
         self.intake.store(post)
 
-    def submit_post(self, post: Post) -> Future[None]:
-        """`receive_post` for an event loop: await `asyncio.wrap_future` of the result."""
-        return self.intake.submit(post)
+    async def receive_post_async(self, post: Post) -> None:
+        """`receive_post` for an event loop: waits for the commit without holding a thread."""
+        await self.intake.store_async(post)
 
     def process_pending(self) -> int:
         unpack_waiting(uow_factory=self.uow_factory, unpackers=self.unpackers)

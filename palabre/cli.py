@@ -48,7 +48,7 @@ def serve(console: bool, address: str) -> None:
     """Run the HTTP server and the worker (and a console chat)."""
     import uvicorn
 
-    from palabre.web import create_web_app
+    from palabre.web import create_web_app, settle_memory
     from palabre.worker import Worker
 
     app = _app(console=console)
@@ -60,6 +60,7 @@ def serve(console: bool, address: str) -> None:
     config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
                             log_level=settings.log_level.lower())
     server = uvicorn.Server(config)
+    settle_memory()
     if not console:
         server.run()
         _stop(worker, pollers, app)

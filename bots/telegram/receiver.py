@@ -4,7 +4,6 @@ acknowledged. Nothing here waits for the dialogs or for Telegram."""
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
 from collections.abc import Callable
@@ -57,7 +56,7 @@ class TelegramReceiver:
 
     async def handle_async(self, bot: BotConfig, data: Any) -> dict[str, Any] | None:
         """`handle` for the webhook: waits for the store without holding a thread."""
-        await asyncio.wrap_future(self.pipeline.submit_post(self.post_of(bot, data)))
+        await self.pipeline.receive_post_async(self.post_of(bot, data))
         self.wake()
         return self.reply_to(data)
 

@@ -4,7 +4,6 @@ form field, the message stored under its MessageSid, an empty TwiML answer at on
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -70,7 +69,7 @@ class WhatsAppReceiver:
         post = self.post_of(form)
         if post is None:
             return False
-        await asyncio.wrap_future(self.pipeline.submit_post(post))
+        await self.pipeline.receive_post_async(post)
         self.wake()
         return True
 

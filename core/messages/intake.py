@@ -10,10 +10,12 @@ message, answers a group, or ignores it."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -50,7 +52,10 @@ class Unpacker(Protocol):
         """Store what the body means (in this unit of work), or raise."""
 
 
-Job = tuple[Post, "Future[None]"]
+# A caller waits on a thread's Future, or on an event loop's future: those are settled in
+# one call per loop and batch (one wake-up of the loop, not one per body).
+Waiter = Future[None] | asyncio.Future[None]
+Job = tuple[Post, Waiter]
 
 
 class Intake:
@@ -65,14 +70,19 @@ class Intake:
         self._lock = threading.Lock()
 
     def store(self, post: Post, timeout: float = 30.0) -> None:
-        self.submit(post).result(timeout)
-
-    def submit(self, post: Post) -> Future[None]:
-        """Queue the body; the future completes once it is committed (or fails)."""
         done: Future[None] = Future()
+        self._put(post, done)
+        done.result(timeout)
+
+    async def store_async(self, post: Post) -> None:
+        """`store` for an event loop: waits without holding a thread."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._put(post, done)
+        await done
+
+    def _put(self, post: Post, done: Waiter) -> None:
         self._running()
         self._jobs.put((post, done))
-        return done
 
     def _running(self) -> None:
         with self._lock:
@@ -111,13 +121,12 @@ class Intake:
             return
         except Exception as exc:  # the batch did not commit: every caller hears it
             logger.exception("storing %s provider posts failed", len(batch))
-            for _, done in batch:
-                done.set_exception(exc)
+            _settle([(done, exc) for _, done in batch])
             return
-        for _, done in batch:
-            done.set_result(None)
+        _settle([(done, None) for _, done in batch])
 
     def _store_each(self, batch: list[Job]) -> None:
+        outcomes: list[tuple[Waiter, BaseException | None]] = []
         for post, done in batch:
             try:
                 with self.uow_factory() as uow:
@@ -127,11 +136,42 @@ class Intake:
                             external_id=post.external_id, payload=post.payload,
                             received_at=uow.clock.now()))
                     uow.commit()
-                done.set_result(None)
-            except IntegrityError:
-                done.set_result(None)  # stored by someone else: that is all we wanted
+                outcomes.append((done, None))
+            except IntegrityError:  # stored by someone else: that is all we wanted
+                outcomes.append((done, None))
             except Exception as exc:
-                done.set_exception(exc)
+                outcomes.append((done, exc))
+        _settle(outcomes)
+
+
+def _settle(outcomes: list[tuple[Waiter, BaseException | None]]) -> None:
+    """Tell every waiter how its body fared; each event loop once for all its waiters."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[None],
+                                                        BaseException | None]]] = \
+        defaultdict(list)
+    for done, exc in outcomes:
+        if isinstance(done, asyncio.Future):
+            by_loop[done.get_loop()].append((done, exc))
+        elif exc is None:
+            done.set_result(None)
+        else:
+            done.set_exception(exc)
+    for loop, waiters in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_in_loop, waiters)
+        except RuntimeError:  # the loop closed meanwhile: nobody is waiting any more
+            logger.warning("%s webhook callers were gone before their posts were stored",
+                           len(waiters))
+
+
+def _settle_in_loop(waiters: list[tuple[asyncio.Future[None], BaseException | None]]) -> None:
+    for done, exc in waiters:
+        if done.done():  # the caller gave up (client disconnected): the body is stored anyway
+            continue
+        if exc is None:
+            done.set_result(None)
+        else:
+            done.set_exception(exc)
 
 
 def _without_known(uow: UnitOfWork, posts: list[Post]) -> list[Post]:
