@@ -32,12 +32,15 @@ class DeliveryError(Exception):
     """A channel could not deliver; says whether to retry and whether the citizen is gone.
     `throttled`: not a failure but a rate limit (ours or the provider's); the message waits
     `retry_after` seconds without using up an attempt. `held`: the channel may only send it
-    after the citizen writes again (WhatsApp outside 24 hours without a template)."""
+    after the citizen writes again (WhatsApp outside 24 hours without a template).
+    `unsubscribed`: the provider says the citizen opted out (Twilio 21610): no more
+    broadcasts for them, on any channel."""
 
     def __init__(self, reason: str, *, retryable: bool = True, retry_after: float | None = None,
                  unreachable: bool = False, throttled: bool = False,
-                 held: bool = False) -> None:
+                 held: bool = False, unsubscribed: bool = False) -> None:
         super().__init__(reason)
+        self.unsubscribed = unsubscribed
         self.held = held  # the channel cannot send it now: it waits for the citizen
         self.retryable = retryable
         self.retry_after = retry_after

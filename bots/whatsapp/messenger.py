@@ -157,7 +157,7 @@ def delivery_error(exc: TwilioRestException) -> DeliveryError:
     """What a Twilio error means for the outbox."""
     detail = f"Twilio {exc.code}: {exc.msg}"
     if exc.code == UNSUBSCRIBED:
-        return DeliveryError(detail, retryable=False, unreachable=True)
+        return DeliveryError(detail, retryable=False, unreachable=True, unsubscribed=True)
     if exc.status == 429 or exc.code in RETRYABLE_CODES:
         return DeliveryError(detail, throttled=exc.status == 429, retry_after=2.0)
     if exc.status >= 500:

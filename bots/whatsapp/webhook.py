@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 
 from bots.whatsapp.config import CHANNEL, WhatsAppConfig
 from bots.whatsapp.messenger import OUTSIDE_WINDOW, UNSUBSCRIBED
-from bots.whatsapp.parse import NotAMessage, check_ids, form_dict, parse_message
+from bots.whatsapp.parse import NotAMessage, form_dict, parse_message
 from core.messages import service as messages
 from core.messages.intake import Post
 from core.messages.models import OutboundStatus, OutboxRecord
@@ -54,14 +54,15 @@ class WhatsAppReceiver:
 
     def post_of(self, form: dict[str, str]) -> Post | None:
         """The form as a body to store; None when it is for a sender not configured here.
-        Raises NotAMessage for a form without its ids."""
+        Raises NotAMessage for a form the worker could not read (ids, pin, media fields)."""
         sender = self.config.sender_for(to=form.get("To", ""),
                                         service=form.get("MessagingServiceSid"))
         if sender is None:
             logger.warning("WhatsApp message for %s, which is not a configured sender",
                            form.get("To"))
             return None
-        return Post(CHANNEL, sender.address, check_ids(form), dict(form))
+        message = parse_message(form, account=sender.address)  # a malformed form: 400 now
+        return Post(CHANNEL, sender.address, message.external_id, dict(form))
 
     async def message(self, form: dict[str, str]) -> bool:
         """Store a citizen's message as posted (the worker reads it: `unpack`), without

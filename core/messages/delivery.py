@@ -13,7 +13,7 @@ from sqlmodel import col, select, update
 from core.citizens.models import ChannelIdentity
 from core.messages.models import OutboundStatus, OutboxRecord
 from core.messages.neutral import Choice, OutboundMessage
-from core.messages.service import retry_delay
+from core.messages.service import opt_out, retry_delay
 from core.ports import DeliveryError, Messenger
 from core.uow import UnitOfWork
 
@@ -128,6 +128,8 @@ def _record_failure(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
             if identity is not None:
                 identity.unreachable = True
                 uow.session.add(identity)
+        if error.unsubscribed and stored.citizen_id is not None:
+            opt_out(uow=uow, citizen_id=stored.citizen_id)
         uow.commit()
     logger.warning("outbox %s on %s: %s (attempt %s%s)", record.id, record.channel, error,
                    stored.attempts, ", giving up" if give_up else "")
