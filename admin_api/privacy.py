@@ -7,6 +7,7 @@ from core.citizens.models import ChannelIdentity, Citizen
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Moderator, Role
 from core.submissions.models import StatusChange, Submission
+from core.transcripts.models import Transcription
 from core.uow import UnitOfWork
 
 
@@ -51,11 +52,14 @@ def citizen_public(uow: UnitOfWork, viewer: Moderator,
                                  language=citizen.language, blocked=citizen.blocked)
 
 
-def attachment_public(row: Attachment) -> schemas.AttachmentPublic:
+def attachment_public(row: Attachment,
+                      heard: Transcription | None = None) -> schemas.AttachmentPublic:
     assert row.id is not None
+    transcript = schemas.TranscriptPublic(**heard.model_dump(
+        include=set(schemas.TranscriptPublic.model_fields))) if heard else None
     return schemas.AttachmentPublic(id=row.id, kind=row.kind, content_type=row.content_type,
                                     size=row.size, sha256=row.sha256,
-                                    url=f"/api/v1/attachments/{row.id}")
+                                    url=f"/api/v1/attachments/{row.id}", transcript=transcript)
 
 
 def history_public(row: StatusChange) -> schemas.HistoryPublic:

@@ -17,6 +17,21 @@ class CitizenPublic(BaseModel):
     blocked: bool
 
 
+class TranscriptPublic(BaseModel):
+    """What a worker heard in a voice note (status pending, running, done or failed)."""
+
+    status: str
+    text: str | None
+    language: str | None
+    confidence: float | None
+    duration_s: float | None
+    backend: str | None
+    model: str | None
+    processing_ms: int | None
+    attempts: int
+    reason: str | None  # why there is no text: too_long, undecodable, silent, no_model…
+
+
 class AttachmentPublic(BaseModel):
     id: int
     kind: str
@@ -24,6 +39,7 @@ class AttachmentPublic(BaseModel):
     size: int
     sha256: str
     url: str
+    transcript: TranscriptPublic | None = None  # voice notes and audio
 
 
 class HistoryPublic(BaseModel):

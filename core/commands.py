@@ -17,6 +17,15 @@ class UpdateProfile(Command):
 
 
 @dataclass(frozen=True)
+class TranscribeVoice(Command):
+    """Have a worker transcribe a voice note; the flow waiting for it hears the result."""
+
+    attachment_id: int
+    citizen_id: int
+    language_hint: str | None
+
+
+@dataclass(frozen=True)
 class SubmitReport(Command):
     citizen_id: int
     identity_id: int

@@ -10,6 +10,7 @@ from core.citizens.service import erase_citizen, update_profile
 from core.geo import Point
 from core.submissions import service as submissions
 from core.submissions.models import Kind
+from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
 Result = dict[str, Any]
@@ -17,6 +18,12 @@ Result = dict[str, Any]
 
 def _update_profile(cmd: c.UpdateProfile, uow: UnitOfWork) -> Result:
     update_profile(uow=uow, citizen_id=cmd.citizen_id, changes=cmd.changes)
+    return {}
+
+
+def _transcribe_voice(cmd: c.TranscribeVoice, uow: UnitOfWork) -> Result:
+    transcripts.request(uow=uow, attachment_id=cmd.attachment_id, citizen_id=cmd.citizen_id,
+                        language_hint=cmd.language_hint)
     return {}
 
 
@@ -66,6 +73,7 @@ def _erase(cmd: c.EraseCitizen, uow: UnitOfWork) -> Result:
 
 HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
     c.UpdateProfile: _update_profile,
+    c.TranscribeVoice: _transcribe_voice,
     c.SubmitReport: _submit_report,
     c.SubmitComplaint: _submit_complaint,
     c.SubmitIdea: _submit_idea,

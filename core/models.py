@@ -6,10 +6,11 @@ from core.conversations.models import Conversation
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
+from core.transcripts.models import Transcription
 
 __all__ = [
     "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "CannedReply", "Category",
     "ChannelIdentity", "Citizen", "Commune", "Conversation", "Follower", "InboundRecord",
     "Moderator", "MunicipalService", "OutboxRecord", "ReferenceCounter", "StatusChange",
-    "Submission", "Support",
+    "Submission", "Support", "Transcription",
 ]

@@ -60,6 +60,9 @@ class Messenger(Protocol):
 
 @dataclass(frozen=True)
 class Transcript:
+    """What a voice note said: the text, the language heard (ISO 639: "fr", "yo", "fon"), a
+    confidence between 0 and 1, the audio's length, and which backend and model heard it."""
+
     text: str
     language: str | None
     confidence: float | None
@@ -68,10 +71,26 @@ class Transcript:
     model: str
 
 
+class TranscriptionError(Exception):
+    """A voice note could not be transcribed. `reason` names what the citizen is told (a
+    catalog key suffix): too_long, undecodable, empty, silent, no_model, failed.
+    `retryable`: trying again later may work (a backend that crashed or ran out of memory),
+    unlike a note that is too long or not audio."""
+
+    def __init__(self, detail: str, *, reason: str, retryable: bool = False,
+                 duration_s: float | None = None) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.retryable = retryable
+        self.duration_s = duration_s
+
+
 class Transcriber(Protocol):
     """Turns a stored voice note into text."""
 
     def transcribe(self, path: Path, *, language_hint: str | None) -> Transcript:
+        """The note's transcript; the hint is the citizen's chosen language (detection when
+        None or when no model is routed for it). Raises TranscriptionError."""
         ...
 
 

@@ -69,6 +69,8 @@ class Engine:
         if current.flow is not None and not self._known(current):  # renamed by an upgrade
             lost = self.turn(Conversation(), msg, ctx)
             return replace(lost, says=(say("resume.lost"), *lost.says))
+        if msg.heard is not None and current.flow is not None:  # the voice note it waits for
+            return self.apply(current, self._step(current, msg, ctx), msg, ctx)
         command = words.match(msg.text) if msg.kind == "text" else None
         if command is not None:
             return self._global(command, current, ctx)

@@ -55,6 +55,18 @@ class AttachmentRef:
 
 
 @dataclass(frozen=True)
+class Heard:
+    """What a worker heard in a voice note the flow is waiting for (a "transcript" message):
+    the words, whether they are worth showing back, or why there are none (a catalog key
+    suffix: too_long, undecodable, empty, silent, no_model, failed)."""
+
+    attachment_id: int
+    text: str
+    confident: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Msg:
     """One inbound message as a step sees it, with a typed number already turned into a choice."""
 
@@ -64,6 +76,7 @@ class Msg:
     location: Point | None = None
     place_text: str | None = None
     attachments: tuple[AttachmentRef, ...] = ()
+    heard: Heard | None = None  # only on a "transcript" message
 
     @property
     def is_text(self) -> bool:
@@ -137,6 +150,7 @@ class Lookup(Protocol):
 
     citizen: Citizen
     now: Any
+    transcribes: bool  # whether voice notes are transcribed here (a worker is configured)
 
     def languages(self) -> list[tuple[str, str]]: ...
     def communes(self) -> list[tuple[str, str]]: ...

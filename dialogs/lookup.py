@@ -24,8 +24,10 @@ class DbLookup:
     """Answers a step's questions for one citizen, in their language."""
 
     def __init__(self, uow: UnitOfWork, row: CitizenRow, identity: ChannelIdentity,
-                 catalogs: Catalogs, bound_communes: Mapping[tuple[str, str], str]) -> None:
+                 catalogs: Catalogs, bound_communes: Mapping[tuple[str, str], str],
+                 transcribes: bool = False) -> None:
         self._uow = uow
+        self.transcribes = transcribes
         self._catalogs = catalogs
         self.now: datetime = uow.clock.now()
         bound = bound_communes.get((identity.channel, identity.account))

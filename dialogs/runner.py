@@ -23,16 +23,19 @@ from core.messages import service as messages
 from core.messages.models import Attachment, InboundRecord
 from core.messages.neutral import Choice
 from core.ports import FetchError, MediaFetcher
+from core.transcripts.service import TRANSCRIPT_KIND
 from core.uow import UnitOfWork
 from dialogs.conversation import Conversation, Engine, Turn
-from dialogs.engine import AttachmentRef, Msg, Prompt, Say, say
+from dialogs.engine import AttachmentRef, Heard, Msg, Prompt, Say, say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
 from dialogs.lookup import DbLookup
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
-FILE_REFUSALS = ("too_large", "unreadable")  # why a file was not fetched (FetchError.reason)
+FILE_REFUSALS = ("too_large", "unreadable")
+# Under this, a transcript is not shown back as "what I understood": the audio stays.
+DEFAULT_MIN_CONFIDENCE = 0.4  # why a file was not fetched (FetchError.reason)
 
 
 class Dialogs:
@@ -42,8 +45,12 @@ class Dialogs:
                  catalogs: Catalogs,
                  bound_communes: Mapping[tuple[str, str], str] | None = None,
                  fetchers: Mapping[str, MediaFetcher] | None = None,
-                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+                 transcribes: bool = False,
+                 min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
         self.uow_factory = uow_factory
+        self.transcribes = transcribes  # a transcription worker runs: flows wait for it
+        self.min_confidence = min_confidence
         self.engine = engine
         self.catalogs = catalogs
         self.bound_communes = dict(bound_communes or {})
@@ -135,9 +142,11 @@ class Dialogs:
         row = conversations.load_for_turn(uow=uow, citizen_id=citizen.id)
         current = (Conversation(row.flow, row.state, row.data, row.updated_at) if row
                    else Conversation())
-        lookup = DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes)
+        if record.kind == TRANSCRIPT_KIND and not _awaited(current, record):
+            return  # the flow moved on (the citizen typed instead): kept, nothing to say
+        lookup = self._lookup(uow, citizen, identity)
         files = _attachments(uow, record)
-        msg = to_msg(record, files, row.offered if row else [])
+        msg = to_msg(record, files, row.offered if row else [], self.min_confidence)
         refused = (say("error.edited"),) if record.extra.get("edited") else _refused(
             files, self.max_file_bytes)
         turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
@@ -146,7 +155,7 @@ class Dialogs:
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)
         if survivor is not None and turn.commands:  # the question may name what just changed
-            fresh = DbLookup(uow, survivor, identity, self.catalogs, self.bound_communes)
+            fresh = self._lookup(uow, survivor, identity)
             turn = replace(turn, prompt=self.engine.ask(turn.conversation, fresh))
         in_reply_to = record.id
         if survivor is None:  # erased during this turn, with the messages they sent
@@ -162,6 +171,11 @@ class Dialogs:
             conversations.save(uow=uow, citizen_id=citizen.id, flow=after.flow, state=after.state,
                                data=dict(after.data),
                                offered=[[c.id, normalise_name(c.label)] for c in choices])
+
+    def _lookup(self, uow: UnitOfWork, citizen: CitizenRow,
+                identity: ChannelIdentity) -> DbLookup:
+        return DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes,
+                        transcribes=self.transcribes)
 
     def _execute(self, uow: UnitOfWork, turn: Turn, before: Conversation,
                  lookup: DbLookup) -> Turn:
@@ -210,8 +224,10 @@ class Dialogs:
 
 
 def to_msg(record: InboundRecord, attachments: list[Attachment],
-           offered: list[list[str]]) -> Msg:
+           offered: list[list[str]], min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> Msg:
     """What the step sees of a stored message; a number or a label becomes the offered choice."""
+    if record.kind == TRANSCRIPT_KIND:
+        return Msg(kind=TRANSCRIPT_KIND, heard=_heard(record, min_confidence))
     kind = "text" if record.kind == "choice" and not record.choice else record.kind
     location = (Point(record.latitude, record.longitude)
                 if record.latitude is not None and record.longitude is not None else None)
@@ -220,6 +236,22 @@ def to_msg(record: InboundRecord, attachments: list[Attachment],
     return Msg(kind=kind, text=(record.text or "").strip(), location=location,
                choice=resolve_choice(record.choice, record.text, offered),
                place_text=record.place_text, attachments=refs)
+
+
+def _heard(record: InboundRecord, min_confidence: float) -> Heard:
+    """A worker's result, as the flow waiting for it sees it."""
+    extra = record.extra
+    text = " ".join((record.text or "").split())
+    confidence = extra.get("confidence")
+    confident = bool(text) and (confidence is None or float(confidence) >= min_confidence)
+    reason = extra.get("reason") or (None if confident else "empty" if not text else "unclear")
+    return Heard(int(extra["attachment_id"]), text, confident, reason)
+
+
+def _awaited(current: Conversation, record: InboundRecord) -> bool:
+    """Whether the conversation still waits for this voice note's transcript."""
+    waiting = current.data.get("listening")
+    return waiting is not None and waiting == record.extra.get("attachment_id")
 
 
 def resolve_choice(button: str | None, text: str | None, offered: list[list[str]]) -> str | None:

@@ -30,6 +30,7 @@ from palabre.channels import (
     whatsapp_config,
 )
 from palabre.settings import Settings
+from palabre.speech import transcribes
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     dialogs = Dialogs(uow_factory=uow_factory, catalogs=catalogs,
                       engine=DialogEngine(all_flows(), timeout=settings.conversation_timeout),
                       bound_communes=bound_communes, fetchers=fetching,
-                      max_file_bytes=config.max_file_bytes if config else DEFAULT_MAX_FILE_BYTES)
+                      max_file_bytes=config.max_file_bytes if config else DEFAULT_MAX_FILE_BYTES,
+                      transcribes=transcribes(settings),
+                      min_confidence=settings.transcription_min_confidence)
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
                         max_attempts=settings.outbox_max_attempts)
     app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,

@@ -57,13 +57,14 @@ def serve(console: bool, address: str) -> None:
                     wakeup=app.wakeup)
     worker.start()
     pollers = _start_polling(app) if settings.telegram_mode == "polling" else []
+    speech = _start_transcription(settings, settings.transcription_workers)
     config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
                             log_level=settings.log_level.lower())
     server = uvicorn.Server(config)
     settle_memory()
     if not console:
         server.run()
-        _stop(worker, pollers, app)
+        _stop(worker, pollers, app, speech)
         return
     web = threading.Thread(target=server.run, name="palabre-web", daemon=True)
     web.start()
@@ -72,7 +73,7 @@ def serve(console: bool, address: str) -> None:
     _chat(app, address)
     server.should_exit = True
     web.join(timeout=5)
-    _stop(worker, pollers, app)
+    _stop(worker, pollers, app, speech)
 
 
 def _start_polling(app: App) -> list[Any]:
@@ -88,12 +89,91 @@ def _start_polling(app: App) -> list[Any]:
     return pollers
 
 
-def _stop(worker: Any, pollers: list[Any], app: App) -> None:
+def _start_transcription(settings: Settings, count: int) -> Any:
+    """Transcription worker processes, when voice notes are transcribed here."""
+    from palabre.speech import Workers, transcribes
+
+    if count < 1 or not transcribes(settings):
+        return None
+    click.echo(f"Voice notes: {count} transcription worker(s) "
+               f"({settings.transcription_routes}).")
+    return Workers(settings, count).start()
+
+
+def _stop(worker: Any, pollers: list[Any], app: App, speech: Any = None) -> None:
+    if speech is not None:
+        speech.stop()
     for poller in pollers:
         poller.stop()
     worker.stop()
     worker.join(timeout=10)
     app.close()
+
+
+@main.command()
+@click.option("--transcription", "count", type=click.IntRange(1, 16), default=None,
+              help="Transcription worker processes (default PALABRE_TRANSCRIPTION_WORKERS, "
+                   "at least 1).")
+def worker(count: int | None) -> None:
+    """Run transcription workers on their own, until interrupted (Ctrl-C)."""
+    import signal
+
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level)
+    wanted = count or max(1, settings.transcription_workers)
+    speech = _start_transcription(settings, wanted)
+    if speech is None:
+        raise click.ClickException("Voice notes are not transcribed: set "
+                                   "PALABRE_TRANSCRIPTION_ROUTES (see .env.example).")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.wait(1.0):
+            if not any(p.is_alive() for p in speech.processes):
+                raise click.ClickException("every transcription worker stopped; see the log")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        click.echo("Stopping the transcription workers (each finishes its note)…")
+        speech.stop()
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--language", default=None,
+              help="The language spoken (fr, yo, fon…): its route in "
+                   "PALABRE_TRANSCRIPTION_ROUTES; detected when not given.")
+def transcribe(files: tuple[str, ...], language: str | None) -> None:
+    """Transcribe audio files with the configured models (to try them on real recordings)."""
+    import time
+    from pathlib import Path
+
+    from core.ports import TranscriptionError
+    from palabre.speech import transcriber
+
+    settings = Settings()
+    if not settings.transcription_routes.strip():
+        raise click.ClickException("PALABRE_TRANSCRIPTION_ROUTES is empty.")
+    speech = transcriber(settings)
+    results: list[str] = []
+    with click.progressbar(files, label="Transcribing", file=sys.stderr,
+                           item_show_func=lambda f: Path(f).name if f else None) as bar:
+        for name in bar:
+            started = time.perf_counter()
+            try:
+                heard = speech.transcribe(Path(name), language_hint=language)
+            except TranscriptionError as exc:
+                results.append(f"{name}: not transcribed ({exc.reason}: {exc})")
+                continue
+            took = time.perf_counter() - started
+            confidence = f"{heard.confidence:.2f}" if heard.confidence is not None else "?"
+            duration = heard.duration_s or 0.0
+            results.append(f"{name} [{heard.language or '?'}, {duration:.1f} s audio in "
+                           f"{took:.1f} s, confidence {confidence}, {heard.backend} "
+                           f"{heard.model}]\n  {heard.text}")
+    for line in results:
+        click.echo(line)
 
 
 @main.command()

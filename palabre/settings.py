@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     whatsapp_messages_per_second: float = Field(default=10.0, gt=0)
     whatsapp_templates: str = ""
     whatsapp_max_media_mb: int = Field(default=16, ge=1, le=100)
+    # Voice notes: which backend and model hear which language ("LANG=BACKEND:MODEL", "*" for
+    # every other language, with detection); empty: voice notes are kept without transcripts
+    transcription_routes: str = "*=faster-whisper:bundled-base"
+    transcription_workers: int = Field(default=1, ge=0, le=16)
+    transcription_max_seconds: int = Field(default=300, ge=5, le=3600)
+    transcription_min_confidence: float = Field(default=0.4, ge=0, le=1)
+    transcription_model_dir: Path = Path("models")
+    transcription_threads: int = Field(default=0, ge=0, le=64)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -93,8 +93,11 @@ def messenger() -> RecordingMessenger:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    # No transcription unless a test asks for it (tests/e2e/test_voice.py): a voice note
+    # then goes with the report as audio, as on a deployment without speech models.
     return Settings(database_url=database_url, media_dir=tmp_path / "media",
-                    enabled_communes=",".join(PILOT_COMMUNES), _env_file=None)
+                    enabled_communes=",".join(PILOT_COMMUNES), transcription_routes="",
+                    _env_file=None)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from core.submissions import service as submissions
 from core.submissions import triage
 from core.submissions.inbox import MAX_PAGE, inbox
 from core.submissions.models import Submission
+from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"])
@@ -50,11 +51,12 @@ def get_submission(reference: str, uow: UowDep,
 def _detail(uow: UnitOfWork, moderator: Any, row: Submission) -> schemas.SubmissionDetailPublic:
     assert row.id is not None
     base = privacy.submission_public(uow, row)
+    files = submissions.attachments_of(uow=uow, submission_id=row.id)
+    heard = transcripts.of_attachments(uow=uow, attachment_ids=[a.id for a in files if a.id])
     return schemas.SubmissionDetailPublic(
         **base.model_dump(),
         citizen=privacy.citizen_public(uow, moderator, row),
-        attachments=[privacy.attachment_public(a)
-                     for a in submissions.attachments_of(uow=uow, submission_id=row.id)],
+        attachments=[privacy.attachment_public(a, heard.get(a.id or 0)) for a in files],
         history=[privacy.history_public(h)
                  for h in submissions.history(uow=uow, submission_id=row.id)],
         messages=[privacy.message_public(m)

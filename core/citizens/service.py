@@ -127,7 +127,8 @@ def _messages_of(citizen_id: int) -> ColumnElement[bool]:
 
 
 def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
-    """Delete a citizen's personal data; their submissions stay, anonymous, without voice notes.
+    """Delete a citizen's personal data; their submissions stay, anonymous, without voice notes
+    (nor their transcripts).
 
     Messages they sent are deleted with their files; pending messages to them are kept (the
     confirmation of the erasure is one of them) but no longer point to them.
@@ -149,7 +150,8 @@ def erase_citizen(*, uow: UnitOfWork, citizen_id: int) -> None:
         if session.exec(still_used).first() is None:  # files are shared by content hash
             uow.after_commit(partial(uow.media.delete, path))
     session.exec(update(Submission).where(col(Submission.citizen_id) == citizen_id)
-                 .values(citizen_id=None, identity_id=None, anonymous=True))
+                 .values(citizen_id=None, identity_id=None, anonymous=True,
+                         voice_text=""))  # their voice notes go, and what they said
     session.exec(update(OutboxRecord).where(col(OutboxRecord.citizen_id) == citizen_id)
                  .values(citizen_id=None, identity_id=None))
     session.exec(update(Attachment).where(col(Attachment.inbound_id).in_(inbound_ids))

@@ -86,13 +86,16 @@ class Submission(SQLModel, table=True):
     claimed_by_id: int | None = Field(default=None, foreign_key="moderator.id",
                                       ondelete="SET NULL")
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    # Title, description and reference folded for search (core/submissions/search.py); kept
-    # up to date on every insert and update through the ORM.
+    # Title, description, reference and transcripts folded for search
+    # (core/submissions/search.py); kept up to date on every insert and update through the ORM.
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False,
                                                           server_default=""))
+    # What its voice notes said (core/transcripts), searched with the rest.
+    voice_text: str = Field(default="", sa_column=Column(Text, nullable=False,
+                                                         server_default=""))
 
     def searchable(self) -> str:
-        return searchable(self.title, self.description, self.reference)
+        return searchable(self.title, self.description, self.reference, self.voice_text)
 
 
 def searchable(*parts: str | None) -> str:

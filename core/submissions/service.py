@@ -27,6 +27,7 @@ from core.submissions.models import (
     Support,
 )
 from core.submissions.references import format_reference, next_number, parse_reference
+from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
 LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
@@ -77,6 +78,9 @@ def submit(*, uow: UnitOfWork, new: NewSubmission) -> Submission:
     uow.session.flush()
     assert submission.id is not None
     _attach(uow=uow, submission_id=submission.id, attachment_ids=new.attachment_ids)
+    if new.attachment_ids:  # a voice note heard before it was sent: searchable at once
+        uow.session.flush()
+        submission.voice_text = transcripts.voice_text(uow=uow, submission_id=submission.id)
     uow.session.add(StatusChange(submission_id=submission.id, to_status=Status.NEW,
                                  actor="citizen", at=now))
     uow.publish(SubmissionCreated(submission_id=submission.id))

@@ -7,12 +7,15 @@ from enum import Enum
 from core.commands import SubmitComplaint
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
 from dialogs.flows.common import check_text, options, picked, voice_of
+from dialogs.flows.voice import Listening
 
 
 class S(Enum):
     KIND = "KIND"
     SERVICE = "SERVICE"
     TEXT = "TEXT"
+    LISTENING = "LISTENING"
+    HEARD = "HEARD"
     ANONYMOUS = "ANONYMOUS"
 
 
@@ -52,6 +55,9 @@ def ask_text(data: Data, ctx: Lookup) -> Prompt:
 
 
 def on_text(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    listening = VOICE.start(data, msg, ctx)
+    if listening is not None:
+        return listening
     voice = voice_of(msg)
     if voice is not None:
         return Step.to(S.ANONYMOUS, {**data, "description": "", "attachment_ids": [voice]},
@@ -60,6 +66,13 @@ def on_text(data: Data, msg: Msg, ctx: Lookup) -> Step:
     if problem is not None:
         return Step.stay(problem)
     return Step.to(S.ANONYMOUS, {**data, "description": msg.text.strip()})
+
+
+def _described(data: Data, ctx: Lookup) -> Step:
+    return Step.to(S.ANONYMOUS, data)
+
+
+VOICE = Listening(listening=S.LISTENING, heard=S.HEARD, again=S.TEXT, done=_described)
 
 
 def ask_anonymous(data: Data, ctx: Lookup) -> Prompt:
@@ -87,6 +100,7 @@ FLOW = Flow(
         S.KIND: StateSpec(ask_kind, on_kind),
         S.SERVICE: StateSpec(ask_service, on_service),
         S.TEXT: StateSpec(ask_text, on_text),
+        **VOICE.specs(),
         S.ANONYMOUS: StateSpec(ask_anonymous, on_anonymous),
     },
 )

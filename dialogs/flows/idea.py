@@ -8,11 +8,14 @@ from core.commands import SubmitIdea, SupportIdea
 from core.submissions.references import parse_reference
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
 from dialogs.flows.common import check_text, picked, voice_of
+from dialogs.flows.voice import Listening
 
 
 class S(Enum):
     TITLE = "TITLE"
     DESCRIPTION = "DESCRIPTION"
+    LISTENING = "LISTENING"
+    HEARD = "HEARD"
 
 
 class Ideas(Enum):
@@ -40,25 +43,36 @@ def ask_description(data: Data, ctx: Lookup) -> Prompt:
 
 
 def on_description(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    listening = VOICE.start(data, msg, ctx)
+    if listening is not None:
+        return listening
     voice = voice_of(msg)
-    if voice is None:
-        problem = check_text(msg, minimum=10)
-        if problem is not None:
-            return Step.stay(problem)
+    if voice is not None:  # no worker hears voice notes here: the audio goes as it is
+        return _propose({**data, "description": "", "attachment_ids": [voice]}, ctx)
+    problem = check_text(msg, minimum=10)
+    if problem is not None:
+        return Step.stay(problem)
+    return _propose({**data, "description": msg.text.strip()}, ctx)
+
+
+def _propose(data: Data, ctx: Lookup) -> Step:
     citizen = ctx.citizen
     command = SubmitIdea(
         citizen_id=citizen.id, identity_id=citizen.identity_id, channel=citizen.channel,
-        commune_id=_commune(ctx), title=data["title"],
-        description="" if voice is not None else msg.text.strip(),
-        attachment_ids=(voice,) if voice is not None else ())
+        commune_id=_commune(ctx), title=data["title"], description=data.get("description", ""),
+        attachment_ids=tuple(data.get("attachment_ids", [])))
     return Step.finish(say("idea.done"), commands=(command,))
+
+
+VOICE = Listening(listening=S.LISTENING, heard=S.HEARD, again=S.DESCRIPTION, done=_propose)
 
 
 FLOW = Flow(
     name="idea",
     start=S.TITLE,
     states={S.TITLE: StateSpec(ask_title, on_title),
-            S.DESCRIPTION: StateSpec(ask_description, on_description)},
+            S.DESCRIPTION: StateSpec(ask_description, on_description),
+            **VOICE.specs()},
 )
 
 

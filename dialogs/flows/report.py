@@ -1,4 +1,5 @@
-"""Reporting a problem on public property: category, place, photo, description, confirm."""
+"""Reporting a problem on public property: category, place, photo, description (typed, or a
+voice note heard and confirmed), confirm."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from core.commands import FollowSubmission, SubmitReport
 from core.geo import Point, in_benin
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
 from dialogs.flows.common import check_text, options, picked, skip, voice_of
+from dialogs.flows.voice import Listening
 from dialogs.views import one_line
 
 
@@ -19,6 +21,8 @@ class S(Enum):
     PLACE = "PLACE"
     PHOTO = "PHOTO"
     DESCRIPTION = "DESCRIPTION"
+    LISTENING = "LISTENING"
+    HEARD = "HEARD"
     SIMILAR = "SIMILAR"
     CONFIRM = "CONFIRM"
 
@@ -127,8 +131,11 @@ def ask_description(data: Data, ctx: Lookup) -> Prompt:
 
 
 def on_description(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    listening = VOICE.start(data, msg, ctx)
+    if listening is not None:
+        return listening
     voice = voice_of(msg)
-    if voice is not None:
+    if voice is not None:  # no worker hears voice notes here: the audio goes as it is
         described = {**data, "attachment_ids": [*data.get("attachment_ids", []), voice],
                      "voice": True, "description": ""}
     else:
@@ -205,6 +212,9 @@ def on_confirm(data: Data, msg: Msg, ctx: Lookup) -> Step:
     return Step.finish(say("report.done"), commands=(command,))
 
 
+VOICE = Listening(listening=S.LISTENING, heard=S.HEARD, again=S.DESCRIPTION,
+                  done=_offer_similar)
+
 FLOW = Flow(
     name="report",
     start=S.CATEGORY,
@@ -215,6 +225,7 @@ FLOW = Flow(
         S.PLACE: StateSpec(ask_place, on_place),
         S.PHOTO: StateSpec(ask_photo, on_photo),
         S.DESCRIPTION: StateSpec(ask_description, on_description),
+        **VOICE.specs(),
         S.SIMILAR: StateSpec(ask_similar, on_similar),
         S.CONFIRM: StateSpec(ask_confirm, on_confirm),
     },

@@ -54,6 +54,7 @@ class FakeLookup:
 
     citizen: Citizen = field(default_factory=citizen)
     now: datetime = NOW
+    transcribes: bool = False
     enabled_communes: list[tuple[str, str]] = field(
         default_factory=lambda: [(COTONOU, "Cotonou"), (CALAVI, "Abomey-Calavi")])
     submissions: dict[str, SubmissionView] = field(default_factory=dict)

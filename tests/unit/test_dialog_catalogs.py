@@ -11,7 +11,7 @@ import pytest
 from core.errors import DomainError
 from core.submissions.models import Kind, Status
 from dialogs import runner
-from dialogs.flows import complaint, menu, onboarding
+from dialogs.flows import complaint, menu, onboarding, voice
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
 
@@ -49,6 +49,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "error.": {f"error.{code}" for code in error_codes()},
     "error.file_": {f"error.file_{reason}" for reason in runner.FILE_REFUSALS},
     "menu.": {f"menu.{entry}" for entry in menu.ENTRIES},
+    "voice.": {f"voice.{reason}" for reason in voice.REASONS},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},

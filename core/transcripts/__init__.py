@@ -1,0 +1,1 @@
+"""Voice-note transcripts: the work queue the transcription workers take from, and results."""
