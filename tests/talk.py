@@ -34,6 +34,11 @@ class Talker:
         self.app.pipeline.run_once()
         return self.replies()
 
+    def send_pending(self) -> str:
+        """Handle what waits without a new message (a worker's transcript); the replies."""
+        self.app.pipeline.run_once()
+        return self.replies()
+
     def replies(self) -> str:
         """Everything delivered to this citizen since the last look, as a text channel shows it."""
         self.app.pipeline.deliver()
