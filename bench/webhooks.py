@@ -8,8 +8,10 @@ endpoint that only answers 200 gets the same load: the ratio of the two is the f
 compare across runs, since these machines are shared and noisy. Goal: at least half the bare
 endpoint's throughput, p99 under 50 ms.
 
-Each server runs in its own process under uvicorn (one worker, like `palabre serve`), the
-clients in this process: plain asyncio connections sending requests built beforehand, so
+Each server runs in its own process under uvicorn (one worker, like `palabre serve`); all
+are started first, then loaded in turn, `--rounds` times (default 3), so that a slow moment of
+the shared machine falls on every server alike; a server's throughput is its median round.
+The clients run in this process: plain asyncio connections sending requests built beforehand, so
 that the load generator costs little next to the servers. Palabre uses a fresh SQLite
 database (and PostgreSQL when `--pg-url` or TEST_DATABASE_URL names a server on this machine).
 Every update is a different citizen's text message: one stored message each (the citizen is
@@ -23,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
 import platform
 import socket
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -56,6 +60,7 @@ SENDER = "+14155238886"
 BOT = TOKEN.split(":")[0]
 DEFAULT_UPDATES = 4000
 DEFAULT_SENDERS = 50
+DEFAULT_ROUNDS = 3
 WARMUP = 200
 TARGET_P99_MS = 50.0
 
@@ -144,13 +149,16 @@ def signed_requests(url: str, first: int, count: int) -> dict[int, dict[str, Any
 
 @dataclass
 class Load:
+    """One target's answers over every round: latencies pooled, throughput per round."""
+
     name: str
     latencies: Latencies = field(default_factory=Latencies)
-    seconds: float = 0.0
+    rates: list[float] = field(default_factory=list)  # answers per second, one per round
     refused: int = 0
 
     def per_second(self) -> float:
-        return len(self.latencies.seconds) / self.seconds if self.seconds else 0.0
+        """The median round's throughput (a round disturbed by the machine counts less)."""
+        return statistics.median(self.rates) if self.rates else 0.0
 
 
 def request_bytes(url: str, number: int, headers: dict[str, str],
@@ -185,10 +193,10 @@ async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
 
 
 async def hammer(url: str, headers: dict[str, str], first: int, count: int, senders: int,
-                 name: str) -> Load:
-    """`senders` connections share `count` updates; every answer's latency is kept. A bare
-    asyncio HTTP/1.1 client, so that the load generator is not the bottleneck."""
-    load = Load(name)
+                 load: Load) -> None:
+    """`senders` connections share `count` updates; every answer's latency is added to the
+    load, and the round's throughput. A bare asyncio HTTP/1.1 client, so that the load
+    generator is not the bottleneck."""
     whatsapp = signed_requests(url, first, count) if "twilio" in url else {}
     requests = [request_bytes(url, n, headers, whatsapp) for n in range(first, first + count)]
     queue = iter(requests)
@@ -207,8 +215,7 @@ async def hammer(url: str, headers: dict[str, str], first: int, count: int, send
 
     started = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(senders)))
-    load.seconds = time.perf_counter() - started
-    return load
+    load.rates.append(count / (time.perf_counter() - started))
 
 
 def wait_until_up(port: int, timeout: float = 120.0) -> None:
@@ -222,32 +229,51 @@ def wait_until_up(port: int, timeout: float = 120.0) -> None:
     raise RuntimeError(f"the server on port {port} did not start")
 
 
-def measure(target: Any, target_args: tuple[Any, ...], path: str, headers: dict[str, str],
-            args: argparse.Namespace, name: str, port: int | None = None) -> Load:
-    """Start a server process, warm it up, load it, stop it."""
-    port = port or free_port()
+def start(target: Any, target_args: tuple[Any, ...]) -> tuple[Any, int]:
+    """A server in its own process, once it accepts connections: the process and its port."""
+    port = free_port()
     process = multiprocessing.get_context("spawn").Process(target=target,
                                                            args=(port, *target_args))
     process.start()
-    try:
-        wait_until_up(port)
-        url = f"http://127.0.0.1:{port}{path}"
-        progress(f"{name}: warming up")
-        asyncio.run(hammer(url, headers, 0, WARMUP, args.senders, name))
-        progress(f"{name}: {args.updates:,} updates from {args.senders} senders")
-        return asyncio.run(hammer(url, headers, WARMUP, args.updates, args.senders, name))
-    finally:
-        process.terminate()
-        process.join(10)
+    wait_until_up(port)
+    return process, port
 
 
-def stored(database_url: str) -> int:
-    """Messages the database holds after the run (each accepted update once)."""
+@dataclass
+class Target:
+    """One endpoint under load, and where its updates are counted afterwards."""
+
+    load: Load
+    url: str
+    headers: dict[str, str]
+    database_url: str | None = None
+    channel: str = ""
+
+
+def run_rounds(targets: Sequence[Target], args: argparse.Namespace) -> None:
+    """Warm every target up, then load each in turn, round after round: the machine's slow
+    moments fall on all of them alike instead of on whichever ran then."""
+    for target in targets:
+        progress(f"{target.load.name}: warming up")
+        asyncio.run(hammer(target.url, target.headers, 0, WARMUP, args.senders,
+                           Load("warm-up")))
+    for number in range(args.rounds):
+        progress(f"round {number + 1} of {args.rounds}: {args.updates:,} updates from "
+                 f"{args.senders} senders to each of {len(targets)} servers")
+        first = WARMUP + number * args.updates
+        for target in targets:
+            asyncio.run(hammer(target.url, target.headers, first, args.updates, args.senders,
+                               target.load))
+
+
+def stored(database_url: str, channel: str) -> int:
+    """A channel's messages the database holds after the run (each accepted update once)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     with engine.connect() as connection:
-        count = connection.execute(text("SELECT count(*) FROM provider_post")).scalar_one()
+        count = connection.execute(text("SELECT count(*) FROM provider_post WHERE channel = :c"),
+                                   {"c": channel}).scalar_one()
     engine.dispose()
     return int(count)
 
@@ -260,9 +286,9 @@ def line(load: Load, bare: Load) -> str:
 
 
 def report(bare: Load, loads: Sequence[tuple[Load, int]], args: argparse.Namespace) -> str:
-    lines = [f"Palabre webhook benchmark: {args.updates:,} Telegram updates from "
-             f"{args.senders} concurrent senders (after {WARMUP} warm-up), one uvicorn "
-             "worker per server",
+    lines = [f"Palabre webhook benchmark: {args.rounds} rounds of {args.updates:,} updates from "
+             f"{args.senders} concurrent senders to each server, in turn (after {WARMUP} "
+             "warm-up), one uvicorn worker per server",
              f"Python {platform.python_version()} on {os.cpu_count()} CPUs; 1-minute load "
              f"average now {os.getloadavg()[0]:.2f}", "",
              f"{'server':<28}{'answers':>7}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}"
@@ -274,24 +300,27 @@ def report(bare: Load, loads: Sequence[tuple[Load, int]], args: argparse.Namespa
         half = load.per_second() >= bare.per_second() / 2
         fast = load.latencies.ms(99) < TARGET_P99_MS
         verdicts.append(f"{load.name}: {count:,} messages stored for "
-                        f"{args.updates + WARMUP:,} updates sent; throughput "
+                        f"{args.rounds * args.updates + WARMUP:,} updates sent; throughput "
                         f"{'at least' if half else 'UNDER'} half the bare endpoint's, p99 "
                         f"{'under' if fast else 'OVER'} {TARGET_P99_MS:.0f} ms")
     return "\n".join([*lines, "", *verdicts,
+                      "per s: the median round's answers per second; p50/p99 over every round",
                       "÷ bare: throughput divided by the bare endpoint's, measured in the same "
-                      "run (compare this across runs)"])
+                      "rounds (compare this across runs)"])
 
 
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench.webhooks", description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=DEFAULT_UPDATES)
     parser.add_argument("--senders", type=int, default=DEFAULT_SENDERS)
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
+                        help=f"rounds over every server in turn (default {DEFAULT_ROUNDS})")
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
                         or os.environ.get("BENCH_DATABASE_URL"))
     args = parser.parse_args(argv)
-    if args.updates < 1 or args.senders < 1:
-        parser.error("--updates and --senders must be at least 1")
+    if min(args.updates, args.senders, args.rounds) < 1:
+        parser.error("--updates, --senders and --rounds must be at least 1")
     problem = postgres_problem(args.pg_url) if args.pg_url and not args.sqlite_only else None
     if problem:
         parser.error(f"--pg-url: {problem}")
@@ -301,21 +330,37 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = arguments(argv)
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret()}
-    bare = measure(serve_bare, (), "/hook", {}, args, "bare FastAPI endpoint")
-    loads = []
     backends = [("SQLite", temporary_sqlite())]
     if args.pg_url and not args.sqlite_only:
         backends.append(("PostgreSQL", temporary_postgres(args.pg_url)))
-    for backend, database in backends:
-        with database as (url, media):
-            for channel, path in (("Telegram", f"/webhooks/telegram/{BOT}"),
-                                  ("WhatsApp", "/webhooks/twilio/whatsapp")):
-                before = stored(url) if channel == "WhatsApp" else 0
-                load = measure(serve_palabre, (url, str(media)), path, headers, args,
-                               f"Palabre {channel}, {backend}")
-                loads.append((load, stored(url) - before))
-    print(report(bare, loads, args))
+    with contextlib.ExitStack() as stack:
+        processes = []
+        process, port = start(serve_bare, ())
+        processes.append(process)
+        stack.callback(stop, processes)
+        bare = Target(Load("bare FastAPI endpoint"), f"http://127.0.0.1:{port}/hook", {})
+        targets = [bare]
+        for backend, database in backends:
+            url, media = stack.enter_context(database)
+            progress(f"starting Palabre on {backend}")
+            process, port = start(serve_palabre, (url, str(media)))
+            processes.append(process)
+            base = f"http://127.0.0.1:{port}"
+            targets += [Target(Load(f"Palabre Telegram, {backend}"),
+                               f"{base}/webhooks/telegram/{BOT}", headers, url, "telegram"),
+                        Target(Load(f"Palabre WhatsApp, {backend}"),
+                               f"{base}/webhooks/twilio/whatsapp", {}, url, "whatsapp")]
+        run_rounds(targets, args)
+        counted = [(t.load, stored(t.database_url, t.channel)) for t in targets[1:]
+                   if t.database_url]
+    print(report(bare.load, counted, args))
     return 0
+
+
+def stop(processes: list[Any]) -> None:
+    for process in processes:
+        process.terminate()
+        process.join(10)
 
 
 if __name__ == "__main__":

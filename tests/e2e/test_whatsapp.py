@@ -487,3 +487,10 @@ def test_the_window_counts_from_the_citizens_last_message(phone, wa, web, fake) 
     told = phone.run()
     assert any(reference in r and "Vu" in r for r in told)
     assert fake.sent(CITIZEN)[-1].param("ContentSid") is None
+
+
+def test_a_body_too_large_for_a_twilio_form_is_refused(web, wa, caplog) -> None:
+    form = [("Body", "x" * 70_000)]
+    answer = post_form(web, WEBHOOK, form, signed(PUBLIC + WEBHOOK, form, DEFAULT_AUTH_TOKEN))
+    assert answer.status_code == 413
+    assert "refused a" in caplog.text and stored_posts(wa) == []
