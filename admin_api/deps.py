@@ -119,7 +119,8 @@ def inbox_filter(
     has_voice: bool | None = None, has_photo: bool | None = None,
     created_from: datetime | None = None, created_to: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description=(
-        "words that must all appear in the title, description or reference, in any case, "
+        "words that must all appear in the title, description, reference or the transcript "
+        "of a voice note, in any case, "
         "with or without accents; a reference alone finds that submission"))] = None,
     include_hidden: bool = False,
 ) -> InboxFilter:

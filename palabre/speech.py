@@ -15,6 +15,7 @@ import socket
 import time
 from multiprocessing.synchronize import Event as StopEvent
 
+import core.models  # noqa: F401  # every table, so that foreign keys resolve in a worker
 from core.db import make_engine
 from core.media import FileMediaStore
 from core.ports import SystemClock, Transcriber
