@@ -52,9 +52,10 @@ def work(settings: Settings, name: str, stop: StopEvent) -> None:
     uow_factory = UnitOfWorkFactory(engine, clock=SystemClock(),
                                     media=FileMediaStore(settings.media_dir))
     speech = transcriber(settings)
-    preload = getattr(speech, "preload", None)
-    if preload is not None:
-        preload()
+    try:
+        getattr(speech, "preload", lambda: None)()
+    except Exception:  # a model missing or broken: each note will say so, and be kept
+        logger.exception("transcription worker %s could not load its models", name)
     logger.info("transcription worker %s ready", name)
     try:
         while not stop.is_set():

