@@ -165,3 +165,35 @@ def test_worker_processes_hear_queued_notes_and_stop_cleanly(
     assert KEY_WORDS <= set(speech.words(row.text or ""))
     assert workers.processes == []
     assert chat.run()[-1].startswith("J'ai compris : « ")
+
+
+def test_palabre_transcribe_prints_what_each_file_says(note, model_dir, tmp_path,
+                                                       monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from palabre.cli import main
+
+    recording = tmp_path / "marie.ogg"
+    recording.write_bytes(note)
+    junk = tmp_path / "photo.ogg"
+    junk.write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    monkeypatch.setenv("PALABRE_TRANSCRIPTION_ROUTES", "*=faster-whisper:bundled-base")
+    monkeypatch.setenv("PALABRE_TRANSCRIPTION_MODEL_DIR", str(model_dir))
+
+    result = CliRunner().invoke(main, ["transcribe", str(recording), str(junk),
+                                       "--language", "fr"])
+    assert result.exit_code == 0, result.output
+    heard, refused = result.output.split(str(junk))
+    assert "[fr, " in heard and "faster-whisper bundled-base]" in heard
+    assert KEY_WORDS <= set(speech.words(heard))
+    assert "not transcribed (undecodable" in refused
+
+
+def test_palabre_worker_refuses_to_start_without_routes(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from palabre.cli import main
+
+    monkeypatch.setenv("PALABRE_TRANSCRIPTION_ROUTES", "")
+    result = CliRunner().invoke(main, ["worker"])
+    assert result.exit_code != 0 and "PALABRE_TRANSCRIPTION_ROUTES" in result.output
