@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -213,3 +214,40 @@ class StatsPublic(BaseModel):
     people: int
     by_gender: dict[str, int | None]  # null: fewer than 5 people, not shown
     by_age_band: dict[str, int | None]
+
+
+class BroadcastIn(BaseModel):
+    """An announcement: to a commune, one of its arrondissements, or a topic's followers."""
+
+    commune_id: str = Field(max_length=16)
+    text: str = Field(min_length=1, max_length=3000)
+    audience: Literal["commune", "arrondissement", "topic"] = "commune"
+    arrondissement_id: str | None = Field(default=None, max_length=20)
+    topic: str | None = Field(default=None, max_length=64)
+    send_at: datetime | None = Field(default=None, description=(
+        "when to send, with its time zone (e.g. 2026-12-01T08:00:00+01:00); empty: now"))
+    urgent: bool = Field(default=False, description="sent even in quiet hours (21:00-07:00)")
+
+
+class BroadcastProgressPublic(BaseModel):
+    waiting: int  # queued, rate-limited, or held for quiet hours / WhatsApp's window
+    sent: int
+    delivered: int  # the provider says the phone got it (or read it)
+    failed: int
+
+
+class BroadcastPublic(BaseModel):
+    id: int
+    commune_id: str
+    audience: str
+    arrondissement_id: str | None
+    topic: str | None
+    text: str
+    send_at: datetime
+    urgent: bool
+    status: str  # scheduled, queued, cancelled
+    recipients: int
+    created_by: str
+    created_at: datetime
+    queued_at: datetime | None
+    progress: BroadcastProgressPublic

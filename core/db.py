@@ -66,6 +66,11 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# APScheduler's job store (palabre/scheduler.py): made by the migrations, in APScheduler's
+# own shape, outside the models.
+SCHEDULER_TABLE = "apscheduler_jobs"
+
+
 def metadata() -> Any:
     """The metadata of every table, with all model modules imported."""
     from core import models  # noqa: F401  (registers the tables)

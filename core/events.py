@@ -24,6 +24,13 @@ class SubmissionStatusChanged(Event):
 
 
 @dataclass(frozen=True)
+class BroadcastQueued(Event):
+    """An announcement's messages are in the outbox (channels may post it elsewhere too)."""
+
+    broadcast_id: int
+
+
+@dataclass(frozen=True)
 class ModeratorReplied(Event):
     submission_id: int
     text: str

@@ -1,5 +1,6 @@
 """Imports every table so that metadata and migrations see them all."""
 
+from core.broadcasts.models import Broadcast, Subscription
 from core.citizens.models import ChannelIdentity, Citizen
 from core.communes.models import Arrondissement, Category, Commune, MunicipalService
 from core.conversations.models import Conversation
@@ -9,8 +10,8 @@ from core.submissions.models import Follower, ReferenceCounter, StatusChange, Su
 from core.transcripts.models import Transcription
 
 __all__ = [
-    "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "CannedReply", "Category",
-    "ChannelIdentity", "Citizen", "Commune", "Conversation", "Follower", "InboundRecord",
-    "Moderator", "MunicipalService", "OutboxRecord", "ReferenceCounter", "StatusChange",
-    "Submission", "Support", "Transcription",
+    "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "Broadcast", "CannedReply",
+    "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "Follower",
+    "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "ReferenceCounter",
+    "StatusChange", "Submission", "Subscription", "Support", "Transcription",
 ]

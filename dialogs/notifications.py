@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from core.citizens import service as citizens
 from core.citizens.models import Citizen
 from core.events import ModeratorReplied, SubmissionStatusChanged
@@ -70,3 +72,16 @@ class ReplyNotifier:
         text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
         messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
                          purpose="reply_waiting")
+
+
+def announcement_renderer(catalogs: Catalogs, *, for_groups: bool = False,
+                          ) -> Callable[[str | None, str, str], str]:
+    """How an announcement reads: the mairie's words framed in the citizen's language with how
+    to stop receiving them (core/broadcasts' Render), or as posted in a commune's group."""
+    key = "broadcast.group" if for_groups else "broadcast.text"
+
+    def render(language: str | None, commune: str, text: str) -> str:
+        return catalogs.render(language or DEFAULT_LANGUAGE,
+                               say(key, commune=commune, text=text))
+
+    return render

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from core.db import make_engine, metadata
+from core.db import SCHEDULER_TABLE, make_engine, metadata
 from core.submissions.search import OUTSIDE_MODELS
 
 config = context.config
@@ -12,8 +12,10 @@ target_metadata = metadata()
 
 
 def include_object(_object, name, _type, _reflected, _compare_to) -> bool:  # type: ignore[no-untyped-def]
-    """Autogenerate leaves alone what migrations make outside the models (search indexes)."""
-    return name not in OUTSIDE_MODELS
+    """Autogenerate leaves alone what migrations make outside the models (search indexes,
+    the scheduler's job store)."""
+    return name not in OUTSIDE_MODELS and not name.startswith(SCHEDULER_TABLE) \
+        and name != f"ix_{SCHEDULER_TABLE}_next_run_time"
 
 
 def run_offline() -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from bots.telegram.announce import PostAnnouncements
 from core.communes import service as communes
 from core.db import make_engine
-from core.events import ModeratorReplied, SubmissionStatusChanged
+from core.events import BroadcastQueued, ModeratorReplied, SubmissionStatusChanged
 from core.media import FileMediaStore
 from core.messages.delivery import release_stale_claims
 from core.ports import Clock, MediaFetcher, Messenger, SystemClock
@@ -20,7 +21,7 @@ from core.uow import UnitOfWorkFactory
 from dialogs.conversation import Engine as DialogEngine
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
-from dialogs.notifications import ReplyNotifier, StatusNotifier
+from dialogs.notifications import ReplyNotifier, StatusNotifier, announcement_renderer
 from dialogs.pipeline import Pipeline
 from dialogs.runner import DEFAULT_MAX_FILE_BYTES, Dialogs
 from palabre.channels import (
@@ -93,6 +94,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
               dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram,
               whatsapp=whatsapp)
     if telegram is not None:
+        uow_factory.subscribe(BroadcastQueued, PostAnnouncements(
+            telegram.config, announcement_renderer(catalogs, for_groups=True)))
         telegram.connect(pipeline=pipeline, uow_factory=uow_factory, catalogs=catalogs,
                          wake=app.wakeup.set)
     if whatsapp is not None:

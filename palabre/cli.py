@@ -58,13 +58,14 @@ def serve(console: bool, address: str) -> None:
     worker.start()
     pollers = _start_polling(app) if settings.telegram_mode == "polling" else []
     speech = _start_transcription(settings, settings.transcription_workers)
+    jobs = _start_scheduler(app) if settings.scheduler else None
     config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
                             log_level=settings.log_level.lower())
     server = uvicorn.Server(config)
     settle_memory()
     if not console:
         server.run()
-        _stop(worker, pollers, app, speech)
+        _stop(worker, pollers, app, speech, jobs)
         return
     web = threading.Thread(target=server.run, name="palabre-web", daemon=True)
     web.start()
@@ -73,7 +74,7 @@ def serve(console: bool, address: str) -> None:
     _chat(app, address)
     server.should_exit = True
     web.join(timeout=5)
-    _stop(worker, pollers, app, speech)
+    _stop(worker, pollers, app, speech, jobs)
 
 
 def _start_polling(app: App) -> list[Any]:
@@ -100,7 +101,18 @@ def _start_transcription(settings: Settings, count: int) -> Any:
     return Workers(settings, count).start()
 
 
-def _stop(worker: Any, pollers: list[Any], app: App, speech: Any = None) -> None:
+def _start_scheduler(app: App) -> Any:
+    from palabre import scheduler
+
+    return scheduler.start(app)
+
+
+def _stop(worker: Any, pollers: list[Any], app: App, speech: Any = None,
+          jobs: Any = None) -> None:
+    if jobs is not None:
+        from palabre import scheduler
+
+        scheduler.stop(jobs)
     if speech is not None:
         speech.stop()
     for poller in pollers:
@@ -136,6 +148,29 @@ def worker(count: int | None) -> None:
     finally:
         click.echo("Stopping the transcription workers (each finishes its note)…")
         speech.stop()
+
+
+@main.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler alone (announcements at their time…), until interrupted."""
+    import signal
+
+    from palabre import scheduler
+
+    app = _app()
+    logging.basicConfig(level=app.settings.log_level)
+    jobs = scheduler.start(app)
+    click.echo(f"Scheduler running: {', '.join(j.id for j in jobs.get_jobs())}. Ctrl-C stops.")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop(jobs)
+        app.close()
 
 
 @main.command()

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     conversation_timeout_minutes: int = Field(default=30, ge=1)
     outbox_max_attempts: int = Field(default=8, ge=1)
     worker_interval_seconds: float = Field(default=0.5, gt=0)
+    # Run the scheduler in `palabre serve` (one per deployment: false on extra web processes)
+    scheduler: bool = True
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000

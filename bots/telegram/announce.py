@@ -3,8 +3,12 @@ and retries apply): announcements now, live council updates later."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bots.telegram.config import CHANNEL, TelegramConfig
+from core.broadcasts.models import Audience, Broadcast
 from core.communes import service as communes
+from core.events import BroadcastQueued
 from core.messages import service as messages
 from core.uow import UnitOfWork
 
@@ -36,3 +40,22 @@ def announce(*, uow: UnitOfWork, config: TelegramConfig, commune_id: str, text: 
 def _is(uow: UnitOfWork, named: str, commune_id: str) -> bool:
     found = communes.find_commune(uow=uow, text=named)
     return found is not None and found.id == commune_id
+
+
+class PostAnnouncements:
+    """Event handler: an announcement to a whole commune also goes to its Telegram groups and
+    channels (in French, the language of the mairie's public posts)."""
+
+    def __init__(self, config: TelegramConfig, render: Callable[[str | None, str, str], str],
+                 ) -> None:
+        self.config = config
+        self.render = render
+
+    def __call__(self, event: BroadcastQueued, uow: UnitOfWork) -> None:
+        broadcast = uow.session.get_one(Broadcast, event.broadcast_id)
+        if broadcast.audience != Audience.COMMUNE:
+            return  # a part of the commune: not for everyone's groups
+        commune = communes.get_commune(uow=uow, commune_id=broadcast.commune_id)
+        name = commune.name if commune else broadcast.commune_id
+        announce(uow=uow, config=self.config, commune_id=broadcast.commune_id,
+                 text=self.render(None, name, broadcast.text))

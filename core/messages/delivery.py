@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_
 from sqlmodel import col, select, update
 
+from core.broadcasts.models import Broadcast
+from core.broadcasts.service import quiet_until
 from core.citizens.models import ChannelIdentity
 from core.messages.models import OutboundStatus, OutboxRecord
 from core.messages.neutral import Choice, OutboundMessage
@@ -39,7 +41,7 @@ def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
     later messages to the same address so that a citizen reads them in order."""
     report = DeliveryReport()
     with uow_factory() as uow:
-        if release_stale_claims(uow=uow):
+        if release_stale_claims(uow=uow) + hold_for_quiet_hours(uow=uow):
             uow.commit()
     held: set[tuple[str, str]] = set()
     wanted = [c for c in messengers if channels is None or c in channels]
@@ -67,7 +69,9 @@ def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: st
         if address is not None:
             query = query.where(OutboxRecord.address == address)
         due = list(uow.session.exec(query.order_by(col(OutboxRecord.id)).limit(limit)).all())
-        blocking = or_(and_(pending, col(OutboxRecord.next_attempt_at) > now),
+        # An announcement waiting (quiet hours, rate limits) never holds back a reply.
+        blocking = or_(and_(pending, col(OutboxRecord.next_attempt_at) > now,
+                            col(OutboxRecord.broadcast_id).is_(None)),
                        col(OutboxRecord.status) == OutboundStatus.SENDING)
         waiting = select(OutboxRecord.channel, OutboxRecord.address,
                          func.min(OutboxRecord.id)).where(blocking).group_by(
@@ -161,6 +165,20 @@ def _hold(uow_factory: Callable[[], UnitOfWork], record: OutboxRecord,
         uow.commit()
     logger.info("outbox %s on %s held: %s", record.id, record.channel, error)
     return "held"
+
+
+def hold_for_quiet_hours(*, uow: UnitOfWork) -> int:
+    """In quiet hours, announcements not marked urgent wait for the morning."""
+    now = uow.clock.now()
+    until = quiet_until(now)
+    if until is None:
+        return 0
+    calm = select(Broadcast.id).where(col(Broadcast.urgent).is_(False))
+    result = uow.session.exec(update(OutboxRecord).where(
+        col(OutboxRecord.status) == OutboundStatus.PENDING,
+        col(OutboxRecord.broadcast_id).in_(calm),
+        col(OutboxRecord.next_attempt_at) < until).values(next_attempt_at=until))
+    return int(result.rowcount or 0)
 
 
 def release_stale_claims(*, uow: UnitOfWork) -> int:

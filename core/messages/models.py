@@ -47,6 +47,7 @@ class OutboundStatus(StrEnum):
     FAILED = "failed"
     UNDELIVERED = "undelivered"  # the provider accepted it, the phone never got it
     HELD = "held"  # waits for the citizen's next message (WhatsApp, outside 24 hours)
+    CANCELLED = "cancelled"  # its announcement was cancelled before it went
 
 
 class InboundRecord(SQLModel, table=True):
@@ -134,5 +135,8 @@ class OutboxRecord(SQLModel, table=True):
     last_error: str | None = None
     error_code: str | None = Field(default=None, max_length=16)  # the provider's, if any
     external_id: str | None = Field(default=None, max_length=128, index=True)
+    # The announcement it belongs to (core/broadcasts), for its progress and quiet hours.
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True,
+                                     ondelete="SET NULL")
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -8,9 +8,11 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from core.db import metadata
-from core.submissions.search import OUTSIDE_MODELS
+from core.db import SCHEDULER_TABLE, metadata
+from core.submissions.search import OUTSIDE_MODELS as SEARCH
 from palabre.bootstrap import MIGRATIONS, migrate
+
+OUTSIDE_MODELS = SEARCH | {SCHEDULER_TABLE, f"ix_{SCHEDULER_TABLE}_next_run_time"}
 
 
 def test_migrated_schema_matches_the_models(app) -> None:

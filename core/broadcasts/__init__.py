@@ -1,0 +1,1 @@
+"""Announcements to an audience of citizens, now or at a set time, and their progress."""

@@ -1,0 +1,219 @@
+"""Announcements: created for an audience, queued into the outbox at their time (each citizen
+once, on the channel they use, opted-out and blocked citizens left out), followed by the
+statuses of their messages. Quiet hours hold non-urgent ones until morning (core/messages/
+delivery.py asks `quiet_until`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert
+from sqlmodel import col, select
+
+from core import errors
+from core.broadcasts.models import Audience, Broadcast, BroadcastStatus, Subscription
+from core.citizens.models import ChannelIdentity, Citizen
+from core.communes.models import Arrondissement, Commune
+from core.events import BroadcastQueued
+from core.messages.models import OutboundStatus, OutboxRecord
+from core.submissions.models import Submission
+from core.uow import UnitOfWork
+
+LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
+QUIET_FROM, QUIET_UNTIL = time(21, 0), time(7, 0)  # local time: no announcements between
+MAX_TEXT = 3000
+PURPOSE = "announcement"
+# Renders an announcement for one citizen: (language, commune name, the mairie's text) → text
+Render = Callable[[str | None, str, str], str]
+
+
+@dataclass(frozen=True)
+class NewBroadcast:
+    commune_id: str
+    text: str
+    created_by: str
+    audience: Audience = Audience.COMMUNE
+    arrondissement_id: str | None = None
+    topic: str | None = None
+    send_at: datetime | None = None  # None: now
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a broadcast's messages are: waiting (incl. quiet hours), sent, delivered, failed."""
+
+    recipients: int
+    waiting: int
+    sent: int
+    delivered: int
+    failed: int
+
+
+def create(*, uow: UnitOfWork, new: NewBroadcast) -> Broadcast:
+    """Schedule an announcement; refused when its text, time or audience make no sense."""
+    now = uow.clock.now()
+    send_at = new.send_at or now
+    _check(uow, new, send_at, now)
+    broadcast = Broadcast(commune_id=new.commune_id, audience=new.audience,
+                          arrondissement_id=new.arrondissement_id, topic=new.topic,
+                          text=new.text.strip(), send_at=send_at, urgent=new.urgent,
+                          created_by=new.created_by[:80], created_at=now)
+    broadcast.recipients = len(_audience(uow, broadcast))
+    if broadcast.recipients == 0:
+        raise errors.Invalid("Nobody would receive this announcement: the audience is empty "
+                             "(or everyone in it opted out).")
+    uow.session.add(broadcast)
+    uow.session.flush()
+    return broadcast
+
+
+def _check(uow: UnitOfWork, new: NewBroadcast, send_at: datetime, now: datetime) -> None:
+    text = new.text.strip()
+    if not text or len(text) > MAX_TEXT:
+        raise errors.Invalid(f"The text must have 1 to {MAX_TEXT} characters.")
+    if send_at.tzinfo is None:
+        raise errors.Invalid("send_at needs a time zone, e.g. 2026-12-01T08:00:00+01:00.")
+    if send_at < now - timedelta(minutes=1):
+        raise errors.Invalid("send_at is in the past.")
+    if new.audience == Audience.ARRONDISSEMENT:
+        found = uow.session.get(Arrondissement, new.arrondissement_id or "")
+        if found is None or found.commune_id != new.commune_id:
+            raise errors.Invalid("arrondissement_id must be an arrondissement of the commune.")
+    if new.audience == Audience.TOPIC and not (new.topic or "").strip():
+        raise errors.Invalid("A topic audience needs its topic (e.g. council).")
+
+
+def cancel(*, uow: UnitOfWork, broadcast_id: int) -> Broadcast:
+    """Cancel an announcement not sent yet; its messages still waiting are cancelled too."""
+    broadcast = get(uow=uow, broadcast_id=broadcast_id)
+    if broadcast.status == BroadcastStatus.CANCELLED:
+        return broadcast
+    broadcast.status = BroadcastStatus.CANCELLED
+    uow.session.add(broadcast)
+    waiting = uow.session.exec(select(OutboxRecord).where(
+        OutboxRecord.broadcast_id == broadcast_id,
+        col(OutboxRecord.status).in_((OutboundStatus.PENDING, OutboundStatus.HELD))))
+    for record in waiting:
+        record.status = OutboundStatus.CANCELLED
+        uow.session.add(record)
+    return broadcast
+
+
+def get(*, uow: UnitOfWork, broadcast_id: int) -> Broadcast:
+    found = uow.session.get(Broadcast, broadcast_id)
+    if found is None:
+        raise errors.NotFound(f"No broadcast {broadcast_id}.")
+    return found
+
+
+def queue_due(*, uow: UnitOfWork, render: Render, limit: int = 10) -> int:
+    """Put the messages of every announcement whose time has come into the outbox (the
+    audience as it is now); how many announcements were queued."""
+    due = uow.session.exec(select(Broadcast).where(
+        Broadcast.status == BroadcastStatus.SCHEDULED,
+        col(Broadcast.send_at) <= uow.clock.now()).order_by(col(Broadcast.send_at))
+        .limit(limit)).all()
+    for broadcast in due:
+        _queue(uow, broadcast, render)
+    return len(due)
+
+
+def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> None:
+    now = uow.clock.now()
+    commune = uow.session.get_one(Commune, broadcast.commune_id)
+    hints = {"urgent": "1"} if broadcast.urgent else {}
+    rows: list[dict[str, object]] = [{"citizen_id": identity.citizen_id, "identity_id": identity.id,
+             "channel": identity.channel, "account": identity.account,
+             "address": identity.address, "purpose": PURPOSE,
+             "text": render(language, commune.name, broadcast.text), "choices": [],
+             "hints": hints, "status": OutboundStatus.PENDING, "attempts": 0,
+             "next_attempt_at": now, "created_at": now, "broadcast_id": broadcast.id}
+            for identity, language in _audience(uow, broadcast)]
+    if rows:
+        uow.session.execute(insert(OutboxRecord), rows)
+    broadcast.status, broadcast.recipients, broadcast.queued_at = (
+        BroadcastStatus.QUEUED, len(rows), now)
+    uow.session.add(broadcast)
+    assert broadcast.id is not None
+    uow.publish(BroadcastQueued(broadcast_id=broadcast.id))
+
+
+def _audience(uow: UnitOfWork,
+              broadcast: Broadcast) -> list[tuple[ChannelIdentity, str | None]]:
+    """Who receives it, each once, on the channel they last wrote from."""
+    citizens = select(Citizen.id).where(Citizen.commune_id == broadcast.commune_id,
+                                        col(Citizen.broadcast_opt_out).is_(False),
+                                        col(Citizen.blocked).is_(False))
+    if broadcast.audience == Audience.ARRONDISSEMENT:
+        reported = select(Submission.citizen_id).where(
+            Submission.arrondissement_id == broadcast.arrondissement_id)
+        citizens = citizens.where(col(Citizen.id).in_(reported))
+    elif broadcast.audience == Audience.TOPIC:
+        following = select(Subscription.citizen_id).where(Subscription.topic == broadcast.topic)
+        citizens = citizens.where(col(Citizen.id).in_(following))
+    rows = uow.session.exec(
+        select(ChannelIdentity, Citizen.language)
+        .join(Citizen, col(Citizen.id) == col(ChannelIdentity.citizen_id))
+        .where(col(ChannelIdentity.citizen_id).in_(citizens),
+               col(ChannelIdentity.unreachable).is_(False))
+        .order_by(col(ChannelIdentity.citizen_id),
+                  col(ChannelIdentity.last_inbound_at).desc().nulls_last()))
+    return list(_first_per_citizen(rows))
+
+
+def _first_per_citizen(rows: Iterable[tuple[ChannelIdentity, str | None]],
+                       ) -> Iterable[tuple[ChannelIdentity, str | None]]:
+    seen: set[int] = set()
+    for identity, language in rows:
+        if identity.citizen_id not in seen:
+            seen.add(identity.citizen_id)
+            yield identity, language
+
+
+def progress(*, uow: UnitOfWork, broadcast_id: int) -> Progress:
+    """How far its messages got, from the outbox and the providers' delivery reports."""
+    broadcast = get(uow=uow, broadcast_id=broadcast_id)
+    counts = dict(uow.session.exec(
+        select(OutboxRecord.status, func.count()).where(
+            OutboxRecord.broadcast_id == broadcast_id).group_by(
+            col(OutboxRecord.status))).all())
+    waiting = sum(counts.get(s, 0) for s in (OutboundStatus.PENDING, OutboundStatus.SENDING,
+                                             OutboundStatus.HELD))
+    delivered = sum(counts.get(s, 0) for s in (OutboundStatus.DELIVERED, OutboundStatus.READ))
+    failed = sum(counts.get(s, 0) for s in (OutboundStatus.FAILED, OutboundStatus.UNDELIVERED,
+                                            OutboundStatus.CANCELLED))
+    return Progress(recipients=broadcast.recipients, waiting=waiting,
+                    sent=counts.get(OutboundStatus.SENT, 0), delivered=delivered, failed=failed)
+
+
+def subscribe(*, uow: UnitOfWork, citizen_id: int, topic: str) -> bool:
+    """Follow a topic; False when already following."""
+    exists = uow.session.exec(select(Subscription).where(
+        Subscription.citizen_id == citizen_id, Subscription.topic == topic)).first()
+    if exists is not None:
+        return False
+    uow.session.add(Subscription(citizen_id=citizen_id, topic=topic[:64],
+                                 created_at=uow.clock.now()))
+    return True
+
+
+def unsubscribe(*, uow: UnitOfWork, citizen_id: int, topic: str) -> bool:
+    found = uow.session.exec(select(Subscription).where(
+        Subscription.citizen_id == citizen_id, Subscription.topic == topic)).first()
+    if found is None:
+        return False
+    uow.session.delete(found)
+    return True
+
+
+def quiet_until(now: datetime) -> datetime | None:
+    """During quiet hours (21:00-07:00 in Benin), when they end; None outside them."""
+    local = now.astimezone(LOCAL_TZ)
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return None
+    morning = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return datetime.combine(morning, QUIET_UNTIL, tzinfo=LOCAL_TZ).astimezone(now.tzinfo)

@@ -1,0 +1,228 @@
+"""Announcements on both databases: the audience (opt-outs, blocked, other communes, an
+arrondissement, a topic), their time, quiet hours, cancelling, progress, and the scheduler's
+job that queues them, its jobs kept in the database across a restart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from core import errors
+from core.broadcasts import service as broadcasts
+from core.broadcasts.models import Audience, Broadcast
+from core.citizens.models import Citizen
+from core.geo import Point
+from core.messages.models import OutboxRecord
+from palabre import scheduler
+from tests.talk import Talker
+
+COTONOU = "BJ-LI-COT"
+
+
+def onboarded(app, messenger, name: str, *, commune: str = "Cotonou",
+              language: str = "1") -> Talker:
+    talker = Talker(app, messenger, address=name)
+    talker.onboard(commune=commune, language=language)
+    return talker
+
+
+def citizen_id(app, talker: Talker) -> int:
+    from core.citizens.models import ChannelIdentity
+
+    with app.uow_factory() as uow:
+        return uow.session.exec(select(ChannelIdentity.citizen_id).where(
+            ChannelIdentity.address == talker.address)).one()
+
+
+def announce(app, text: str = "Coupure d'eau demain de 8 h à 12 h à Akpakpa.",
+             **more) -> Broadcast:
+    with app.uow_factory() as uow:
+        row = broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
+            commune_id=more.pop("commune_id", COTONOU), text=text, created_by="awa", **more))
+        uow.commit()
+    return row
+
+
+def run_scheduler_job(app) -> int:
+    return scheduler.queue_due_broadcasts(app)
+
+
+def announcements(messenger, address: str) -> list[str]:
+    return [m.text for m in messenger.sent if m.address == address and m.purpose ==
+            "announcement"]
+
+
+def test_an_announcement_reaches_the_communes_citizens_but_not_those_who_opted_out(
+        app, messenger) -> None:
+    onboarded(app, messenger, "ama")
+    onboarded(app, messenger, "kofi", language="2")  # English
+    afi = onboarded(app, messenger, "afi")
+    afi.send("STOP")
+    bio = onboarded(app, messenger, "bio", commune="Bohicon")
+    blocked = onboarded(app, messenger, "zed")
+    with app.uow_factory() as uow:
+        zed = uow.session.get_one(Citizen, citizen_id(app, blocked))
+        zed.blocked = True
+        uow.session.add(zed)
+        uow.commit()
+
+    row = announce(app)
+    assert row.recipients == 2
+    assert run_scheduler_job(app) == 1
+    app.pipeline.deliver()
+
+    (to_ama,) = announcements(messenger, "ama")
+    assert to_ama.startswith("📢 Mairie de Cotonou : Coupure d'eau demain")
+    assert "Répondez STOP" in to_ama
+    (to_kofi,) = announcements(messenger, "kofi")
+    assert to_kofi.startswith("📢 Cotonou town hall: Coupure d'eau") and "Reply STOP" in to_kofi
+    for other in (afi, bio, blocked):
+        assert announcements(messenger, other.address) == []
+    with app.uow_factory() as uow:
+        done = broadcasts.progress(uow=uow, broadcast_id=row.id)
+        stored = uow.session.get_one(Broadcast, row.id)
+    assert (done.recipients, done.sent, done.waiting, done.failed) == (2, 2, 0, 0)
+    assert stored.status == "queued" and stored.queued_at is not None
+
+
+def test_a_scheduled_announcement_waits_for_its_time(app, messenger, clock) -> None:
+    onboarded(app, messenger, "ama")
+    row = announce(app, send_at=clock.now() + timedelta(hours=2))
+
+    assert run_scheduler_job(app) == 0
+    clock.advance(hours=2)
+    assert run_scheduler_job(app) == 1
+    assert run_scheduler_job(app) == 0  # queued once
+    app.pipeline.deliver()
+    assert len(announcements(messenger, "ama")) == 1
+    with app.uow_factory() as uow:
+        assert len(uow.session.exec(select(OutboxRecord).where(
+            OutboxRecord.broadcast_id == row.id)).all()) == 1
+
+
+def test_quiet_hours_hold_announcements_until_seven_but_not_urgent_ones_nor_replies(
+        app, messenger, clock) -> None:
+    ama = onboarded(app, messenger, "ama")
+    ama.replies()
+    clock.current = datetime(2026, 3, 14, 21, 30, tzinfo=UTC)  # 22:30 in Benin
+    announce(app, "Réunion publique samedi")
+    announce(app, "Inondation : évitez la route des pêches", urgent=True)
+    run_scheduler_job(app)
+    app.pipeline.deliver()
+    sent = announcements(messenger, "ama")
+    assert len(sent) == 1 and "Inondation" in sent[0]
+    answer = ama.send("aide")  # a reply is not held behind the announcement that waits
+    assert answer and ama.last_message().purpose == "reply"
+
+    clock.current = datetime(2026, 3, 15, 5, 59, tzinfo=UTC)  # 06:59
+    app.pipeline.deliver()
+    assert len(announcements(messenger, "ama")) == 1
+    clock.current = datetime(2026, 3, 15, 6, 0, 1, tzinfo=UTC)  # 07:00
+    app.pipeline.deliver()
+    assert "Réunion publique samedi" in announcements(messenger, "ama")[-1]
+
+
+@pytest.mark.parametrize(("local", "quiet"), [
+    ((20, 59), False), ((21, 0), True), ((23, 30), True), ((3, 0), True), ((6, 59), True),
+    ((7, 0), False), ((12, 0), False)])
+def test_quiet_hours_are_21_to_7_in_benin(local: tuple[int, int], quiet: bool) -> None:
+    now = datetime(2026, 6, 1, *local, tzinfo=broadcasts.LOCAL_TZ).astimezone(UTC)
+    until = broadcasts.quiet_until(now)
+    assert (until is not None) == quiet
+    if until is not None:
+        ends = until.astimezone(broadcasts.LOCAL_TZ)
+        assert (ends.hour, ends.minute) == (7, 0) and timedelta(0) < until - now <= timedelta(
+            hours=10)
+
+
+def test_cancelling_stops_a_scheduled_or_waiting_announcement(app, messenger, clock) -> None:
+    onboarded(app, messenger, "ama")
+    later = announce(app, send_at=clock.now() + timedelta(hours=1))
+    with app.uow_factory() as uow:
+        broadcasts.cancel(uow=uow, broadcast_id=later.id)
+        uow.commit()
+    clock.advance(hours=2)
+    assert run_scheduler_job(app) == 0
+
+    clock.current = datetime(2026, 3, 14, 22, 0, tzinfo=UTC)  # quiet: it waits
+    waiting = announce(app, "Demain, collecte des ordures")
+    run_scheduler_job(app)
+    app.pipeline.deliver()
+    with app.uow_factory() as uow:
+        broadcasts.cancel(uow=uow, broadcast_id=waiting.id)
+        uow.commit()
+    clock.current = datetime(2026, 3, 15, 8, 0, tzinfo=UTC)
+    app.pipeline.deliver()
+    assert announcements(messenger, "ama") == []
+    with app.uow_factory() as uow:
+        done = broadcasts.progress(uow=uow, broadcast_id=waiting.id)
+    assert (done.waiting, done.sent, done.failed) == (0, 0, 1)
+
+
+def test_an_arrondissement_reaches_who_reported_from_it_and_a_topic_its_followers(
+        app, messenger) -> None:
+    ama = citizen_id(app, onboarded(app, messenger, "ama"))
+    kofi = citizen_id(app, onboarded(app, messenger, "kofi"))
+    with app.uow_factory() as uow:
+        from core.submissions import service as submissions
+        from core.submissions.models import Kind
+
+        first = "BJ-LI-COT-01"
+        submissions.submit(uow=uow, new=submissions.NewSubmission(
+            kind=Kind.REPORT, commune_id=COTONOU, channel="console",
+            citizen_id=ama, identity_id=None, description="Route abîmée",
+            category_id=None, arrondissement_id=first, location=Point(6.36, 2.39)))
+        broadcasts.subscribe(uow=uow, citizen_id=kofi, topic="council")
+        uow.commit()
+
+    local = announce(app, "Travaux rue 12", audience=Audience.ARRONDISSEMENT,
+                     arrondissement_id=first)
+    council = announce(app, "Conseil communal lundi", audience=Audience.TOPIC, topic="council")
+    assert (local.recipients, council.recipients) == (1, 1)
+    run_scheduler_job(app)
+    app.pipeline.deliver()
+    assert ["Travaux rue 12" in t for t in announcements(messenger, "ama")] == [True]
+    assert ["Conseil communal" in t for t in announcements(messenger, "kofi")] == [True]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"text": "   "}, "1 to 3000 characters"),
+    ({"send_at": datetime(2020, 1, 1, tzinfo=UTC)}, "in the past"),
+    ({"send_at": datetime(2030, 1, 1)}, "time zone"),
+    ({"audience": Audience.ARRONDISSEMENT, "arrondissement_id": "BJ-ZO-BOH-01"},
+     "arrondissement of the commune"),
+    ({"audience": Audience.TOPIC}, "needs its topic"),
+    ({"commune_id": "BJ-AQ-TOF"}, "audience is empty"),
+])
+def test_what_cannot_be_announced_is_refused_and_nothing_is_kept(
+        app, messenger, change, message) -> None:
+    onboarded(app, messenger, "ama")
+    change = dict(change)  # the parameters are shared by both databases' runs
+    text = change.pop("text", "Un message")
+    with pytest.raises(errors.Invalid, match=message):
+        announce(app, text, **change)
+    with app.uow_factory() as uow:
+        assert uow.session.exec(select(Broadcast)).all() == []
+
+
+def test_the_schedulers_jobs_are_kept_in_the_database_across_a_restart(app) -> None:
+    first = scheduler.start(app)
+    try:
+        stored = {job.id: job.next_run_time for job in first.get_jobs()}
+    finally:
+        scheduler.stop(first)
+    assert set(stored) == {job.id for job in scheduler.JOBS}
+    with app.engine.connect() as connection:
+        from sqlalchemy import text
+
+        rows = connection.execute(text("SELECT id FROM apscheduler_jobs")).all()
+    assert {r[0] for r in rows} == set(stored)
+
+    again = scheduler.make_scheduler(app)  # a new process: the store already has them
+    again.start(paused=True)
+    try:
+        assert {job.id for job in again.get_jobs()} == set(stored)
+    finally:
+        again.shutdown(wait=False)
