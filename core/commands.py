@@ -26,6 +26,25 @@ class TranscribeVoice(Command):
 
 
 @dataclass(frozen=True)
+class FollowTopic(Command):
+    """Receive a topic's announcements (the council of one's commune, a project…)."""
+
+    citizen_id: int
+    topic: str
+    follow: bool = True  # False: stop following
+
+
+@dataclass(frozen=True)
+class AskCouncil(Command):
+    """A question to the council sitting live: typed, or a voice note."""
+
+    session_id: int
+    citizen_id: int
+    text: str = ""
+    attachment_id: int | None = None
+
+
+@dataclass(frozen=True)
 class SubmitReport(Command):
     citizen_id: int
     identity_id: int

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any
 
 from core import commands as c
+from core.broadcasts import service as broadcasts
 from core.citizens.service import erase_citizen, update_profile
+from core.council import service as council
 from core.geo import Point
 from core.submissions import service as submissions
 from core.submissions.models import Kind
@@ -25,6 +27,21 @@ def _transcribe_voice(cmd: c.TranscribeVoice, uow: UnitOfWork) -> Result:
     transcripts.request(uow=uow, attachment_id=cmd.attachment_id, citizen_id=cmd.citizen_id,
                         language_hint=cmd.language_hint)
     return {}
+
+
+def _follow_topic(cmd: c.FollowTopic, uow: UnitOfWork) -> Result:
+    if cmd.follow:
+        broadcasts.subscribe(uow=uow, citizen_id=cmd.citizen_id, topic=cmd.topic)
+    else:
+        broadcasts.unsubscribe(uow=uow, citizen_id=cmd.citizen_id, topic=cmd.topic)
+    return {}
+
+
+def _ask_council(cmd: c.AskCouncil, uow: UnitOfWork) -> Result:
+    question = council.ask(uow=uow, session_id=cmd.session_id, citizen_id=cmd.citizen_id,
+                           text=cmd.text, attachment_id=cmd.attachment_id)
+    return {"number": len(council.questions(uow=uow, session_id=cmd.session_id)),
+            "question_id": question.id}
 
 
 def _submit_report(cmd: c.SubmitReport, uow: UnitOfWork) -> Result:
@@ -74,6 +91,8 @@ def _erase(cmd: c.EraseCitizen, uow: UnitOfWork) -> Result:
 HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
     c.UpdateProfile: _update_profile,
     c.TranscribeVoice: _transcribe_voice,
+    c.FollowTopic: _follow_topic,
+    c.AskCouncil: _ask_council,
     c.SubmitReport: _submit_report,
     c.SubmitComplaint: _submit_complaint,
     c.SubmitIdea: _submit_idea,

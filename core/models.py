@@ -4,6 +4,7 @@ from core.broadcasts.models import Broadcast, Subscription
 from core.citizens.models import ChannelIdentity, Citizen
 from core.communes.models import Arrondissement, Category, Commune, MunicipalService
 from core.conversations.models import Conversation
+from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
@@ -11,7 +12,8 @@ from core.transcripts.models import Transcription
 
 __all__ = [
     "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "Broadcast", "CannedReply",
-    "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "Follower",
+    "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "CouncilQuestion",
+    "CouncilSession", "CouncilUpdate", "Follower",
     "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "ReferenceCounter",
     "StatusChange", "Submission", "Subscription", "Support", "Transcription",
 ]

@@ -132,6 +132,33 @@ class SubmissionView:
 
 
 @dataclass(frozen=True)
+class SessionView:
+    """A council session as citizens see it."""
+
+    id: int
+    title: str
+    kind: str
+    starts_at: Any
+    place: str
+    live: bool
+    stream_url: str | None = None
+    decisions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CouncilView:
+    """What the council flow shows: the sitting live now, the next ones, the last decisions."""
+
+    upcoming: tuple[SessionView, ...] = ()
+    last_ended: SessionView | None = None
+    following: bool = False
+
+    @property
+    def live(self) -> SessionView | None:
+        return next((s for s in self.upcoming if s.live), None)
+
+
+@dataclass(frozen=True)
 class Citizen:
     id: int
     identity_id: int
@@ -165,6 +192,7 @@ class Lookup(Protocol):
     def my_submissions(self) -> list[SubmissionView]: ...
     def top_ideas(self, commune_id: str) -> list[SubmissionView]: ...
     def my_data(self) -> dict[str, Any]: ...
+    def council(self, commune_id: str) -> CouncilView: ...
 
 
 Asker = Callable[[Data, Lookup], Prompt]

@@ -6,17 +6,22 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import select
+
+from core.broadcasts.models import Subscription
 from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.communes import service as communes
 from core.communes.models import Category, MunicipalService, label
+from core.council import service as council
+from core.council.models import CouncilSession, SessionStatus
 from core.errors import SubmissionNotFound
 from core.geo import Point
 from core.submissions import service as submissions
 from core.submissions.models import Submission
 from core.uow import UnitOfWork
-from dialogs.engine import Citizen, Say, SubmissionView, say
+from dialogs.engine import Citizen, CouncilView, Say, SessionView, SubmissionView, say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
 
 
@@ -105,6 +110,16 @@ class DbLookup:
                 "disability": chosen("disability", row.disability),
                 "messages": summary.messages, "submissions": summary.submissions}
 
+    def council(self, commune_id: str) -> CouncilView:
+        upcoming = council.upcoming(uow=self._uow, commune_id=commune_id)
+        ended = council.last_ended(uow=self._uow, commune_id=commune_id)
+        following = self._uow.session.exec(select(Subscription).where(
+            Subscription.citizen_id == self.citizen.id,
+            Subscription.topic == council.TOPIC)).first() is not None
+        return CouncilView(upcoming=tuple(_session_view(s) for s in upcoming),
+                           last_ended=_session_view(ended) if ended else None,
+                           following=following)
+
     def _view(self, row: Submission, *, with_history: bool, supports: int | None = None,
               ) -> SubmissionView:
         assert row.id is not None
@@ -136,3 +151,10 @@ class DbLookup:
         service = (self._uow.session.get(MunicipalService, row.service_id)
                    if row.service_id else None)
         return label(service.names, self.citizen.language) if service else ""
+
+
+def _session_view(row: CouncilSession) -> SessionView:
+    assert row.id is not None
+    return SessionView(id=row.id, title=row.title, kind=row.kind, starts_at=row.starts_at,
+                       place=row.place, live=row.status == SessionStatus.LIVE,
+                       stream_url=row.stream_url, decisions=tuple(row.decisions))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from core.citizens import service as citizens
 from core.citizens.models import Citizen
@@ -75,13 +77,20 @@ class ReplyNotifier:
 
 
 def announcement_renderer(catalogs: Catalogs, *, for_groups: bool = False,
-                          ) -> Callable[[str | None, str, str], str]:
-    """How an announcement reads: the mairie's words framed in the citizen's language with how
-    to stop receiving them (core/broadcasts' Render), or as posted in a commune's group."""
-    key = "broadcast.group" if for_groups else "broadcast.text"
+                          ) -> Callable[[str | None, str, str, dict[str, Any]], str]:
+    """How an announcement reads (core/broadcasts' Render): the mairie's words framed in the
+    citizen's language with how to stop receiving them, or as posted in a commune's group;
+    Palabre's own messages (council reminders…) by their key. Parameters named *_at are
+    times, shown in Benin's time in the citizen's language."""
 
-    def render(language: str | None, commune: str, text: str) -> str:
+    def render(language: str | None, commune: str, key: str, params: dict[str, Any]) -> str:
+        chosen = GROUP_KEYS.get(key, key) if for_groups else key
+        values = {name: datetime.fromisoformat(value) if name.endswith("_at") and value
+                  else value for name, value in params.items()}
         return catalogs.render(language or DEFAULT_LANGUAGE,
-                               say(key, commune=commune, text=text))
+                               say(chosen, commune=commune, **values))
 
     return render
+
+
+GROUP_KEYS = {"broadcast.text": "broadcast.group"}  # no "reply STOP" in a group

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime
@@ -35,6 +36,13 @@ class Broadcast(SQLModel, table=True):
                                           max_length=20)
     topic: str | None = Field(default=None, max_length=64)
     text: str = Field(sa_column=Column(Text, nullable=False))
+    # A message Palabre writes (a council reminder…): its catalog key and parameters, rendered
+    # in each citizen's language; None for the mairie's own words (`text`).
+    key: str | None = Field(default=None, max_length=64)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    commune_chats: bool = False  # also posted to the commune's Telegram groups and channels
+    # What kind of message it is for the channels (WhatsApp's template for it outside 24 h).
+    purpose: str = Field(default="announcement", max_length=32)
     send_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     urgent: bool = False  # sent even in quiet hours (21:00-07:00 local)
     status: str = Field(default=BroadcastStatus.SCHEDULED, max_length=16)

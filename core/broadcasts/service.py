@@ -6,8 +6,9 @@ delivery.py asks `quiet_until`)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert
@@ -26,8 +27,9 @@ LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(7, 0)  # local time: no announcements between
 MAX_TEXT = 3000
 PURPOSE = "announcement"
-# Renders an announcement for one citizen: (language, commune name, the mairie's text) → text
-Render = Callable[[str | None, str, str], str]
+# Renders an announcement for one citizen: (language, commune name, catalog key, parameters)
+Render = Callable[[str | None, str, str, dict[str, Any]], str]
+TEXT_KEY = "broadcast.text"  # the mairie's own words, framed
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class NewBroadcast:
     topic: str | None = None
     send_at: datetime | None = None  # None: now
     urgent: bool = False
+    key: str | None = None  # a message of Palabre's, rendered per citizen (then text is a summary)
+    params: dict[str, Any] = field(default_factory=dict)
+    commune_chats: bool = False
+    purpose: str = PURPOSE  # council_reminder: WhatsApp's template for it outside 24 hours
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,11 @@ def create(*, uow: UnitOfWork, new: NewBroadcast) -> Broadcast:
     broadcast = Broadcast(commune_id=new.commune_id, audience=new.audience,
                           arrondissement_id=new.arrondissement_id, topic=new.topic,
                           text=new.text.strip(), send_at=send_at, urgent=new.urgent,
+                          key=new.key, params=dict(new.params),
+                          commune_chats=new.commune_chats, purpose=new.purpose,
                           created_by=new.created_by[:80], created_at=now)
     broadcast.recipients = len(_audience(uow, broadcast))
-    if broadcast.recipients == 0:
+    if broadcast.recipients == 0 and not new.commune_chats:
         raise errors.Invalid("Nobody would receive this announcement: the audience is empty "
                              "(or everyone in it opted out).")
     uow.session.add(broadcast)
@@ -128,8 +136,8 @@ def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> None:
     hints = {"urgent": "1"} if broadcast.urgent else {}
     rows: list[dict[str, object]] = [{"citizen_id": identity.citizen_id, "identity_id": identity.id,
              "channel": identity.channel, "account": identity.account,
-             "address": identity.address, "purpose": PURPOSE,
-             "text": render(language, commune.name, broadcast.text), "choices": [],
+             "address": identity.address, "purpose": broadcast.purpose,
+             "text": render(language, commune.name, *message_of(broadcast)), "choices": [],
              "hints": hints, "status": OutboundStatus.PENDING, "attempts": 0,
              "next_attempt_at": now, "created_at": now, "broadcast_id": broadcast.id}
             for identity, language in _audience(uow, broadcast)]
@@ -140,6 +148,13 @@ def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> None:
     uow.session.add(broadcast)
     assert broadcast.id is not None
     uow.publish(BroadcastQueued(broadcast_id=broadcast.id))
+
+
+def message_of(broadcast: Broadcast) -> tuple[str, dict[str, Any]]:
+    """The catalog key and parameters an announcement is rendered with."""
+    if broadcast.key:
+        return broadcast.key, dict(broadcast.params)
+    return TEXT_KEY, {"text": broadcast.text}
 
 
 def _audience(uow: UnitOfWork,

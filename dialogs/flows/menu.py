@@ -11,7 +11,7 @@ class S(Enum):
     MENU = "MENU"
 
 
-ENTRIES = ("report", "complaint", "idea", "ideas", "followup", "mydata")
+ENTRIES = ("report", "complaint", "idea", "ideas", "followup", "mydata", "council")
 
 
 def ask_menu(data: Data, ctx: Lookup) -> Prompt:

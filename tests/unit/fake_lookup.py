@@ -10,7 +10,7 @@ from typing import Any
 
 from core.geo import Point, normalise_name
 from core.submissions.references import parse_reference
-from dialogs.engine import Citizen, Prompt, Say, SubmissionView
+from dialogs.engine import Citizen, CouncilView, Prompt, Say, SubmissionView
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 COTONOU = "BJ-LI-COT"
@@ -63,6 +63,7 @@ class FakeLookup:
     nearby: list[str] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)
     similar_asked: list[tuple[str, int, Point | None, str | None]] = field(default_factory=list)
+    council_view: CouncilView = field(default_factory=CouncilView)
 
     def add(self, *views: SubmissionView, mine: bool = False) -> FakeLookup:
         for found in views:
@@ -72,6 +73,9 @@ class FakeLookup:
             if found.kind == "idea":
                 self.ideas.append(found.reference)
         return self
+
+    def council(self, commune_id: str) -> CouncilView:
+        return self.council_view
 
     def languages(self) -> list[tuple[str, str]]:
         return [("fr", "Français"), ("en", "English")]

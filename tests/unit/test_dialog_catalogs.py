@@ -8,6 +8,7 @@ from string import Formatter
 
 import pytest
 
+from core.council.models import SessionKind
 from core.errors import DomainError
 from core.submissions.models import Kind, Status
 from dialogs import runner
@@ -50,6 +51,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "error.file_": {f"error.file_{reason}" for reason in runner.FILE_REFUSALS},
     "menu.": {f"menu.{entry}" for entry in menu.ENTRIES},
     "voice.": {f"voice.{reason}" for reason in voice.REASONS},
+    "council.kind.": {f"council.kind.{kind.value}" for kind in SessionKind},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},

@@ -1,0 +1,1 @@
+"""Council sessions: announced, reminded, followed live, questioned, and their decisions kept."""
