@@ -57,7 +57,7 @@ def test_a_number_beyond_the_menu_says_how_many_entries_there_are() -> None:
     assert turn.conversation == MENU
     assert keys(turn.says) == ["error.choose_number"]
     assert turn.says[0].params == {"count": 7}
-    assert CATALOGS.render("fr", turn.says[0]) == "Choisissez un numéro entre 1 et 6."
+    assert CATALOGS.render("fr", turn.says[0]) == "Choisissez un numéro entre 1 et 7."
     assert keys(turn.prompt.says) == ["menu.title"]
 
 
