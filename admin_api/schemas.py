@@ -251,3 +251,72 @@ class BroadcastPublic(BaseModel):
     created_at: datetime
     queued_at: datetime | None
     progress: BroadcastProgressPublic
+
+
+class CouncilSessionIn(BaseModel):
+    """A council sitting to plan (times with their zone, e.g. 2026-12-07T09:00:00+01:00)."""
+
+    commune_id: str = Field(max_length=16)
+    kind: Literal["ordinary", "extraordinary", "accountability"] = "ordinary"
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: datetime
+    place: str = Field(default="", max_length=200)
+    agenda: list[str] = Field(default_factory=list, max_length=50)
+    stream_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+
+
+class CouncilSessionChange(BaseModel):
+    """What to change in a planned sitting; moving it moves its reminders."""
+
+    kind: Literal["ordinary", "extraordinary", "accountability"] | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    starts_at: datetime | None = None
+    place: str | None = Field(default=None, max_length=200)
+    agenda: list[str] | None = Field(default=None, max_length=50)
+    stream_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+
+
+class CouncilUpdateIn(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class CouncilEndIn(BaseModel):
+    decisions: list[str] = Field(default_factory=list, max_length=50)
+
+
+class CouncilSessionPublic(BaseModel):
+    id: int
+    commune_id: str
+    kind: str
+    title: str
+    starts_at: datetime
+    place: str
+    agenda: list[str]
+    stream_url: str | None
+    status: str  # scheduled, live, ended, cancelled
+    decisions: list[str]
+    day_reminder_at: datetime | None
+    hour_reminder_at: datetime | None
+    live_at: datetime | None
+    ended_at: datetime | None
+    created_by: str
+
+
+class CouncilUpdatePublic(BaseModel):
+    id: int
+    text: str
+    posted_by: str
+    posted_at: datetime
+
+
+class CouncilQuestionPublic(BaseModel):
+    """A citizen's question, in the order it came (who asked is not shown)."""
+
+    id: int
+    number: int
+    text: str
+    voice_url: str | None
+    transcript: str | None
+    asked_at: datetime
+    answered_at: datetime | None
+    answered_by: str | None

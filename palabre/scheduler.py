@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from core.broadcasts import service as broadcasts
 from core.broadcasts.service import LOCAL_TZ
+from core.council import service as council
 from core.db import SCHEDULER_TABLE, normalise_url
 from dialogs.notifications import announcement_renderer
 from palabre.bootstrap import App
@@ -48,7 +49,18 @@ def queue_due_broadcasts(app: App) -> int:
     return queued
 
 
-JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, 15),)
+def send_council_reminders(app: App) -> int:
+    """Reminders of council sessions, the day before and an hour before."""
+    with app.uow_factory() as uow:
+        sent = council.send_reminders(uow=uow)
+        uow.commit()
+    if sent:  # their announcements are due now
+        queue_due_broadcasts(app)
+    return sent
+
+
+JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, 15),
+        Job("council.reminders", send_council_reminders, 60))
 
 _running: dict[str, App] = {}  # the application the stored jobs run against, in this process
 

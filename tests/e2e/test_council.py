@@ -1,0 +1,207 @@
+"""The council cycle end to end under a controlled clock: citizens on Telegram and WhatsApp
+follow the council in the bot; a moderator plans a sitting through the admin API; reminders go
+out the day before and an hour before (once, and again after a move, and after a restart);
+the sitting goes live, updates reach both channels and the commune's Telegram channel, a
+citizen asks a question that moderators read and mark answered; the decisions stay in the bot."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from core.moderation import service as moderation
+from core.moderation.models import Role
+from palabre import scheduler
+from palabre.bootstrap import bootstrap
+from palabre.settings import Settings
+from palabre.web import create_web_app
+from tests.e2e.test_telegram import CITIZEN as TELEGRAM_CITIZEN
+from tests.e2e.test_telegram import TOKEN, Chat
+from tests.e2e.test_whatsapp import CITIZEN as WHATSAPP_CITIZEN
+from tests.e2e.test_whatsapp import Phone, whatsapp_settings
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.twilio_api import FakeTwilioApi
+
+REMINDER_TEMPLATE = "HXc0ffee00c0ffee00c0ffee00c0ffee00"
+CHANNEL = -1005555555555
+START = datetime(2026, 3, 17, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Benin
+
+
+@pytest.fixture
+def providers():
+    with FakeTelegramApi(tokens=[TOKEN]) as telegram, FakeTwilioApi() as twilio:
+        telegram.set_chat(CHANNEL, kind="channel", title="Mairie de Cotonou")
+        yield telegram, twilio
+
+
+def council_settings(settings, twilio, telegram) -> Settings:
+    base = whatsapp_settings(settings, twilio,
+                             whatsapp_templates=f"council_reminder={REMINDER_TEMPLATE}")
+    return Settings(**{**base.model_dump(), "telegram_token": TOKEN,
+                       "telegram_api_url": telegram.url,
+                       "telegram_commune_chats": f"BJ-LI-COT={CHANNEL}"}, _env_file=None)
+
+
+@pytest.fixture
+def city(app, settings, clock, messenger, providers):
+    telegram, twilio = providers
+    application = bootstrap(council_settings(settings, twilio, telegram), clock=clock,
+                            messengers={"console": messenger})
+    yield application
+    application.close()
+
+
+def staff(app) -> dict[str, str]:
+    with app.uow_factory() as uow:
+        admin = moderation.add_moderator(uow=uow, name="awa", role=Role.ADMIN)
+        token = moderation.issue_token(uow=uow, moderator=admin).token
+        uow.commit()
+    return {"Authorization": f"Bearer {token}"}
+
+
+def tick(app, clock) -> None:
+    """What the scheduler and the worker do at this moment."""
+    scheduler.send_council_reminders(app)
+    scheduler.queue_due_broadcasts(app)
+    clock.advance(seconds=2)
+    app.pipeline.deliver()
+
+
+def whatsapp_texts(twilio: FakeTwilioApi) -> list[str]:
+    """What the WhatsApp citizen got: bodies, or the template's variable."""
+    out = []
+    for call in twilio.sent(WHATSAPP_CITIZEN):
+        body = call.param("Body")
+        out.append(body if body else json.loads(call.param("ContentVariables") or "{}")["1"])
+    return out
+
+
+def test_the_whole_council_cycle(city, providers, clock) -> None:
+    telegram, twilio = providers
+    web = TestClient(create_web_app(city))
+    chat, phone = Chat(city, web, telegram, clock), Phone(city, web, twilio, clock)
+    chat.onboard()
+    phone.onboard()
+    overview = chat.text("conseil")[-1]
+    assert "Aucune séance prévue" in overview
+    chat.press("follow")
+    assert any("vous recevrez les rappels" in r for r in telegram.texts(TELEGRAM_CITIZEN))
+    assert "Recevoir les rappels" in phone.text("conseil")[-1]
+    assert any("vous recevrez les rappels" in r for r in phone.text("1"))  # follow
+    admin = staff(city)
+
+    created = web.post("/api/v1/council-sessions", headers=admin, json={
+        "commune_id": "BJ-LI-COT", "kind": "ordinary", "title": "Budget primitif 2027",
+        "starts_at": START.isoformat(), "place": "Salle des fêtes de la mairie",
+        "agenda": ["Budget primitif", "Marché de Dantokpa"]})
+    assert created.status_code == 201, created.text
+    session = created.json()["id"]
+    assert "Budget primitif 2027" in chat.text("conseil")[-1]  # listed in the bot
+
+    clock.current = START - timedelta(hours=30)
+    tick(city, clock)
+    assert not any("Rappel" in t for t in telegram.texts(TELEGRAM_CITIZEN))
+    clock.current = START - timedelta(hours=23)
+    tick(city, clock)
+    tick(city, clock)  # the job runs every minute: still one reminder
+    day = [t for t in telegram.texts(TELEGRAM_CITIZEN) if t.startswith("🏛️ Rappel")]
+    assert len(day) == 1 and "Budget primitif 2027" in day[0] and "Salle des fêtes" in day[0]
+    assert "17 mars 2026 09:00" in day[0]  # Benin time
+    reminded = twilio.sent(WHATSAPP_CITIZEN)[-1]  # WhatsApp's window closed: the template
+    assert reminded.param("ContentSid") == REMINDER_TEMPLATE
+
+    moved = web.patch(f"/api/v1/council-sessions/{session}", headers=admin,
+                      json={"starts_at": (START + timedelta(days=1)).isoformat()})
+    assert moved.status_code == 200 and moved.json()["day_reminder_at"] is None
+    tick(city, clock)
+    assert any("Changement" in t and "18 mars 2026" in t
+               for t in telegram.texts(TELEGRAM_CITIZEN))
+
+    restarted = bootstrap(city.settings, clock=clock, messengers=dict(city.messengers))
+    try:  # the reminders live in the database: a new process sends what is due, once
+        clock.current = START + timedelta(days=1) - timedelta(minutes=50)
+        tick(restarted, clock)
+        tick(restarted, clock)
+    finally:
+        restarted.close()
+    hour = [t for t in telegram.texts(TELEGRAM_CITIZEN) if "dans une heure" in t]
+    assert len(hour) == 1
+
+    clock.current = START + timedelta(days=1)
+    live = web.post(f"/api/v1/council-sessions/{session}/live", headers=admin)
+    assert live.status_code == 200 and live.json()["status"] == "live"
+    tick(city, clock)
+    assert any(t.startswith("🔴 Le conseil communal de Cotonou a commencé")
+               for t in telegram.texts(TELEGRAM_CITIZEN))
+    assert any("a commencé" in t for t in telegram.texts(CHANNEL))
+    assert any("a commencé" in t for t in whatsapp_texts(twilio))
+
+    chat.text("conseil")
+    chat.press("ask")
+    sent = chat.text("Quand la route de Fidjrossè sera-t-elle refaite ?")
+    assert any("question n° 1" in r for r in sent)
+    questions = web.get(f"/api/v1/council-sessions/{session}/questions", headers=admin).json()
+    assert [(q["number"], q["text"]) for q in questions] == [
+        (1, "Quand la route de Fidjrossè sera-t-elle refaite ?")]
+    answered = web.post(f"/api/v1/council-sessions/{session}/questions/"
+                        f"{questions[0]['id']}/answered", headers=admin).json()
+    assert answered["answered_by"] == "awa"
+
+    update = web.post(f"/api/v1/council-sessions/{session}/updates", headers=admin,
+                      json={"text": "Le budget primitif est adopté à l'unanimité."})
+    assert update.status_code == 201
+    tick(city, clock)
+    for texts in (telegram.texts(TELEGRAM_CITIZEN), whatsapp_texts(twilio),
+                  telegram.texts(CHANNEL)):
+        assert any("adopté à l'unanimité" in t for t in texts)
+
+    ended = web.post(f"/api/v1/council-sessions/{session}/end", headers=admin, json={
+        "decisions": ["Budget primitif 2027 adopté", "Réfection du marché votée"]})
+    assert ended.json()["status"] == "ended"
+    tick(city, clock)
+    assert any("Réfection du marché votée" in t for t in whatsapp_texts(twilio))
+    chat.text("conseil")
+    decisions = chat.press("decisions")
+    assert any("• Budget primitif 2027 adopté" in r for r in decisions)
+
+
+def test_a_session_cannot_be_planned_in_the_past_nor_go_live_twice(city, clock) -> None:
+    web = TestClient(create_web_app(city))
+    admin = staff(city)
+    body = {"commune_id": "BJ-LI-COT", "title": "Session extraordinaire",
+            "starts_at": (clock.now() - timedelta(hours=1)).isoformat()}
+    past = web.post("/api/v1/council-sessions", headers=admin, json=body)
+    assert past.status_code == 422 and "in the past" in past.json()["detail"]
+    body["starts_at"] = (clock.now() + timedelta(days=2)).isoformat()
+    session = web.post("/api/v1/council-sessions", headers=admin, json=body).json()["id"]
+    assert web.post(f"/api/v1/council-sessions/{session}/updates", headers=admin,
+                    json={"text": "trop tôt"}).status_code == 409
+    assert web.post(f"/api/v1/council-sessions/{session}/live", headers=admin).status_code == 200
+    again = web.post(f"/api/v1/council-sessions/{session}/live", headers=admin)
+    assert again.status_code == 409 and "live" in again.json()["detail"]
+    assert web.post(f"/api/v1/council-sessions/{session}/cancel",
+                    headers=admin).status_code == 409
+
+
+def test_a_cancelled_session_sends_no_reminder(city, providers, clock) -> None:
+    telegram, twilio = providers
+    web = TestClient(create_web_app(city))
+    chat = Chat(city, web, telegram, clock)
+    chat.onboard()
+    chat.text("conseil")
+    chat.press("follow")
+    admin = staff(city)
+    starts = clock.now() + timedelta(days=2)
+    session = web.post("/api/v1/council-sessions", headers=admin, json={
+        "commune_id": "BJ-LI-COT", "title": "Session ordinaire",
+        "starts_at": starts.isoformat()}).json()["id"]
+    web.post(f"/api/v1/council-sessions/{session}/cancel", headers=admin)
+    tick(city, clock)
+    assert any("est annulé" in t for t in telegram.texts(TELEGRAM_CITIZEN))
+    clock.current = starts - timedelta(minutes=30)
+    tick(city, clock)
+    assert not any("Rappel" in t or "dans une heure" in t
+                   for t in telegram.texts(TELEGRAM_CITIZEN))
