@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from core.commands import AskCouncil, FollowTopic
+from core.commands import AskCouncil, FollowTopic, TranscribeVoice
 from dialogs.engine import (
     CouncilView,
     Data,
@@ -87,7 +87,9 @@ def on_question(data: Data, msg: Msg, ctx: Lookup) -> Step:
         if problem is not None:
             return Step.stay(problem)
     question = AskCouncil(live.id, ctx.citizen.id, "" if voice else msg.text.strip(), voice)
-    return Step.finish(say("council.question.sent"), commands=(question,))
+    heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.language),) \
+        if voice is not None and ctx.transcribes else ()  # moderators read it with the audio
+    return Step.finish(say("council.question.sent"), commands=(question, *heard))
 
 
 FLOW = Flow(name="council", start=S.OVERVIEW,
