@@ -8,7 +8,15 @@ from fastapi import FastAPI
 
 from admin_api import errors
 from admin_api.deps import FailedAuthentications
-from admin_api.routes import broadcasts, council, insight, open311, reference, submissions
+from admin_api.routes import (
+    broadcasts,
+    council,
+    insight,
+    open311,
+    projects,
+    reference,
+    submissions,
+)
 from core.uow import UnitOfWork
 
 
@@ -23,3 +31,4 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.include_router(open311.router)
     web.include_router(broadcasts.router)
     web.include_router(council.router)
+    web.include_router(projects.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -320,3 +320,55 @@ class CouncilQuestionPublic(BaseModel):
     asked_at: datetime
     answered_at: datetime | None
     answered_by: str | None
+
+
+class ProjectIn(BaseModel):
+    """A project of the investment plan; `code` identifies it (saving it again updates it)."""
+
+    commune_id: str = Field(max_length=16)
+    code: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=200)
+    plan: Literal["PAI", "PDC"] = "PAI"
+    sector: str = Field(min_length=1, max_length=60)
+    arrondissement: str | None = Field(default=None, max_length=80)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    budget_fcfa: int = Field(default=0, ge=0, le=10**13)
+    funding_source: str = Field(default="", max_length=120)
+    starts_on: date | None = None
+    ends_on: date | None = None
+    status: Literal["planned", "in_progress", "completed", "suspended"] = "planned"
+    progress: int = Field(default=0, ge=0, le=100)
+    description: str = Field(default="", max_length=4000)
+
+
+class ProgressIn(BaseModel):
+    progress: int = Field(ge=0, le=100)
+    status: Literal["planned", "in_progress", "completed", "suspended"] | None = None
+    note: str = Field(default="", max_length=2000)
+
+
+class ProjectPublic(BaseModel):
+    id: int
+    commune_id: str
+    code: str
+    title: str
+    plan: str
+    sector: str
+    arrondissement_id: str | None
+    latitude: float | None
+    longitude: float | None
+    budget_fcfa: int
+    funding_source: str
+    starts_on: date | None
+    ends_on: date | None
+    status: str
+    progress: int
+    description: str
+    updated_at: datetime
+
+
+class ImportReportPublic(BaseModel):
+    created: int
+    updated: int
+    rejected: list[dict[str, int | str]]  # {"line": 7, "reason": "budget_fcfa must be a number"}

@@ -7,6 +7,7 @@ from core.conversations.models import Conversation
 from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
+from core.projects.models import Project, ProjectUpdate
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
 from core.transcripts.models import Transcription
 
@@ -14,6 +15,7 @@ __all__ = [
     "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "Broadcast", "CannedReply",
     "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "CouncilQuestion",
     "CouncilSession", "CouncilUpdate", "Follower",
-    "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "ReferenceCounter",
+    "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "Project", "ProjectUpdate",
+    "ReferenceCounter",
     "StatusChange", "Submission", "Subscription", "Support", "Transcription",
 ]

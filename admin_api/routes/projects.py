@@ -1,0 +1,109 @@
+"""Investment-plan projects (PAI/PDC): save one, import the plan's CSV, report progress."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from sqlmodel import col, select
+
+from admin_api import schemas
+from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep
+from core.communes import service as communes
+from core.moderation import service as moderation
+from core.moderation.models import Moderator
+from core.projects import service as projects
+from core.projects.models import Project
+from core.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["projects"])
+MAX_CSV_BYTES = 2_000_000
+
+
+def _public(row: Project) -> schemas.ProjectPublic:
+    return schemas.ProjectPublic.model_validate(row, from_attributes=True)
+
+
+def _commune(uow: UnitOfWork, moderator: Moderator, commune_id: str) -> str:
+    found = communes.get_commune(uow=uow, commune_id=commune_id)
+    if found is None or not found.enabled or not moderation.may_see(moderator, found.id):
+        raise HTTPException(404, f"No commune {commune_id}.")
+    return found.id
+
+
+@router.post("/projects", response_model=schemas.ProjectPublic)
+def save_project(body: schemas.ProjectIn, uow: UowDep,
+                 moderator: StaffDep) -> schemas.ProjectPublic:
+    """Create a project, or update the one with this code."""
+    commune = _commune(uow, moderator, body.commune_id)
+    row, created = projects.save(uow=uow, commune_id=commune,
+                                 values=body.model_dump(exclude={"commune_id"}))
+    moderation.record(uow=uow, moderator=moderator,
+                      action="project_created" if created else "project_updated",
+                      target_type="project", target_id=str(row.id), commune_id=commune,
+                      after={"code": row.code, "progress": row.progress})
+    uow.commit()
+    return _public(row)
+
+
+@router.post("/communes/{commune_id}/projects/import", response_model=schemas.ImportReportPublic,
+             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {
+                 "type": "string"}}}, "required": True}})
+async def import_projects(commune_id: str, request: Request, uow: UowDep,
+                          moderator: StaffDep) -> schemas.ImportReportPublic:
+    """Import the plan's spreadsheet as CSV (`,` or `;`, UTF-8), columns: code, title, plan,
+    sector, arrondissement, latitude, longitude, budget_fcfa, funding_source, starts_on,
+    ends_on, status, progress, description (code, title and sector required). Valid rows are
+    imported (a known code is updated); the others are reported with their line and why."""
+    commune = _commune(uow, moderator, commune_id)
+    body = await request.body()
+    if len(body) > MAX_CSV_BYTES:
+        raise HTTPException(413, f"The file is over {MAX_CSV_BYTES // 1_000_000} MB.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("cp1252")  # a spreadsheet saved by an older office suite
+    report = projects.import_csv(uow=uow, commune_id=commune, text=text)
+    moderation.record(uow=uow, moderator=moderator, action="projects_imported",
+                      target_type="commune", target_id=commune, commune_id=commune,
+                      after={"created": report.created, "updated": report.updated,
+                             "rejected": len(report.rejected)})
+    uow.commit()
+    return schemas.ImportReportPublic(
+        created=report.created, updated=report.updated,
+        rejected=[{"line": line, "reason": reason} for line, reason in report.rejected])
+
+
+@router.get("/projects", response_model=list[schemas.ProjectPublic])
+def list_projects(uow: UowDep, moderator: ReaderDep,
+                  commune: Annotated[str | None, Query(max_length=16)] = None,
+                  sector: Annotated[str | None, Query(max_length=60)] = None,
+                  limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                  ) -> list[schemas.ProjectPublic]:
+    query = select(Project)
+    visible = moderation.communes_visible_to(moderator)
+    if visible is not None:
+        query = query.where(col(Project.commune_id).in_(visible))
+    if commune:
+        query = query.where(Project.commune_id == commune)
+    if sector:
+        query = query.where(Project.sector == sector)
+    return [_public(r) for r in uow.session.exec(query.order_by(col(Project.id)).limit(limit))]
+
+
+@router.post("/projects/{project_id}/progress", response_model=schemas.ProjectPublic)
+def report_progress(project_id: RowId, body: schemas.ProgressIn, uow: UowDep,
+                    moderator: StaffDep) -> schemas.ProjectPublic:
+    """Report progress; the citizens who follow the project are told."""
+    row = uow.session.get(Project, project_id)
+    if row is None or not moderation.may_see(moderator, row.commune_id):
+        raise HTTPException(404, f"No project {project_id}.")
+    before = row.progress
+    projects.report_progress(uow=uow, project_id=project_id, progress=body.progress,
+                             status=body.status, note=body.note, actor=moderator.name)
+    moderation.record(uow=uow, moderator=moderator, action="project_progress",
+                      target_type="project", target_id=str(project_id),
+                      commune_id=row.commune_id, before={"progress": before},
+                      after={"progress": row.progress, "status": row.status})
+    uow.commit()
+    return _public(row)
