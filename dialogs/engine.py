@@ -159,6 +159,24 @@ class CouncilView:
 
 
 @dataclass(frozen=True)
+class ProjectView:
+    """An investment-plan project as citizens see it."""
+
+    id: int
+    title: str
+    sector: str
+    arrondissement: str
+    progress: int
+    status: str
+    budget_fcfa: int
+    funding_source: str
+    starts_on: Any
+    ends_on: Any
+    description: str = ""
+    following: bool = False
+
+
+@dataclass(frozen=True)
 class Citizen:
     id: int
     identity_id: int
@@ -193,6 +211,10 @@ class Lookup(Protocol):
     def top_ideas(self, commune_id: str) -> list[SubmissionView]: ...
     def my_data(self) -> dict[str, Any]: ...
     def council(self, commune_id: str) -> CouncilView: ...
+    def projects(self, commune_id: str, *, arrondissement_id: str | None = None,
+                 sector: str | None = None) -> list[ProjectView]: ...
+    def project(self, project_id: int) -> ProjectView | None: ...
+    def project_sectors(self, commune_id: str) -> list[str]: ...
 
 
 Asker = Callable[[Data, Lookup], Prompt]

@@ -13,15 +13,25 @@ from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.communes import service as communes
-from core.communes.models import Category, MunicipalService, label
+from core.communes.models import Arrondissement, Category, MunicipalService, label
 from core.council import service as council
 from core.council.models import CouncilSession, SessionStatus
 from core.errors import SubmissionNotFound
 from core.geo import Point
+from core.projects import service as projects
+from core.projects.models import Project
 from core.submissions import service as submissions
 from core.submissions.models import Submission
 from core.uow import UnitOfWork
-from dialogs.engine import Citizen, CouncilView, Say, SessionView, SubmissionView, say
+from dialogs.engine import (
+    Citizen,
+    CouncilView,
+    ProjectView,
+    Say,
+    SessionView,
+    SubmissionView,
+    say,
+)
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
 
 
@@ -119,6 +129,34 @@ class DbLookup:
         return CouncilView(upcoming=tuple(_session_view(s) for s in upcoming),
                            last_ended=_session_view(ended) if ended else None,
                            following=following)
+
+    def projects(self, commune_id: str, *, arrondissement_id: str | None = None,
+                 sector: str | None = None) -> list[ProjectView]:
+        rows = projects.listed(uow=self._uow, commune_id=commune_id,
+                               arrondissement_id=arrondissement_id, sector=sector)
+        return [self._project_view(row) for row in rows]
+
+    def project(self, project_id: int) -> ProjectView | None:
+        row = self._uow.session.get(Project, project_id)
+        if row is None or row.commune_id != self.citizen.commune_id:
+            return None
+        return self._project_view(row)
+
+    def project_sectors(self, commune_id: str) -> list[str]:
+        return projects.sectors(uow=self._uow, commune_id=commune_id)
+
+    def _project_view(self, row: Project) -> ProjectView:
+        assert row.id is not None
+        place = self._uow.session.get(Arrondissement, row.arrondissement_id or "")
+        following = self._uow.session.exec(select(Subscription).where(
+            Subscription.citizen_id == self.citizen.id,
+            Subscription.topic == projects.topic(row.id))).first() is not None
+        return ProjectView(id=row.id, title=row.title, sector=row.sector,
+                           arrondissement=place.name if place else "",
+                           progress=row.progress, status=row.status,
+                           budget_fcfa=row.budget_fcfa, funding_source=row.funding_source,
+                           starts_on=row.starts_on, ends_on=row.ends_on,
+                           description=row.description, following=following)
 
     def _view(self, row: Submission, *, with_history: bool, supports: int | None = None,
               ) -> SubmissionView:

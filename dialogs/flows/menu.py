@@ -11,7 +11,8 @@ class S(Enum):
     MENU = "MENU"
 
 
-ENTRIES = ("report", "complaint", "idea", "ideas", "followup", "mydata", "council")
+ENTRIES = ("report", "complaint", "idea", "ideas", "followup", "mydata", "council",
+           "projects")
 
 
 def ask_menu(data: Data, ctx: Lookup) -> Prompt:

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dialogs.engine import Flow
-from dialogs.flows import complaint, council, followup, idea, menu, mydata, onboarding, report
+from dialogs.flows import (
+    complaint,
+    council,
+    followup,
+    idea,
+    menu,
+    mydata,
+    onboarding,
+    projects,
+    report,
+)
 
 
 def all_flows() -> dict[str, Flow]:
     flows = [onboarding.FLOW, menu.FLOW, report.FLOW, complaint.FLOW, idea.FLOW,
-             idea.SUPPORT_FLOW, followup.FLOW, mydata.FLOW, council.FLOW]
+             idea.SUPPORT_FLOW, followup.FLOW, mydata.FLOW, council.FLOW, projects.FLOW]
     return {flow.name: flow for flow in flows}

@@ -10,7 +10,7 @@ from typing import Any
 
 from core.geo import Point, normalise_name
 from core.submissions.references import parse_reference
-from dialogs.engine import Citizen, CouncilView, Prompt, Say, SubmissionView
+from dialogs.engine import Citizen, CouncilView, ProjectView, Prompt, Say, SubmissionView
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 COTONOU = "BJ-LI-COT"
@@ -64,6 +64,7 @@ class FakeLookup:
     facts: dict[str, Any] = field(default_factory=dict)
     similar_asked: list[tuple[str, int, Point | None, str | None]] = field(default_factory=list)
     council_view: CouncilView = field(default_factory=CouncilView)
+    project_views: list[ProjectView] = field(default_factory=list)
 
     def add(self, *views: SubmissionView, mine: bool = False) -> FakeLookup:
         for found in views:
@@ -76,6 +77,18 @@ class FakeLookup:
 
     def council(self, commune_id: str) -> CouncilView:
         return self.council_view
+
+    def projects(self, commune_id: str, *, arrondissement_id: str | None = None,
+                 sector: str | None = None) -> list[ProjectView]:
+        return [p for p in self.project_views
+                if (sector is None or p.sector == sector)
+                and (arrondissement_id is None or p.arrondissement == arrondissement_id)]
+
+    def project(self, project_id: int) -> ProjectView | None:
+        return next((p for p in self.project_views if p.id == project_id), None)
+
+    def project_sectors(self, commune_id: str) -> list[str]:
+        return sorted({p.sector for p in self.project_views})
 
     def languages(self) -> list[tuple[str, str]]:
         return [("fr", "Français"), ("en", "English")]

@@ -10,6 +10,7 @@ import pytest
 
 from core.council.models import SessionKind
 from core.errors import DomainError
+from core.projects.models import ProjectStatus
 from core.submissions.models import Kind, Status
 from dialogs import runner
 from dialogs.flows import complaint, menu, onboarding, voice
@@ -52,6 +53,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "menu.": {f"menu.{entry}" for entry in menu.ENTRIES},
     "voice.": {f"voice.{reason}" for reason in voice.REASONS},
     "council.kind.": {f"council.kind.{kind.value}" for kind in SessionKind},
+    "projects.status.": {f"projects.status.{status.value}" for status in ProjectStatus},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},
