@@ -11,6 +11,7 @@ from admin_api.deps import FailedAuthentications
 from admin_api.routes import (
     broadcasts,
     council,
+    documents,
     insight,
     open311,
     projects,
@@ -32,3 +33,4 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.include_router(broadcasts.router)
     web.include_router(council.router)
     web.include_router(projects.router)
+    web.include_router(documents.router)

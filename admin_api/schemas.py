@@ -372,3 +372,32 @@ class ImportReportPublic(BaseModel):
     created: int
     updated: int
     rejected: list[dict[str, int | str]]  # {"line": 7, "reason": "budget_fcfa must be a number"}
+
+
+class DocumentLinkIn(BaseModel):
+    """A document published as a link (a file goes as multipart to /documents/upload)."""
+
+    commune_id: str = Field(max_length=16)
+    kind: Literal["budget", "administrative_account", "pai", "pdc", "procurement",
+                  "mayor_agenda"]
+    year: int = Field(ge=1990, le=2100)
+    title: str = Field(min_length=1, max_length=200)
+    url: str = Field(max_length=1000, pattern=r"^https?://\S+$")
+    summaries: dict[str, str] = Field(default_factory=dict, description=(
+        "a short summary per language: {\"fr\": \"…\", \"en\": \"…\"}"))
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    commune_id: str
+    kind: str
+    year: int
+    title: str
+    filename: str | None
+    content_type: str | None
+    size: int
+    url: str | None
+    file_url: str | None  # the public address of the stored file
+    summaries: dict[str, str]
+    published_by: str
+    published_at: datetime

@@ -45,6 +45,15 @@ class AskCouncil(Command):
 
 
 @dataclass(frozen=True)
+class SendDocument(Command):
+    """Send a public document to the citizen who asked for it, on their channel."""
+
+    document_id: int
+    citizen_id: int
+    identity_id: int
+
+
+@dataclass(frozen=True)
 class SubmitReport(Command):
     citizen_id: int
     identity_id: int

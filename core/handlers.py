@@ -9,6 +9,7 @@ from core import commands as c
 from core.broadcasts import service as broadcasts
 from core.citizens.service import erase_citizen, update_profile
 from core.council import service as council
+from core.documents import service as documents
 from core.geo import Point
 from core.submissions import service as submissions
 from core.submissions.models import Kind
@@ -42,6 +43,12 @@ def _ask_council(cmd: c.AskCouncil, uow: UnitOfWork) -> Result:
                            text=cmd.text, attachment_id=cmd.attachment_id)
     return {"number": len(council.questions(uow=uow, session_id=cmd.session_id)),
             "question_id": question.id}
+
+
+def _send_document(cmd: c.SendDocument, uow: UnitOfWork) -> Result:
+    documents.send(uow=uow, document_id=cmd.document_id, citizen_id=cmd.citizen_id,
+                   identity_id=cmd.identity_id)
+    return {}
 
 
 def _submit_report(cmd: c.SubmitReport, uow: UnitOfWork) -> Result:
@@ -93,6 +100,7 @@ HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
     c.TranscribeVoice: _transcribe_voice,
     c.FollowTopic: _follow_topic,
     c.AskCouncil: _ask_council,
+    c.SendDocument: _send_document,
     c.SubmitReport: _submit_report,
     c.SubmitComplaint: _submit_complaint,
     c.SubmitIdea: _submit_idea,

@@ -177,6 +177,14 @@ class ProjectView:
 
 
 @dataclass(frozen=True)
+class DocumentView:
+    id: int
+    kind: str
+    year: int
+    title: str
+
+
+@dataclass(frozen=True)
 class Citizen:
     id: int
     identity_id: int
@@ -215,6 +223,8 @@ class Lookup(Protocol):
                  sector: str | None = None) -> list[ProjectView]: ...
     def project(self, project_id: int) -> ProjectView | None: ...
     def project_sectors(self, commune_id: str) -> list[str]: ...
+    def document_kinds(self, commune_id: str) -> list[str]: ...
+    def documents(self, commune_id: str, kind: str) -> list[DocumentView]: ...
 
 
 Asker = Callable[[Data, Lookup], Prompt]

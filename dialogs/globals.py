@@ -20,7 +20,7 @@ WORDS = {
 TAKES_ARGUMENT = {"status", "start"}
 # What a link can ask the conversation to start with (Telegram: t.me/bot?start=report).
 START_FLOWS = ("report", "complaint", "idea", "ideas", "followup", "mydata", "council",
-               "projects")
+               "projects", "documents")
 # The prefilled texts of the links group animators share (`palabre whatsapp link`): sent as
 # they are, they open their flow. Only the whole phrase counts, never a sentence starting so.
 LINK_PHRASES = {"report": ("Signaler un problème", "Report a problem"),
@@ -28,7 +28,8 @@ LINK_PHRASES = {"report": ("Signaler un problème", "Report a problem"),
                 "idea": ("Proposer une idée", "Suggest an idea")}
 _OPENERS = {normalise_name(phrase): flow for flow, phrases in LINK_PHRASES.items()
             for phrase in phrases} | {"conseil": "council", "council": "council",
-                                      "projets": "projects", "projects": "projects"}
+                                      "projets": "projects", "projects": "projects",
+                                      "documents": "documents"}
 
 
 @dataclass(frozen=True)

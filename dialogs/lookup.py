@@ -16,6 +16,7 @@ from core.communes import service as communes
 from core.communes.models import Arrondissement, Category, MunicipalService, label
 from core.council import service as council
 from core.council.models import CouncilSession, SessionStatus
+from core.documents import service as documents
 from core.errors import SubmissionNotFound
 from core.geo import Point
 from core.projects import service as projects
@@ -26,6 +27,7 @@ from core.uow import UnitOfWork
 from dialogs.engine import (
     Citizen,
     CouncilView,
+    DocumentView,
     ProjectView,
     Say,
     SessionView,
@@ -144,6 +146,14 @@ class DbLookup:
 
     def project_sectors(self, commune_id: str) -> list[str]:
         return projects.sectors(uow=self._uow, commune_id=commune_id)
+
+    def document_kinds(self, commune_id: str) -> list[str]:
+        return documents.kinds(uow=self._uow, commune_id=commune_id)
+
+    def documents(self, commune_id: str, kind: str) -> list[DocumentView]:
+        rows = documents.listed(uow=self._uow, commune_id=commune_id, kind=kind, limit=10)
+        return [DocumentView(id=d.id, kind=d.kind, year=d.year, title=d.title)
+                for d in rows if d.id is not None]
 
     def _project_view(self, row: Project) -> ProjectView:
         assert row.id is not None

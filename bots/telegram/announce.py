@@ -4,9 +4,11 @@ and retries apply): announcements now, live council updates later."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bots.telegram.config import CHANNEL, TelegramConfig
 from core.broadcasts.models import Audience, Broadcast
+from core.broadcasts.service import message_of
 from core.communes import service as communes
 from core.events import BroadcastQueued
 from core.messages import service as messages
@@ -46,16 +48,16 @@ class PostAnnouncements:
     """Event handler: an announcement to a whole commune also goes to its Telegram groups and
     channels (in French, the language of the mairie's public posts)."""
 
-    def __init__(self, config: TelegramConfig, render: Callable[[str | None, str, str], str],
-                 ) -> None:
+    def __init__(self, config: TelegramConfig,
+                 render: Callable[[str | None, str, str, dict[str, Any]], str]) -> None:
         self.config = config
         self.render = render
 
     def __call__(self, event: BroadcastQueued, uow: UnitOfWork) -> None:
         broadcast = uow.session.get_one(Broadcast, event.broadcast_id)
-        if broadcast.audience != Audience.COMMUNE:
+        if broadcast.audience != Audience.COMMUNE and not broadcast.commune_chats:
             return  # a part of the commune: not for everyone's groups
         commune = communes.get_commune(uow=uow, commune_id=broadcast.commune_id)
         name = commune.name if commune else broadcast.commune_id
         announce(uow=uow, config=self.config, commune_id=broadcast.commune_id,
-                 text=self.render(None, name, broadcast.text))
+                 text=self.render(None, name, *message_of(broadcast)))

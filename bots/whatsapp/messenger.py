@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -62,7 +63,7 @@ class WhatsAppMessenger:
                                    BODY_LIMIT)
                 for part in parts[:-1]:
                     self._create(sender, message, body=part)
-                return self._create(sender, message, body=parts[-1])
+                return self._create(sender, message, body=parts[-1], **self._media(message))
             except TwilioRestException as exc:
                 if exc.code != OUTSIDE_WINDOW:
                     raise delivery_error(exc) from exc
@@ -83,7 +84,7 @@ class WhatsAppMessenger:
         except TwilioRestException as exc:
             raise delivery_error(exc) from exc
 
-    def _create(self, sender: Sender, message: OutboundMessage, **content: str) -> SendReceipt:
+    def _create(self, sender: Sender, message: OutboundMessage, **content: Any) -> SendReceipt:
         origin = ({"messaging_service_sid": sender.address} if sender.is_service
                   else {"from_": PREFIX + sender.address})
         callback = f"{self.config.public_url.rstrip('/')}/webhooks/twilio/status" \
@@ -97,6 +98,13 @@ class WhatsAppMessenger:
         except (TwilioException, httpx.HTTPError, OSError) as exc:  # network trouble: retry
             raise DeliveryError(f"Twilio unreachable: {exc}") from exc
         return SendReceipt(external_id=created.sid)
+
+    def _media(self, message: OutboundMessage) -> dict[str, Any]:
+        """A file Palabre serves publicly (a document), as Twilio fetches media: by URL."""
+        path = message.hints.get("public_media_url")
+        if not path or not self.config.public_url:
+            return {}
+        return {"media_url": [self.config.public_url.rstrip("/") + path]}
 
     def _in_window(self, message: OutboundMessage) -> bool:
         last = message.last_inbound_at

@@ -6,6 +6,7 @@ from dialogs.engine import Flow
 from dialogs.flows import (
     complaint,
     council,
+    documents,
     followup,
     idea,
     menu,
@@ -18,5 +19,6 @@ from dialogs.flows import (
 
 def all_flows() -> dict[str, Flow]:
     flows = [onboarding.FLOW, menu.FLOW, report.FLOW, complaint.FLOW, idea.FLOW,
-             idea.SUPPORT_FLOW, followup.FLOW, mydata.FLOW, council.FLOW, projects.FLOW]
+             idea.SUPPORT_FLOW, followup.FLOW, mydata.FLOW, council.FLOW, projects.FLOW,
+             documents.FLOW]
     return {flow.name: flow for flow in flows}

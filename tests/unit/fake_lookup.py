@@ -10,7 +10,15 @@ from typing import Any
 
 from core.geo import Point, normalise_name
 from core.submissions.references import parse_reference
-from dialogs.engine import Citizen, CouncilView, ProjectView, Prompt, Say, SubmissionView
+from dialogs.engine import (
+    Citizen,
+    CouncilView,
+    DocumentView,
+    ProjectView,
+    Prompt,
+    Say,
+    SubmissionView,
+)
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 COTONOU = "BJ-LI-COT"
@@ -65,6 +73,7 @@ class FakeLookup:
     similar_asked: list[tuple[str, int, Point | None, str | None]] = field(default_factory=list)
     council_view: CouncilView = field(default_factory=CouncilView)
     project_views: list[ProjectView] = field(default_factory=list)
+    document_views: list[DocumentView] = field(default_factory=list)
 
     def add(self, *views: SubmissionView, mine: bool = False) -> FakeLookup:
         for found in views:
@@ -89,6 +98,12 @@ class FakeLookup:
 
     def project_sectors(self, commune_id: str) -> list[str]:
         return sorted({p.sector for p in self.project_views})
+
+    def document_kinds(self, commune_id: str) -> list[str]:
+        return sorted({d.kind for d in self.document_views})
+
+    def documents(self, commune_id: str, kind: str) -> list[DocumentView]:
+        return [d for d in self.document_views if d.kind == kind]
 
     def languages(self) -> list[tuple[str, str]]:
         return [("fr", "Français"), ("en", "English")]

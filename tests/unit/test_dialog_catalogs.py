@@ -9,6 +9,7 @@ from string import Formatter
 import pytest
 
 from core.council.models import SessionKind
+from core.documents.models import DocumentKind
 from core.errors import DomainError
 from core.projects.models import ProjectStatus
 from core.submissions.models import Kind, Status
@@ -54,6 +55,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "voice.": {f"voice.{reason}" for reason in voice.REASONS},
     "council.kind.": {f"council.kind.{kind.value}" for kind in SessionKind},
     "projects.status.": {f"projects.status.{status.value}" for status in ProjectStatus},
+    "documents.kind.": {f"documents.kind.{kind.value}" for kind in DocumentKind},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},

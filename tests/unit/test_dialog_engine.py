@@ -29,7 +29,8 @@ def test_an_onboarded_citizen_without_a_conversation_gets_the_menu_of_their_comm
 
     assert turn.conversation == Conversation(flow="menu", state="MENU", data={})
     assert option_ids(turn.prompt) == ["report", "complaint", "idea", "ideas", "followup",
-                                       "mydata", "council", "projects"]
+                                       "mydata", "council", "projects",
+                                       "documents"]
     assert CATALOGS.render("fr", turn.prompt.says[0]).startswith("Mairie de Cotonou")
     assert CATALOGS.label("fr", turn.prompt.options[0]) == "Signaler un problème"
     assert CATALOGS.label("en", turn.prompt.options[0]) == "Report a problem"
@@ -56,8 +57,8 @@ def test_a_number_beyond_the_menu_says_how_many_entries_there_are() -> None:
 
     assert turn.conversation == MENU
     assert keys(turn.says) == ["error.choose_number"]
-    assert turn.says[0].params == {"count": 8}
-    assert CATALOGS.render("fr", turn.says[0]) == "Choisissez un numéro entre 1 et 8."
+    assert turn.says[0].params == {"count": 9}
+    assert CATALOGS.render("fr", turn.says[0]) == "Choisissez un numéro entre 1 et 9."
     assert keys(turn.prompt.says) == ["menu.title"]
 
 

@@ -1,0 +1,1 @@
+"""Public documents of the commune: budgets, accounts, plans, procurement notices, agendas."""
