@@ -401,3 +401,13 @@ class DocumentPublic(BaseModel):
     summaries: dict[str, str]
     published_by: str
     published_at: datetime
+
+
+class DigestPublic(BaseModel):
+    """A week's digest, ready to paste into the mairie's WhatsApp groups."""
+
+    commune_id: str
+    week: date
+    language: str
+    text: str
+    made_at: datetime

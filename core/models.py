@@ -5,6 +5,7 @@ from core.citizens.models import ChannelIdentity, Citizen
 from core.communes.models import Arrondissement, Category, Commune, MunicipalService
 from core.conversations.models import Conversation
 from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate
+from core.digests.models import Digest
 from core.documents.models import Document
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
@@ -15,7 +16,7 @@ from core.transcripts.models import Transcription
 __all__ = [
     "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "Broadcast", "CannedReply",
     "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "CouncilQuestion",
-    "Document",
+    "Digest", "Document",
     "CouncilSession", "CouncilUpdate", "Follower",
     "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "Project", "ProjectUpdate",
     "ReferenceCounter",

@@ -150,6 +150,35 @@ def worker(count: int | None) -> None:
         speech.stop()
 
 
+@main.command()
+@click.option("--commune", required=True, help="Commune name, code or id.")
+@click.option("--week", default=None, help="Its Monday (2026-11-16); default: last week.")
+def digest(commune: str, week: str | None) -> None:
+    """Print (and keep) a commune's weekly digest for WhatsApp group animators."""
+    from datetime import date
+
+    from core.digests import service as digests
+    from dialogs.digest import render_digest
+    from palabre.scheduler import digest_ways
+
+    app = _app()
+    try:
+        with app.uow_factory() as uow:
+            found = communes.find_commune(uow=uow, text=commune)
+            if found is None:
+                raise click.ClickException(f"No enabled commune '{commune}'.")
+            monday = date.fromisoformat(week) if week else digests.last_week(uow.clock.now())
+            if monday.weekday() != 0:
+                raise click.ClickException(f"{monday} is not a Monday.")
+            facts = digests.facts(uow=uow, commune_id=found.id, week=monday)
+            text = render_digest(app.catalogs, facts, digest_ways(app, found.id))
+            digests.keep(uow=uow, commune_id=found.id, week=monday, text=text)
+            uow.commit()
+        click.echo(text)
+    finally:
+        app.close()
+
+
 @main.command("scheduler")
 def scheduler_command() -> None:
     """Run the scheduler alone (announcements at their time…), until interrupted."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -21,8 +22,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from core.broadcasts import service as broadcasts
 from core.broadcasts.service import LOCAL_TZ
+from core.communes import service as communes
+from core.conversations import service as conversations
 from core.council import service as council
 from core.db import SCHEDULER_TABLE, normalise_url
+from core.digests import service as digests
+from core.submissions import scheduled as submissions_jobs
+from dialogs.digest import render_digest
 from dialogs.notifications import announcement_renderer
 from palabre.bootstrap import App
 
@@ -31,11 +37,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    """A recurring job: its id in the store, what it does, every how many seconds."""
+    """A recurring job: its id in the store, what it does, and when (an APScheduler trigger:
+    {"trigger": "interval", "seconds": 15} or {"trigger": "cron", "day_of_week": "mon"…})."""
 
     id: str
     run: Callable[[App], int]
-    seconds: int
+    when: dict[str, Any]
 
 
 def queue_due_broadcasts(app: App) -> int:
@@ -59,8 +66,64 @@ def send_council_reminders(app: App) -> int:
     return sent
 
 
-JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, 15),
-        Job("council.reminders", send_council_reminders, 60))
+def escalate_untriaged(app: App) -> int:
+    """Submissions nobody triaged within PALABRE_ESCALATION_HOURS go to the top."""
+    with app.uow_factory() as uow:
+        done = submissions_jobs.escalate_untriaged(
+            uow=uow, after=timedelta(hours=app.settings.escalation_hours))
+        uow.commit()
+    return done
+
+
+def expire_conversations(app: App) -> int:
+    """Drafts abandoned for PALABRE_CONVERSATION_EXPIRY_DAYS are forgotten."""
+    with app.uow_factory() as uow:
+        done = conversations.expire_stale(
+            uow=uow, older_than=timedelta(days=app.settings.conversation_expiry_days))
+        uow.commit()
+    return done
+
+
+def make_digests(app: App) -> int:
+    """Last week's digest for every enabled commune, kept for the group animators."""
+    made = 0
+    with app.uow_factory() as uow:
+        week = digests.last_week(uow.clock.now())
+        for commune in communes.enabled_communes(uow=uow):
+            try:
+                with uow.session.begin_nested():
+                    facts = digests.facts(uow=uow, commune_id=commune.id, week=week)
+                    text = render_digest(app.catalogs, facts, digest_ways(app, commune.id))
+                    digests.keep(uow=uow, commune_id=commune.id, week=week, text=text)
+                made += 1
+            except Exception:  # one commune's failure never stops the others
+                logger.exception("digest of %s for the week of %s failed", commune.id, week)
+        uow.commit()
+    return made
+
+
+def digest_ways(app: App, commune_id: str) -> list[str]:
+    """How citizens of the commune reach the bot: its Telegram bots and WhatsApp numbers."""
+    ways = []
+    bound = app.dialogs.bound_communes
+    for bot in app.telegram.config.bots if app.telegram else ():
+        if bound.get(("telegram", bot.account), commune_id) == commune_id:
+            username = app.telegram.client.username(bot.account) if app.telegram else None
+            if username:
+                ways.append(f"https://t.me/{username}")
+    for sender in app.whatsapp.config.senders if app.whatsapp else ():
+        if not sender.is_service and bound.get(("whatsapp", sender.address),
+                                               commune_id) == commune_id:
+            ways.append(f"https://wa.me/{sender.address.lstrip('+')}")
+    return ways
+
+
+JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, {"trigger": "interval", "seconds": 15}),
+        Job("council.reminders", send_council_reminders, {"trigger": "interval", "seconds": 60}),
+        Job("submissions.escalate", escalate_untriaged, {"trigger": "interval", "minutes": 15}),
+        Job("conversations.expire", expire_conversations, {"trigger": "interval", "hours": 1}),
+        Job("digests.weekly", make_digests,
+            {"trigger": "cron", "day_of_week": "mon", "hour": 7, "minute": 30}))
 
 _running: dict[str, App] = {}  # the application the stored jobs run against, in this process
 
@@ -90,8 +153,8 @@ def make_scheduler(app: App) -> BackgroundScheduler:
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": 300})
     for job in JOBS:
-        scheduler.add_job(run_job, "interval", seconds=job.seconds, args=[job.id], id=job.id,
-                          name=job.id, replace_existing=True)
+        scheduler.add_job(run_job, args=[job.id], id=job.id, name=job.id,
+                          replace_existing=True, **job.when)
     return scheduler
 
 

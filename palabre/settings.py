@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     worker_interval_seconds: float = Field(default=0.5, gt=0)
     # Run the scheduler in `palabre serve` (one per deployment: false on extra web processes)
     scheduler: bool = True
+    # Submissions still "new" after this many hours are escalated (label, high priority)
+    escalation_hours: int = Field(default=48, ge=1, le=24 * 60)
+    # Drafts abandoned this many days are forgotten (the citizen starts from the menu)
+    conversation_expiry_days: int = Field(default=7, ge=1, le=365)
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000

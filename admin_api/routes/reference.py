@@ -8,6 +8,7 @@ from admin_api import schemas
 from admin_api.deps import AdminDep, ReaderDep, RowId, StaffDep, UowDep
 from core.communes import service as communes
 from core.communes.models import Category, MunicipalService
+from core.digests import service as digests
 from core.moderation import service as moderation
 from core.moderation.models import CannedReply, Moderator
 from core.uow import UnitOfWork
@@ -163,3 +164,13 @@ def delete_canned_reply(reply_id: RowId, uow: UowDep, moderator: StaffDep) -> No
     uow.commit()
 
 
+
+
+@router.get("/communes/{commune_id}/digests", response_model=list[schemas.DigestPublic])
+def list_digests(commune_id: str, uow: UowDep,
+                 moderator: ReaderDep) -> list[schemas.DigestPublic]:
+    """The commune's weekly digests (made on Mondays), the latest first: what came in, what
+    was resolved, the next council sitting, how to reach the bot."""
+    commune = _commune(uow, moderator, commune_id)
+    return [schemas.DigestPublic.model_validate(d, from_attributes=True)
+            for d in digests.latest(uow=uow, commune_id=commune)]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
 from core.citizens.models import Citizen
 from core.conversations.models import Conversation
@@ -31,3 +32,12 @@ def save(*, uow: UnitOfWork, citizen_id: int, flow: str | None, state: str | Non
     row = row or Conversation(citizen_id=citizen_id, flow=flow, state=state, updated_at=now)
     row.flow, row.state, row.data, row.offered, row.updated_at = flow, state, data, offered, now
     uow.session.add(row)
+
+
+def expire_stale(*, uow: UnitOfWork, older_than: timedelta) -> int:
+    """Forget drafts abandoned long ago (their messages and files stay); the citizen starts
+    from the menu next time. How many conversations were dropped."""
+    cutoff = uow.clock.now() - older_than
+    result = uow.session.exec(delete(Conversation).where(
+        col(Conversation.updated_at) < cutoff))
+    return int(result.rowcount or 0)

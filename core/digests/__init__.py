@@ -1,0 +1,1 @@
+"""The weekly digest group animators paste into the mairie's WhatsApp groups."""
