@@ -52,8 +52,8 @@ class Pipeline:
                                         channels=channels)
 
     def run_once(self, *, address: str | None = None,
-                 channels: Collection[str] | None = None) -> None:
-        """Handle everything stored, then send everything due (on these channels, to this
-        address, when given)."""
+                 channels: Collection[str] | None = None) -> bool:
+        """Handle everything stored, then send what is due (on these channels, to this
+        address, when given); whether anything was sent (more may be due at once)."""
         self.process_pending()
-        self.deliver(address=address, channels=channels)
+        return self.deliver(address=address, channels=channels).sent > 0

@@ -24,15 +24,18 @@ class Worker(threading.Thread):
         self.stopped = threading.Event()
 
     def run(self) -> None:
+        busy = False
         while not self.stopped.is_set():
-            self.wakeup.wait(self.interval)  # a webhook's message, or the next round
+            if not busy:  # a round that sent something goes on at once: more may be due
+                self.wakeup.wait(self.interval)  # a webhook's message, or the next round
             self.wakeup.clear()
             if self.stopped.is_set():
                 return
             try:
-                self.pipeline.run_once(channels=self.channels)
+                busy = self.pipeline.run_once(channels=self.channels)
             except Exception:  # the loop's edge: log and keep going
                 logger.exception("worker round failed")
+                busy = False
 
     def stop(self) -> None:
         self.stopped.set()

@@ -40,6 +40,9 @@ TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
 SHORT_WAIT_S = 0.25  # a wait this short is slept; a longer one gives the message back
+# The bot-wide limit (30 a second) never asks for more than a second: that wait is slept, as
+# giving the message back would claim and return the rest of the batch for nothing.
+BOT_WIDE_WAIT_S = 1.0
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -55,27 +58,32 @@ class TelegramMessenger:
         self.throttles: dict[str, Throttle] = {}  # per bot
 
     def send(self, message: OutboundMessage) -> SendReceipt:
-        self._wait_turn(message.account, message.address)
+        throttle = self._wait_turn(message.account, message.address)
         try:
             sent = self.client.call(message.account, lambda bot: self._send(bot, message))
         except TelegramError as exc:
             raise delivery_error(exc) from exc
         except TimeoutError as exc:
             raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
+        finally:
+            throttle.settle()
         return SendReceipt(external_id=str(sent.message_id))
 
-    def _wait_turn(self, account: str, chat_id: str) -> None:
+    def _wait_turn(self, account: str, chat_id: str) -> Throttle:
         throttle = self.throttles.get(account)
         if throttle is None:
             throttle = Throttle(now=lambda: self.clock.now().timestamp())
             self.throttles[account] = throttle
         wait = throttle.reserve(chat_id)
-        if 0 < wait <= SHORT_WAIT_S:
+        bot_wide = wait > 0 and throttle.waits_for_the_bot_only(chat_id)
+        if 0 < wait <= (BOT_WIDE_WAIT_S if bot_wide else SHORT_WAIT_S):
             time.sleep(wait)
             wait = throttle.reserve(chat_id)
         if wait > 0:
-            raise DeliveryError(f"Telegram limit for chat {chat_id}", throttled=True,
+            which = "the bot's 30 messages a second" if bot_wide else f"chat {chat_id}"
+            raise DeliveryError(f"Telegram limit for {which}", throttled=True,
                                 retry_after=wait)
+        return throttle
 
     async def _send(self, bot: Bot, message: OutboundMessage) -> Message:
         markup = keyboard(message)

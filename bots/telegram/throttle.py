@@ -41,6 +41,21 @@ class Throttle:
             self._forget(now)
             return 0.0
 
+    def settle(self) -> None:
+        """The last message reserved was answered now: count it from now, as Telegram counts
+        it from its arrival (counting from the reservation let network jitter put the 31st
+        message of a second inside Telegram's window: bench/broadcast.py saw a 429 a second)."""
+        with self._lock:
+            if self._overall:
+                self._overall[-1] = max(self._overall[-1], self.now())
+
+    def waits_for_the_bot_only(self, chat_id: str) -> bool:
+        """Whether a wait comes from the bot-wide limit alone (not this chat's or group's)."""
+        with self._lock:
+            now = self.now()
+            group = self._group_wait(chat_id, now) if is_group(chat_id) else 0.0
+            return self._chat_wait(chat_id, now) == 0.0 and group == 0.0
+
     def _overall_wait(self, now: float) -> float:
         while self._overall and now - self._overall[0] >= 1.0:
             self._overall.popleft()

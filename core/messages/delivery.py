@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,7 +43,8 @@ def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
     later messages to the same address so that a citizen reads them in order."""
     report = DeliveryReport()
     with uow_factory() as uow:
-        if release_stale_claims(uow=uow) + hold_for_quiet_hours(uow=uow):
+        freed = release_stale_claims(uow=uow) + release_orphaned_claims(uow=uow)
+        if freed + hold_for_quiet_hours(uow=uow):
             uow.commit()
     held: set[tuple[str, str]] = set()
     wanted = [c for c in messengers if channels is None or c in channels]
@@ -87,7 +90,7 @@ def _claim(uow_factory: Callable[[], UnitOfWork], outbox_id: int | None) -> bool
         claimed = uow.session.exec(
             update(OutboxRecord).where(col(OutboxRecord.id) == outbox_id,
                                        col(OutboxRecord.status) == OutboundStatus.PENDING)
-            .values(status=OutboundStatus.SENDING,
+            .values(status=OutboundStatus.SENDING, claimed_by=sender_id(),
                     next_attempt_at=uow.clock.now() + CLAIM_LEASE))
         uow.commit()
         return bool(claimed.rowcount)
@@ -179,6 +182,41 @@ def hold_for_quiet_hours(*, uow: UnitOfWork) -> int:
         col(OutboxRecord.broadcast_id).in_(calm),
         col(OutboxRecord.next_attempt_at) < until).values(next_attempt_at=until))
     return int(result.rowcount or 0)
+
+
+def sender_id() -> str:
+    """This process, as its claims name it."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def release_orphaned_claims(*, uow: UnitOfWork) -> int:
+    """Put back at once the claims of sender processes of this machine that have died (a
+    restart then loses ~2 s, not the lease). Such a message may have reached the provider
+    just before the process died: sending it again is preferred to losing it."""
+    host = f"{socket.gethostname()}:"
+    claimed = uow.session.exec(select(OutboxRecord.id, OutboxRecord.claimed_by).where(
+        col(OutboxRecord.status) == OutboundStatus.SENDING,
+        col(OutboxRecord.claimed_by).startswith(host))).all()
+    dead = [i for i, owner in claimed if owner and not _alive(owner.removeprefix(host))]
+    if not dead:
+        return 0
+    result = uow.session.exec(update(OutboxRecord).where(
+        col(OutboxRecord.id).in_(dead), col(OutboxRecord.status) == OutboundStatus.SENDING)
+        .values(status=OutboundStatus.PENDING, next_attempt_at=uow.clock.now()))
+    logger.warning("%s message(s) claimed by a sender that died are sent again", len(dead))
+    return int(result.rowcount or 0)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return True  # not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def release_stale_claims(*, uow: UnitOfWork) -> int:

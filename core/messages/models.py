@@ -135,6 +135,8 @@ class OutboxRecord(SQLModel, table=True):
     last_error: str | None = None
     error_code: str | None = Field(default=None, max_length=16)  # the provider's, if any
     external_id: str | None = Field(default=None, max_length=128, index=True)
+    # Which sender process holds it while 'sending' (host:pid): a dead one's claim is freed.
+    claimed_by: str | None = Field(default=None, max_length=80)
     # The announcement it belongs to (core/broadcasts), for its progress and quiet hours.
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", index=True,
                                      ondelete="SET NULL")

@@ -226,3 +226,21 @@ def test_the_schedulers_jobs_are_kept_in_the_database_across_a_restart(app) -> N
         assert {job.id for job in again.get_jobs()} == set(stored)
     finally:
         again.shutdown(wait=False)
+
+
+def test_a_claim_left_by_a_sender_that_died_is_sent_again_at_once(app, messenger) -> None:
+    import socket
+
+    from sqlalchemy import update
+
+    onboarded(app, messenger, "ama")
+    announce(app)
+    run_scheduler_job(app)
+    host = socket.gethostname()
+    with app.uow_factory() as uow:  # a sender of this machine claimed it, then died
+        uow.session.exec(update(OutboxRecord).where(OutboxRecord.purpose == "announcement")
+                         .values(status="sending", claimed_by=f"{host}:999999999",
+                                 next_attempt_at=datetime(2099, 1, 1, tzinfo=UTC)))
+        uow.commit()
+    app.pipeline.deliver()
+    assert len(announcements(messenger, "ama")) == 1  # not after the 5-minute lease
