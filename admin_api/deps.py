@@ -10,8 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 
+from core.communes import service as communes
 from core.moderation.models import Moderator, Role
-from core.moderation.service import authenticate
+from core.moderation.service import authenticate, may_see
 from core.submissions.inbox import InboxFilter
 from core.submissions.models import Kind, Priority, Status
 from core.uow import UnitOfWork
@@ -100,6 +101,16 @@ def readers(moderator: ModeratorDep) -> Moderator:
     if moderator.role == Role.INTEGRATION:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "Integration keys are for Open311 only.")
     return moderator
+
+
+def visible_commune(uow: UnitOfWork, moderator: Moderator, commune_id: str, *,
+                    enabled: bool = True) -> str:
+    """The id of a commune the moderator may act on (enabled unless told otherwise); 404
+    otherwise, saying nothing of whether it exists."""
+    found = communes.get_commune(uow=uow, commune_id=commune_id)
+    if found is None or (enabled and not found.enabled) or not may_see(moderator, found.id):
+        raise HTTPException(404, f"No commune {commune_id}.")
+    return found.id
 
 
 StaffDep = Annotated[Moderator, Depends(staff)]

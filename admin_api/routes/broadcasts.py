@@ -8,10 +8,9 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlmodel import col, select
 
 from admin_api import schemas
-from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep
+from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.broadcasts import service as broadcasts
 from core.broadcasts.models import Audience, Broadcast
-from core.communes import service as communes
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.uow import UnitOfWork
@@ -42,15 +41,13 @@ def create_broadcast(body: schemas.BroadcastIn, uow: UowDep,
     topic's followers (`council`, `project:12`…), now or at `send_at`. Citizens who opted out
     are left out; outside WhatsApp's 24-hour window the `announcement` template is used; non-
     urgent announcements wait for 07:00 during quiet hours."""
-    commune = communes.get_commune(uow=uow, commune_id=body.commune_id)
-    if commune is None or not commune.enabled or not moderation.may_see(moderator, commune.id):
-        raise HTTPException(404, f"No commune {body.commune_id}.")
+    commune = visible_commune(uow, moderator, body.commune_id)
     row = broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
-        commune_id=commune.id, text=body.text, created_by=moderator.name,
+        commune_id=commune, text=body.text, created_by=moderator.name,
         audience=Audience(body.audience), arrondissement_id=body.arrondissement_id,
         topic=body.topic, send_at=body.send_at, urgent=body.urgent))
     moderation.record(uow=uow, moderator=moderator, action="broadcast_created",
-                      target_type="broadcast", target_id=str(row.id), commune_id=commune.id,
+                      target_type="broadcast", target_id=str(row.id), commune_id=commune,
                       after={"audience": row.audience, "send_at": row.send_at.isoformat(),
                              "recipients": row.recipients, "urgent": row.urgent})
     uow.commit()

@@ -8,8 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlmodel import col, select
 
 from admin_api import schemas
-from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep
-from core.communes import service as communes
+from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.council import service as council
 from core.council.models import CouncilQuestion, CouncilSession, SessionKind
 from core.moderation import service as moderation
@@ -43,11 +42,9 @@ def _audit(uow: UnitOfWork, moderator: Moderator, row: CouncilSession, action: s
 def create_session(body: schemas.CouncilSessionIn, uow: UowDep,
                    moderator: StaffDep) -> schemas.CouncilSessionPublic:
     """Plan a sitting; its followers get reminders the day before and an hour before."""
-    commune = communes.get_commune(uow=uow, commune_id=body.commune_id)
-    if commune is None or not commune.enabled or not moderation.may_see(moderator, commune.id):
-        raise HTTPException(404, f"No commune {body.commune_id}.")
+    commune = visible_commune(uow, moderator, body.commune_id)
     row = council.create(uow=uow, new=council.NewSession(
-        commune_id=commune.id, kind=SessionKind(body.kind), title=body.title,
+        commune_id=commune, kind=SessionKind(body.kind), title=body.title,
         starts_at=body.starts_at, created_by=moderator.name, place=body.place,
         agenda=body.agenda, stream_url=body.stream_url))
     _audit(uow, moderator, row, "council_session_created", starts_at=row.starts_at.isoformat())

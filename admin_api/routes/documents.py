@@ -11,8 +11,7 @@ from fastapi.responses import FileResponse
 from sqlmodel import col, select
 
 from admin_api import schemas
-from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep
-from core.communes import service as communes
+from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.documents import service as documents
 from core.documents.models import Document, DocumentKind
 from core.moderation import service as moderation
@@ -27,12 +26,6 @@ def _public(row: Document) -> schemas.DocumentPublic:
     file_url = documents.PUBLIC_PATH.format(id=row.id) if row.media_path else None
     return schemas.DocumentPublic(**row.model_dump(exclude={"media_path"}), file_url=file_url)
 
-
-def _commune(uow: UnitOfWork, moderator: Moderator, commune_id: str) -> str:
-    found = communes.get_commune(uow=uow, commune_id=commune_id)
-    if found is None or not found.enabled or not moderation.may_see(moderator, found.id):
-        raise HTTPException(404, f"No commune {commune_id}.")
-    return found.id
 
 
 def _published(uow: UnitOfWork, moderator: Moderator, new: documents.NewDocument,
@@ -49,7 +42,7 @@ def _published(uow: UnitOfWork, moderator: Moderator, new: documents.NewDocument
 def publish_link(body: schemas.DocumentLinkIn, uow: UowDep,
                  moderator: StaffDep) -> schemas.DocumentPublic:
     """Publish a document that lives elsewhere (the mairie's site, the national portal)."""
-    commune = _commune(uow, moderator, body.commune_id)
+    commune = visible_commune(uow, moderator, body.commune_id)
     return _published(uow, moderator, documents.NewDocument(
         commune_id=commune, kind=DocumentKind(body.kind), year=body.year, title=body.title,
         published_by=moderator.name, url=body.url, summaries=body.summaries))
@@ -67,7 +60,7 @@ async def publish_file(uow: UowDep, moderator: StaffDep,
                        ) -> schemas.DocumentPublic:
     """Publish a file (PDF, JPEG, PNG, XLSX, DOCX, ODS, ODT or CSV, up to 16 MB) with an
     optional JSON of summaries per language; citizens receive it from the bot."""
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, commune_id)
     data = await file.read(documents.MAX_BYTES + 1)
     try:
         parsed = json.loads(summaries or "{}")

@@ -8,13 +8,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from sqlmodel import col, select
 
 from admin_api import schemas
-from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep
-from core.communes import service as communes
+from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.moderation import service as moderation
-from core.moderation.models import Moderator
 from core.projects import service as projects
 from core.projects.models import Project
-from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 MAX_CSV_BYTES = 2_000_000
@@ -24,18 +21,12 @@ def _public(row: Project) -> schemas.ProjectPublic:
     return schemas.ProjectPublic.model_validate(row, from_attributes=True)
 
 
-def _commune(uow: UnitOfWork, moderator: Moderator, commune_id: str) -> str:
-    found = communes.get_commune(uow=uow, commune_id=commune_id)
-    if found is None or not found.enabled or not moderation.may_see(moderator, found.id):
-        raise HTTPException(404, f"No commune {commune_id}.")
-    return found.id
-
 
 @router.post("/projects", response_model=schemas.ProjectPublic)
 def save_project(body: schemas.ProjectIn, uow: UowDep,
                  moderator: StaffDep) -> schemas.ProjectPublic:
     """Create a project, or update the one with this code."""
-    commune = _commune(uow, moderator, body.commune_id)
+    commune = visible_commune(uow, moderator, body.commune_id)
     row, created = projects.save(uow=uow, commune_id=commune,
                                  values=body.model_dump(exclude={"commune_id"}))
     moderation.record(uow=uow, moderator=moderator,
@@ -55,7 +46,7 @@ async def import_projects(commune_id: str, request: Request, uow: UowDep,
     sector, arrondissement, latitude, longitude, budget_fcfa, funding_source, starts_on,
     ends_on, status, progress, description (code, title and sector required). Valid rows are
     imported (a known code is updated); the others are reported with their line and why."""
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, commune_id)
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
         raise HTTPException(413, f"The file is over {MAX_CSV_BYTES // 1_000_000} MB.")

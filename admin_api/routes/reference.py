@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 
 from admin_api import schemas
-from admin_api.deps import AdminDep, ReaderDep, RowId, StaffDep, UowDep
+from admin_api.deps import AdminDep, ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.communes import service as communes
 from core.communes.models import Category, MunicipalService
 from core.digests import service as digests
@@ -15,12 +15,6 @@ from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["reference data"])
 
-
-def _commune(uow: UnitOfWork, moderator: Moderator, commune_id: str) -> str:
-    found = communes.get_commune(uow=uow, commune_id=commune_id)
-    if found is None or not moderation.may_see(moderator, found.id):
-        raise HTTPException(404, f"No commune {commune_id}.")
-    return found.id
 
 
 @router.get("/communes", response_model=list[schemas.CommunePublic])
@@ -56,7 +50,7 @@ def _listing(item: Category | MunicipalService) -> schemas.ListingPublic:
 def list_categories(commune_id: str, uow: UowDep, moderator: ReaderDep,
                     inactive: bool = False) -> list[schemas.ListingPublic]:
     """The commune's report categories, in the order citizens see them."""
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     rows = communes.categories_of(uow=uow, commune_id=commune, include_inactive=inactive)
     return [_listing(c) for c in rows]
 
@@ -65,7 +59,7 @@ def list_categories(commune_id: str, uow: UowDep, moderator: ReaderDep,
              status_code=201)
 def add_category(commune_id: str, body: schemas.ListingIn, uow: UowDep,
                  moderator: StaffDep) -> schemas.ListingPublic:
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     item = communes.add_category(uow=uow, commune_id=commune, code=body.code, names=body.names,
                                  position=body.position)
     _audit(uow, moderator, "category_added", item, {}, body.model_dump())
@@ -84,7 +78,7 @@ def change_category(category_id: RowId, body: schemas.ListingChange, uow: UowDep
 def list_services(commune_id: str, uow: UowDep, moderator: ReaderDep,
                   inactive: bool = False) -> list[schemas.ListingPublic]:
     """The commune's municipal services (for complaints and suggestions)."""
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     rows = communes.services_of(uow=uow, commune_id=commune, include_inactive=inactive)
     return [_listing(s) for s in rows]
 
@@ -93,7 +87,7 @@ def list_services(commune_id: str, uow: UowDep, moderator: ReaderDep,
              status_code=201)
 def add_service(commune_id: str, body: schemas.ListingIn, uow: UowDep,
                 moderator: StaffDep) -> schemas.ListingPublic:
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     item = communes.add_service(uow=uow, commune_id=commune, code=body.code, names=body.names,
                                 position=body.position)
     _audit(uow, moderator, "service_added", item, {}, body.model_dump())
@@ -132,7 +126,7 @@ def _audit(uow: UnitOfWork, moderator: Moderator, action: str,
             response_model=list[schemas.CannedReplyPublic])
 def list_canned_replies(commune_id: str, uow: UowDep,
                         moderator: StaffDep) -> list[schemas.CannedReplyPublic]:
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     return [schemas.CannedReplyPublic.model_validate(r, from_attributes=True)
             for r in moderation.canned_replies(uow=uow, commune_id=commune)]
 
@@ -142,7 +136,7 @@ def list_canned_replies(commune_id: str, uow: UowDep,
 def add_canned_reply(commune_id: str, body: schemas.CannedReplyIn, uow: UowDep,
                      moderator: StaffDep) -> schemas.CannedReplyPublic:
     """A reply to reuse, per language (`texts.fr` required)."""
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     reply = moderation.add_canned_reply(uow=uow, commune_id=commune, title=body.title,
                                         texts=body.texts)
     moderation.record(uow=uow, moderator=moderator, action="canned_reply_added",
@@ -171,6 +165,6 @@ def list_digests(commune_id: str, uow: UowDep,
                  moderator: ReaderDep) -> list[schemas.DigestPublic]:
     """The commune's weekly digests (made on Mondays), the latest first: what came in, what
     was resolved, the next council sitting, how to reach the bot."""
-    commune = _commune(uow, moderator, commune_id)
+    commune = visible_commune(uow, moderator, enabled=False, commune_id=commune_id)
     return [schemas.DigestPublic.model_validate(d, from_attributes=True)
             for d in digests.latest(uow=uow, commune_id=commune)]

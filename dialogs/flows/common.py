@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dialogs.engine import Msg, Option, Say, say
+from dialogs.engine import Lookup, Msg, Option, Say, say
 
 MAX_TEXT = 2000
 
@@ -43,6 +43,12 @@ def voice_of(msg: Msg) -> int | None:
     """The id of the voice note or audio the message carries."""
     found = msg.attachment("voice", "audio", "video")
     return found.id if found else None
+
+
+def commune_of(ctx: Lookup) -> str:
+    """The commune of an onboarded citizen (flows past onboarding always have one)."""
+    assert ctx.citizen.commune_id is not None
+    return ctx.citizen.commune_id
 
 
 def skip(label_key: str = "common.skip") -> Option:

@@ -6,7 +6,7 @@ from enum import Enum
 
 from core.commands import SubmitComplaint
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
-from dialogs.flows.common import check_text, options, picked, voice_of
+from dialogs.flows.common import check_text, commune_of, options, picked, voice_of
 from dialogs.flows.voice import Listening
 
 
@@ -22,11 +22,6 @@ class S(Enum):
 KINDS = ("complaint", "suggestion")
 
 
-def _commune(ctx: Lookup) -> str:
-    assert ctx.citizen.commune_id is not None
-    return ctx.citizen.commune_id
-
-
 def ask_kind(data: Data, ctx: Lookup) -> Prompt:
     return prompt(say("complaint.kind.ask"),
                   options=[Option(kind, say(f"complaint.kind.{kind}")) for kind in KINDS])
@@ -40,7 +35,7 @@ def on_kind(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 def ask_service(data: Data, ctx: Lookup) -> Prompt:
     return prompt(say(f"complaint.service.ask.{data['kind']}"),
-                  options=options(ctx.services(_commune(ctx)), "svc"))
+                  options=options(ctx.services(commune_of(ctx)), "svc"))
 
 
 def on_service(data: Data, msg: Msg, ctx: Lookup) -> Step:
@@ -87,7 +82,7 @@ def on_anonymous(data: Data, msg: Msg, ctx: Lookup) -> Step:
     citizen = ctx.citizen
     command = SubmitComplaint(
         citizen_id=citizen.id, identity_id=citizen.identity_id, channel=citizen.channel,
-        commune_id=_commune(ctx), kind=data["kind"], service_id=data["service_id"],
+        commune_id=commune_of(ctx), kind=data["kind"], service_id=data["service_id"],
         description=data.get("description", ""), anonymous=msg.choice == "anonymous",
         attachment_ids=tuple(data.get("attachment_ids", [])))
     return Step.finish(say(f"complaint.done.{data['kind']}"), commands=(command,))

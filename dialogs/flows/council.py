@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 from core.commands import AskCouncil, FollowTopic, TranscribeVoice
+from core.council.service import TOPIC
 from dialogs.engine import (
     CouncilView,
     Data,
@@ -21,9 +22,7 @@ from dialogs.engine import (
     prompt,
     say,
 )
-from dialogs.flows.common import check_text, voice_of
-
-TOPIC = "council"  # core.council.service.TOPIC
+from dialogs.flows.common import check_text, commune_of, voice_of
 
 
 class S(Enum):
@@ -32,8 +31,7 @@ class S(Enum):
 
 
 def _view(ctx: Lookup) -> CouncilView:
-    assert ctx.citizen.commune_id is not None
-    return ctx.council(ctx.citizen.commune_id)
+    return ctx.council(commune_of(ctx))
 
 
 def ask_overview(data: Data, ctx: Lookup) -> Prompt:

@@ -7,7 +7,7 @@ from enum import Enum
 
 from core.commands import SendDocument
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
-from dialogs.flows.common import picked
+from dialogs.flows.common import commune_of, picked
 
 
 class S(Enum):
@@ -15,13 +15,8 @@ class S(Enum):
     LIST = "LIST"
 
 
-def _commune(ctx: Lookup) -> str:
-    assert ctx.citizen.commune_id is not None
-    return ctx.citizen.commune_id
-
-
 def ask_kind(data: Data, ctx: Lookup) -> Prompt:
-    kinds = ctx.document_kinds(_commune(ctx))
+    kinds = ctx.document_kinds(commune_of(ctx))
     if not kinds:
         return prompt(say("documents.none", commune=ctx.citizen.commune_name or ""))
     return prompt(say("documents.title", commune=ctx.citizen.commune_name or ""),
@@ -29,7 +24,7 @@ def ask_kind(data: Data, ctx: Lookup) -> Prompt:
 
 
 def on_kind(data: Data, msg: Msg, ctx: Lookup) -> Step:
-    kinds = ctx.document_kinds(_commune(ctx))
+    kinds = ctx.document_kinds(commune_of(ctx))
     if not kinds:
         return Step.finish()
     chosen = picked(msg, "dkind")
@@ -39,14 +34,14 @@ def on_kind(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 
 def ask_list(data: Data, ctx: Lookup) -> Prompt:
-    found = ctx.documents(_commune(ctx), data["kind"])
+    found = ctx.documents(commune_of(ctx), data["kind"])
     return prompt(say("documents.which"),
                   options=[Option(f"doc:{d.id}", f"{d.title} ({d.year})") for d in found])
 
 
 def on_list(data: Data, msg: Msg, ctx: Lookup) -> Step:
     chosen = picked(msg, "doc")
-    found = {str(d.id) for d in ctx.documents(_commune(ctx), data["kind"])}
+    found = {str(d.id) for d in ctx.documents(commune_of(ctx), data["kind"])}
     if chosen not in found:
         return Step.stay()
     citizen = ctx.citizen

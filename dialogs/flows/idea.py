@@ -7,7 +7,7 @@ from enum import Enum
 from core.commands import SubmitIdea, SupportIdea
 from core.submissions.references import parse_reference
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
-from dialogs.flows.common import check_text, picked, voice_of
+from dialogs.flows.common import check_text, commune_of, picked, voice_of
 from dialogs.flows.voice import Listening
 
 
@@ -20,11 +20,6 @@ class S(Enum):
 
 class Ideas(Enum):
     LIST = "LIST"
-
-
-def _commune(ctx: Lookup) -> str:
-    assert ctx.citizen.commune_id is not None
-    return ctx.citizen.commune_id
 
 
 def ask_title(data: Data, ctx: Lookup) -> Prompt:
@@ -59,7 +54,7 @@ def _propose(data: Data, ctx: Lookup) -> Step:
     citizen = ctx.citizen
     command = SubmitIdea(
         citizen_id=citizen.id, identity_id=citizen.identity_id, channel=citizen.channel,
-        commune_id=_commune(ctx), title=data["title"], description=data.get("description", ""),
+        commune_id=commune_of(ctx), title=data["title"], description=data.get("description", ""),
         attachment_ids=tuple(data.get("attachment_ids", [])))
     return Step.finish(say("idea.done"), commands=(command,))
 
@@ -77,7 +72,7 @@ FLOW = Flow(
 
 
 def ask_ideas(data: Data, ctx: Lookup) -> Prompt:
-    ideas = ctx.top_ideas(_commune(ctx))
+    ideas = ctx.top_ideas(commune_of(ctx))
     if not ideas:
         return prompt(say("ideas.none"), say("ideas.by_reference"))
     lines = [say("ideas.line", rank=i, reference=v.reference, title=v.title, count=v.supports)

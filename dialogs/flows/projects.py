@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 from core.commands import FollowTopic
+from core.projects.service import topic
 from dialogs.engine import (
     Data,
     Flow,
@@ -19,7 +20,7 @@ from dialogs.engine import (
     prompt,
     say,
 )
-from dialogs.flows.common import options, picked
+from dialogs.flows.common import commune_of, options, picked
 
 SHOWN = 10  # projects listed at once (the most advanced first)
 
@@ -32,13 +33,8 @@ class S(Enum):
     PROJECT = "PROJECT"
 
 
-def _commune(ctx: Lookup) -> str:
-    assert ctx.citizen.commune_id is not None
-    return ctx.citizen.commune_id
-
-
 def ask_way(data: Data, ctx: Lookup) -> Prompt:
-    if not ctx.projects(_commune(ctx)):
+    if not ctx.projects(commune_of(ctx)):
         return prompt(say("projects.none", commune=ctx.citizen.commune_name or ""))
     return prompt(say("projects.title", commune=ctx.citizen.commune_name or ""),
                   options=[Option("by_arr", say("projects.by_arrondissement")),
@@ -46,7 +42,7 @@ def ask_way(data: Data, ctx: Lookup) -> Prompt:
 
 
 def on_way(data: Data, msg: Msg, ctx: Lookup) -> Step:
-    if not ctx.projects(_commune(ctx)):
+    if not ctx.projects(commune_of(ctx)):
         return Step.finish()
     if msg.choice == "by_arr":
         return Step.to(S.ARRONDISSEMENT, data)
@@ -57,13 +53,13 @@ def on_way(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 def ask_arrondissement(data: Data, ctx: Lookup) -> Prompt:
     return prompt(say("projects.which_arrondissement"),
-                  options=options(ctx.arrondissements(_commune(ctx)), "parr"))
+                  options=options(ctx.arrondissements(commune_of(ctx)), "parr"))
 
 
 def on_arrondissement(data: Data, msg: Msg, ctx: Lookup) -> Step:
     chosen = picked(msg, "parr")
     if chosen is None and msg.text:
-        found = ctx.match_arrondissement(_commune(ctx), msg.text)
+        found = ctx.match_arrondissement(commune_of(ctx), msg.text)
         chosen = found[0] if found else None
     if chosen is None:
         return Step.stay()
@@ -71,21 +67,21 @@ def on_arrondissement(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 
 def ask_sector(data: Data, ctx: Lookup) -> Prompt:
-    sectors = ctx.project_sectors(_commune(ctx))
+    sectors = ctx.project_sectors(commune_of(ctx))
     return prompt(say("projects.which_sector"),
                   options=[Option(f"psec:{i}", name) for i, name in enumerate(sectors)])
 
 
 def on_sector(data: Data, msg: Msg, ctx: Lookup) -> Step:
     chosen = picked(msg, "psec")
-    sectors = ctx.project_sectors(_commune(ctx))
+    sectors = ctx.project_sectors(commune_of(ctx))
     if chosen is None or not chosen.isdigit() or int(chosen) >= len(sectors):
         return Step.stay()
     return Step.to(S.LIST, {"sector": sectors[int(chosen)]})
 
 
 def _listed(data: Data, ctx: Lookup) -> list[ProjectView]:
-    return ctx.projects(_commune(ctx), arrondissement_id=data.get("arrondissement_id"),
+    return ctx.projects(commune_of(ctx), arrondissement_id=data.get("arrondissement_id"),
                         sector=data.get("sector"))[:SHOWN]
 
 
@@ -127,7 +123,7 @@ def on_project(data: Data, msg: Msg, ctx: Lookup) -> Step:
     if msg.choice in ("follow", "unfollow"):
         following = msg.choice == "follow"
         done = say("projects.followed") if following else say("projects.unfollowed")
-        command = FollowTopic(ctx.citizen.id, f"project:{project_id}", following)
+        command = FollowTopic(ctx.citizen.id, topic(project_id), following)
         return Step.finish(done, commands=(command,))
     if msg.choice == "back":
         return Step.to(S.LIST, {k: v for k, v in data.items() if k != "project_id"})

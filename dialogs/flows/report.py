@@ -9,7 +9,7 @@ from typing import Any
 from core.commands import FollowSubmission, SubmitReport
 from core.geo import Point, in_benin
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
-from dialogs.flows.common import check_text, options, picked, skip, voice_of
+from dialogs.flows.common import check_text, commune_of, options, picked, skip, voice_of
 from dialogs.flows.voice import Listening
 from dialogs.views import one_line
 
@@ -27,26 +27,22 @@ class S(Enum):
     CONFIRM = "CONFIRM"
 
 
-def _commune(ctx: Lookup) -> str:
-    assert ctx.citizen.commune_id is not None
-    return ctx.citizen.commune_id
-
-
 def ask_category(data: Data, ctx: Lookup) -> Prompt:
-    return prompt(say("report.category.ask"), options=options(ctx.categories(_commune(ctx)), "cat"))
+    categories = ctx.categories(commune_of(ctx))
+    return prompt(say("report.category.ask"), options=options(categories, "cat"))
 
 
 def on_category(data: Data, msg: Msg, ctx: Lookup) -> Step:
     chosen = picked(msg, "cat")
     if chosen is None:
         return Step.stay()
-    label = dict(ctx.categories(_commune(ctx))).get(int(chosen), "")
+    label = dict(ctx.categories(commune_of(ctx))).get(int(chosen), "")
     return Step.to(S.LOCATION, {**data, "category_id": int(chosen), "category": label})
 
 
 def ask_location(data: Data, ctx: Lookup) -> Prompt:
     return prompt(say("report.location.ask"),
-                  options=options(ctx.arrondissements(_commune(ctx)), "arr"), expects="location")
+                  options=options(ctx.arrondissements(commune_of(ctx)), "arr"), expects="location")
 
 
 def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:
@@ -71,18 +67,18 @@ def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 def _arrondissement(msg: Msg, ctx: Lookup) -> dict[str, Any] | None:
     chosen = picked(msg, "arr")
-    names = dict(ctx.arrondissements(_commune(ctx)))
+    names = dict(ctx.arrondissements(commune_of(ctx)))
     if chosen is not None:
         return {"arrondissement_id": chosen, "arrondissement": names.get(chosen, "")}
     if msg.kind == "text" and msg.text:
-        found = ctx.match_arrondissement(_commune(ctx), msg.text)
+        found = ctx.match_arrondissement(commune_of(ctx), msg.text)
         if found is not None:
             return {"arrondissement_id": found[0], "arrondissement": found[1]}
     return None
 
 
 def ask_arrondissement(data: Data, ctx: Lookup) -> Prompt:
-    choices = options(ctx.arrondissements(_commune(ctx)), "arr")
+    choices = options(ctx.arrondissements(commune_of(ctx)), "arr")
     return prompt(say("report.arrondissement.ask", place=data.get("place_text", "")),
                   options=[*choices, Option("unknown", say("report.arrondissement.unknown"))])
 
@@ -147,7 +143,7 @@ def on_description(data: Data, msg: Msg, ctx: Lookup) -> Step:
 
 
 def _offer_similar(data: Data, ctx: Lookup) -> Step:
-    similar = ctx.similar_reports(_commune(ctx), data["category_id"], _point(data),
+    similar = ctx.similar_reports(commune_of(ctx), data["category_id"], _point(data),
                                   data.get("arrondissement_id"))
     if similar:
         return Step.to(S.SIMILAR, {**data, "similar": [s.reference for s in similar]})
@@ -205,7 +201,7 @@ def on_confirm(data: Data, msg: Msg, ctx: Lookup) -> Step:
     citizen = ctx.citizen
     command = SubmitReport(
         citizen_id=citizen.id, identity_id=citizen.identity_id, channel=citizen.channel,
-        commune_id=_commune(ctx), category_id=data["category_id"],
+        commune_id=commune_of(ctx), category_id=data["category_id"],
         description=data.get("description", ""), arrondissement_id=data.get("arrondissement_id"),
         latitude=data.get("latitude"), longitude=data.get("longitude"),
         place_text=data.get("place_text"), attachment_ids=tuple(data.get("attachment_ids", [])))
