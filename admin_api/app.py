@@ -32,5 +32,6 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.include_router(open311.router)
     web.include_router(broadcasts.router)
     web.include_router(council.router)
+    web.include_router(council.public)
     web.include_router(projects.router)
     web.include_router(documents.router)

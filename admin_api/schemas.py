@@ -305,6 +305,7 @@ class CouncilSessionPublic(BaseModel):
 class CouncilUpdatePublic(BaseModel):
     id: int
     text: str
+    photo_url: str | None  # public: it went out to the citizens
     posted_by: str
     posted_at: datetime
 

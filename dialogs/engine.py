@@ -143,6 +143,7 @@ class SessionView:
     live: bool
     stream_url: str | None = None
     decisions: tuple[str, ...] = ()
+    latest: tuple[tuple[Any, str], ...] = ()  # a live one's last updates: (when, text), in order
 
 
 @dataclass(frozen=True)

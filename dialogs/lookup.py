@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -128,9 +129,15 @@ class DbLookup:
         following = self._uow.session.exec(select(Subscription).where(
             Subscription.citizen_id == self.citizen.id,
             Subscription.topic == council.TOPIC)).first() is not None
-        return CouncilView(upcoming=tuple(_session_view(s) for s in upcoming),
+        return CouncilView(upcoming=tuple(self._with_latest(_session_view(s)) for s in upcoming),
                            last_ended=_session_view(ended) if ended else None,
                            following=following)
+
+    def _with_latest(self, view: SessionView, shown: int = 3) -> SessionView:
+        if not view.live:
+            return view
+        posted = council.updates(uow=self._uow, session_id=view.id)[-shown:]
+        return replace(view, latest=tuple((u.posted_at, u.text[:300]) for u in posted))
 
     def projects(self, commune_id: str, *, arrondissement_id: str | None = None,
                  sector: str | None = None) -> list[ProjectView]:

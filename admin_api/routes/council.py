@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi.responses import FileResponse
 from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.council import service as council
-from core.council.models import CouncilQuestion, CouncilSession, SessionKind
+from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate, SessionKind
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["council"])
+public = APIRouter(tags=["council"])  # what citizens were sent, served without login
 
 
 def _public(row: CouncilSession) -> schemas.CouncilSessionPublic:
@@ -114,6 +116,13 @@ def go_live(session_id: RowId, uow: UowDep,
     return _act(session_id, uow, moderator, "go_live")
 
 
+def _update(row: CouncilUpdate) -> schemas.CouncilUpdatePublic:
+    assert row.id is not None
+    return schemas.CouncilUpdatePublic(
+        id=row.id, text=row.text, posted_by=row.posted_by, posted_at=row.posted_at,
+        photo_url=council.PHOTO_PATH.format(id=row.id) if row.photo_path else None)
+
+
 @router.post("/council-sessions/{session_id}/updates",
              response_model=schemas.CouncilUpdatePublic, status_code=201)
 def post_update(session_id: RowId, body: schemas.CouncilUpdateIn, uow: UowDep,
@@ -123,7 +132,43 @@ def post_update(session_id: RowId, body: schemas.CouncilUpdateIn, uow: UowDep,
     update = council.post_update(uow=uow, session_id=session_id, text=body.text,
                                  actor=moderator.name)
     uow.commit()
-    return schemas.CouncilUpdatePublic.model_validate(update, from_attributes=True)
+    return _update(update)
+
+
+@router.post("/council-sessions/{session_id}/updates/upload",
+             response_model=schemas.CouncilUpdatePublic, status_code=201)
+async def post_update_with_photo(session_id: RowId, uow: UowDep, moderator: StaffDep,
+                                 text: Annotated[str, Form(min_length=1, max_length=2000)],
+                                 photo: Annotated[UploadFile, File()],
+                                 ) -> schemas.CouncilUpdatePublic:
+    """A live update with a photo (multipart: `text`, `photo` as JPEG or PNG up to 5 MB):
+    Telegram followers and chats get the photo captioned, WhatsApp followers get it as media
+    within their 24-hour window (the template, text only, outside it)."""
+    _visible(uow, moderator, session_id)
+    data = await photo.read(council.PHOTO_MAX_BYTES + 1)
+    update = council.post_update(uow=uow, session_id=session_id, text=text,
+                                 actor=moderator.name, photo=data)
+    uow.commit()
+    return _update(update)
+
+
+@router.get("/council-sessions/{session_id}/updates",
+            response_model=list[schemas.CouncilUpdatePublic])
+def list_updates(session_id: RowId, uow: UowDep,
+                 moderator: ReaderDep) -> list[schemas.CouncilUpdatePublic]:
+    """What was posted while the sitting was live, in order."""
+    _visible(uow, moderator, session_id)
+    return [_update(row) for row in council.updates(uow=uow, session_id=session_id)]
+
+
+@public.get("/council-updates/{update_id}/photo", include_in_schema=False)
+def public_photo(update_id: RowId, uow: UowDep) -> FileResponse:
+    """A live update's photo, for anyone (it was sent to the citizens; Twilio fetches
+    WhatsApp media from here)."""
+    row = uow.session.get(CouncilUpdate, update_id)
+    if row is None or row.photo_path is None:
+        raise HTTPException(404, "No such photo.")
+    return FileResponse(uow.media.absolute(row.photo_path), media_type=row.photo_type)
 
 
 @router.post("/council-sessions/{session_id}/end", response_model=schemas.CouncilSessionPublic)

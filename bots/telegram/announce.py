@@ -26,7 +26,7 @@ def commune_chats(*, uow: UnitOfWork, config: TelegramConfig, commune_id: str) -
 
 
 def announce(*, uow: UnitOfWork, config: TelegramConfig, commune_id: str, text: str,
-             purpose: str = "announcement") -> int:
+             purpose: str = "announcement", media_path: str | None = None) -> int:
     """Queue the text for every chat of the commune, from the bot bound to it (else the
     first bot); how many messages were queued."""
     account = next((b.account for b in config.bots if b.commune and _is(uow, b.commune,
@@ -35,7 +35,7 @@ def announce(*, uow: UnitOfWork, config: TelegramConfig, commune_id: str, text: 
     chats = commune_chats(uow=uow, config=config, commune_id=commune_id)
     for chat in chats:
         messages.enqueue(uow=uow, to=messages.Recipient(CHANNEL, account, chat), text=text,
-                         purpose=purpose)
+                         purpose=purpose, media_path=media_path)
     return len(chats)
 
 
@@ -60,4 +60,5 @@ class PostAnnouncements:
         commune = communes.get_commune(uow=uow, commune_id=broadcast.commune_id)
         name = commune.name if commune else broadcast.commune_id
         announce(uow=uow, config=self.config, commune_id=broadcast.commune_id,
-                 text=self.render(None, name, *message_of(broadcast)))
+                 text=self.render(None, name, *message_of(broadcast)),
+                 media_path=broadcast.media_path)

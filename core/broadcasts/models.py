@@ -43,6 +43,10 @@ class Broadcast(SQLModel, table=True):
     commune_chats: bool = False  # also posted to the commune's Telegram groups and channels
     # What kind of message it is for the channels (WhatsApp's template for it outside 24 h).
     purpose: str = Field(default="announcement", max_length=32)
+    # A photo sent with it (a live council update's): stored file, and the public address
+    # channels that fetch media by URL (WhatsApp through Twilio) take it from.
+    media_path: str | None = Field(default=None, max_length=300)
+    media_url: str | None = Field(default=None, max_length=300)
     send_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     urgent: bool = False  # sent even in quiet hours (21:00-07:00 local)
     status: str = Field(default=BroadcastStatus.SCHEDULED, max_length=16)

@@ -46,6 +46,8 @@ class NewBroadcast:
     params: dict[str, Any] = field(default_factory=dict)
     commune_chats: bool = False
     purpose: str = PURPOSE  # council_reminder: WhatsApp's template for it outside 24 hours
+    media_path: str | None = None  # a photo with it, in the media store
+    media_url: str | None = None  # where it is served publicly (for WhatsApp)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ def create(*, uow: UnitOfWork, new: NewBroadcast) -> Broadcast:
                           text=new.text.strip(), send_at=send_at, urgent=new.urgent,
                           key=new.key, params=dict(new.params),
                           commune_chats=new.commune_chats, purpose=new.purpose,
+                          media_path=new.media_path, media_url=new.media_url,
                           created_by=new.created_by[:80], created_at=now)
     broadcast.recipients = len(_audience(uow, broadcast))
     if broadcast.recipients == 0 and not new.commune_chats:
@@ -134,10 +137,13 @@ def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> None:
     now = uow.clock.now()
     commune = uow.session.get_one(Commune, broadcast.commune_id)
     hints = {"urgent": "1"} if broadcast.urgent else {}
+    if broadcast.media_url:
+        hints["public_media_url"] = broadcast.media_url
     rows: list[dict[str, object]] = [{"citizen_id": identity.citizen_id, "identity_id": identity.id,
              "channel": identity.channel, "account": identity.account,
              "address": identity.address, "purpose": broadcast.purpose,
              "text": render(language, commune.name, *message_of(broadcast)), "choices": [],
+             "media_path": broadcast.media_path,
              "hints": hints, "status": OutboundStatus.PENDING, "attempts": 0,
              "next_attempt_at": now, "created_at": now, "broadcast_id": broadcast.id}
             for identity, language in _audience(uow, broadcast)]

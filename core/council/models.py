@@ -59,6 +59,8 @@ class CouncilUpdate(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="council_session.id", index=True, ondelete="CASCADE")
     text: str = Field(sa_column=Column(Text, nullable=False))
+    photo_path: str | None = Field(default=None, max_length=300)  # in the media store
+    photo_type: str | None = Field(default=None, max_length=40)
     posted_by: str = Field(max_length=80)
     posted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 

@@ -29,6 +29,9 @@ from core.council.models import (
 from core.uow import UnitOfWork
 
 TOPIC = "council"
+PHOTO_MAX_BYTES = 5_000_000  # WhatsApp's limit for an image (Telegram takes 10 MB)
+PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+PHOTO_PATH = "/council-updates/{id}/photo"  # served without login (admin_api), for Twilio
 DAY_BEFORE, HOUR_BEFORE = timedelta(hours=24), timedelta(hours=1)
 EDITABLE = ("kind", "title", "starts_at", "place", "agenda", "stream_url")
 
@@ -108,17 +111,37 @@ def go_live(*, uow: UnitOfWork, session_id: int, actor: str) -> CouncilSession:
     return session
 
 
-def post_update(*, uow: UnitOfWork, session_id: int, text: str, actor: str) -> CouncilUpdate:
-    """A live update, to every follower on their channel and to the commune's chats."""
+def post_update(*, uow: UnitOfWork, session_id: int, text: str, actor: str,
+                photo: bytes | None = None) -> CouncilUpdate:
+    """A live update, optionally with a photo (JPEG or PNG, up to 5 MB), to every follower on
+    their channel and to the commune's chats. Telegram gets the photo with the text as its
+    caption; WhatsApp fetches it from its public address (a template outside 24 hours is
+    text only)."""
     session = _in(uow, session_id, SessionStatus.LIVE)
     words = text.strip()
     if not words or len(words) > 2000:
         raise errors.Invalid("An update has 1 to 2000 characters.")
     update = CouncilUpdate(session_id=session_id, text=words, posted_by=actor[:80],
                            posted_at=uow.clock.now())
+    if photo is not None:
+        update.photo_type = _photo_type(photo)
+        update.photo_path = uow.media.put(photo, content_type=update.photo_type).path
     uow.session.add(update)
-    _tell(uow, session, "council.update", actor, urgent=True, chats=True, text=words)
+    uow.session.flush()
+    _tell(uow, session, "council.update", actor, urgent=True, chats=True, text=words,
+          photo=(update.photo_path, PHOTO_PATH.format(id=update.id)) if photo else None)
     return update
+
+
+def _photo_type(data: bytes) -> str:
+    if not data:
+        raise errors.Invalid("The photo is empty.")
+    if len(data) > PHOTO_MAX_BYTES:
+        raise errors.Invalid(f"The photo is over {PHOTO_MAX_BYTES // 1_000_000} MB.")
+    kind = next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise errors.Invalid("The photo must be a JPEG or PNG image.")
+    return kind
 
 
 def end(*, uow: UnitOfWork, session_id: int, decisions: list[str],
@@ -162,6 +185,12 @@ def questions(*, uow: UnitOfWork, session_id: int) -> list[CouncilQuestion]:
     """The questions in the order they came."""
     return list(uow.session.exec(select(CouncilQuestion).where(
         CouncilQuestion.session_id == session_id).order_by(col(CouncilQuestion.id))).all())
+
+
+def updates(*, uow: UnitOfWork, session_id: int) -> list[CouncilUpdate]:
+    """What was posted while it was live, in order."""
+    return list(uow.session.exec(select(CouncilUpdate).where(
+        CouncilUpdate.session_id == session_id).order_by(col(CouncilUpdate.id))).all())
 
 
 def upcoming(*, uow: UnitOfWork, commune_id: str, limit: int = 3) -> list[CouncilSession]:
@@ -211,15 +240,18 @@ def send_reminders(*, uow: UnitOfWork) -> int:
 
 
 def _tell(uow: UnitOfWork, session: CouncilSession, key: str, actor: str, *,
-          urgent: bool = False, chats: bool = False, **more: str) -> None:
-    """An announcement to the council's followers (and the commune's chats when asked)."""
+          urgent: bool = False, chats: bool = False,
+          photo: tuple[str | None, str] | None = None, **more: str) -> None:
+    """An announcement to the council's followers (and the commune's chats when asked), with
+    a photo when given (its stored path and public address)."""
     params = {"title": session.title, "starts_at": session.starts_at.isoformat(),
               "place": session.place, "link": session.stream_url or "", **more}
     try:
         broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
             commune_id=session.commune_id, text=f"{session.title}: {key}", created_by=actor,
             audience=Audience.TOPIC, topic=TOPIC, urgent=urgent, key=key, params=params,
-            commune_chats=chats, purpose="council_reminder"))
+            commune_chats=chats, purpose="council_reminder",
+            media_path=photo[0] if photo else None, media_url=photo[1] if photo else None))
     except errors.Invalid:  # nobody follows the council yet, and no chat to post to
         return
 

@@ -50,7 +50,9 @@ def ask_overview(data: Data, ctx: Lookup) -> Prompt:
 
 def _line(session: SessionView) -> Say:
     if session.live:
-        return say("council.line_live", title=session.title, link=session.stream_url or "")
+        news = "\n".join(f"• {text}" for _, text in session.latest)
+        return say("council.line_live_news" if news else "council.line_live",
+                   title=session.title, link=session.stream_url or "", news=news)
     return say("council.line", title=session.title, starts_at=session.starts_at,
                place=session.place, kind=say(f"council.kind.{session.kind}"))
 

@@ -21,12 +21,13 @@ from palabre.web import create_web_app
 from tests.e2e.test_telegram import CITIZEN as TELEGRAM_CITIZEN
 from tests.e2e.test_telegram import TOKEN, Chat
 from tests.e2e.test_whatsapp import CITIZEN as WHATSAPP_CITIZEN
-from tests.e2e.test_whatsapp import Phone, whatsapp_settings
+from tests.e2e.test_whatsapp import PUBLIC, Phone, whatsapp_settings
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
 
 REMINDER_TEMPLATE = "HXc0ffee00c0ffee00c0ffee00c0ffee00"
 CHANNEL = -1005555555555
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
 START = datetime(2026, 3, 17, 8, 0, tzinfo=UTC)  # Tuesday 09:00 in Benin
 
 
@@ -205,3 +206,59 @@ def test_a_cancelled_session_sends_no_reminder(city, providers, clock) -> None:
     tick(city, clock)
     assert not any("Rappel" in t or "dans une heure" in t
                    for t in telegram.texts(TELEGRAM_CITIZEN))
+
+
+def test_a_live_update_with_a_photo_reaches_both_channels_and_the_channel(
+        city, providers, clock) -> None:
+    telegram, twilio = providers
+    web = TestClient(create_web_app(city))
+    chat, phone = Chat(city, web, telegram, clock), Phone(city, web, twilio, clock)
+    chat.onboard()
+    chat.text("conseil")
+    chat.press("follow")
+    phone.onboard()
+    phone.text("conseil")
+    phone.text("1")  # follow; the citizen just wrote: WhatsApp's window is open
+    admin = staff(city)
+    session = web.post("/api/v1/council-sessions", headers=admin, json={
+        "commune_id": "BJ-LI-COT", "title": "Reddition des comptes",
+        "starts_at": (clock.now() + timedelta(hours=3)).isoformat()}).json()["id"]
+    web.post(f"/api/v1/council-sessions/{session}/live", headers=admin)
+    tick(city, clock)
+    upload = f"/api/v1/council-sessions/{session}/updates/upload"
+
+    refused = [web.post(upload, headers=admin, data={"text": "Photo de la salle"},
+                        files={"photo": ("salle.gif", b"GIF89a" + bytes(50), "image/gif")}),
+               web.post(upload, headers=admin, data={"text": "Photo de la salle"},
+                        files={"photo": ("salle.png", PNG + bytes(5_000_000), "image/png")}),
+               web.post(upload, headers=admin, data={"text": ""},
+                        files={"photo": ("salle.png", PNG, "image/png")})]
+    assert [r.status_code for r in refused] == [422, 422, 422]
+    assert "JPEG or PNG" in refused[0].json()["detail"]
+    assert "over 5 MB" in refused[1].json()["detail"]
+
+    posted = web.post(upload, headers=admin, data={"text": "Le maire présente le compte."},
+                      files={"photo": ("salle.png", PNG, "image/png")})
+    assert posted.status_code == 201, posted.text
+    photo_url = posted.json()["photo_url"]
+    tick(city, clock)
+
+    for chat_id in (TELEGRAM_CITIZEN, CHANNEL):
+        (photo,) = telegram.sent("sendPhoto", chat_id, ok=True)
+        assert next(iter(photo.files.values())) == PNG
+        assert "Le maire présente le compte." in photo.params["caption"]
+    (media,) = [c for c in twilio.sent(WHATSAPP_CITIZEN) if c.params.get("MediaUrl")]
+    assert media.params["MediaUrl"] == [PUBLIC + photo_url]
+    assert "Le maire présente le compte." in (media.param("Body") or "")
+    served = web.get(photo_url)  # what Twilio fetches, without login
+    assert served.status_code == 200 and served.content == PNG
+    assert served.headers["content-type"] == "image/png"
+    assert web.get("/council-updates/999999/photo").status_code == 404
+
+    listed = web.get(f"/api/v1/council-sessions/{session}/updates", headers=admin).json()
+    assert [(u["text"], u["photo_url"]) for u in listed] == [
+        ("Le maire présente le compte.", photo_url)]
+    assert len(telegram.sent("sendPhoto", TELEGRAM_CITIZEN)) == 1  # refused ones sent nothing
+    overview = chat.text("conseil")[-1]  # a citizen opening the council sees the latest news
+    assert "🔴 En direct : Reddition des comptes" in overview
+    assert "Dernières nouvelles :\n• Le maire présente le compte." in overview
