@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from admin_api import errors
 from admin_api.deps import FailedAuthentications
 from admin_api.routes import (
+    alerts,
     broadcasts,
     council,
     documents,
@@ -27,6 +28,7 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.state.failed_authentications = FailedAuthentications()
     errors.install(web)
     web.include_router(submissions.router)
+    web.include_router(alerts.router)
     web.include_router(reference.router)
     web.include_router(insight.router)
     web.include_router(open311.router)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -412,3 +412,27 @@ class DigestPublic(BaseModel):
     language: str
     text: str
     made_at: datetime
+
+
+class AlertPublic(BaseModel):
+    """Something the moderators must hear about: `overdue` (submissions untriaged past the
+    delay: `hours`), `reopened` (a citizen says it is not solved: `comment`)."""
+
+    id: int
+    commune_id: str
+    kind: str
+    references: list[str]  # the submissions concerned (at most 50; `count` says how many)
+    count: int
+    details: dict[str, Any]
+    created_at: datetime
+    seen: bool  # by the moderator asking
+
+
+class AlertFeed(BaseModel):
+    alerts: list[AlertPublic]
+    unseen: int
+    next_cursor: int | None  # pass as `after` for older alerts
+
+
+class AlertsSeenIn(BaseModel):
+    up_to: int = Field(ge=1, le=2_147_483_647)

@@ -34,3 +34,10 @@ class BroadcastQueued(Event):
 class ModeratorReplied(Event):
     submission_id: int
     text: str
+
+
+@dataclass(frozen=True)
+class ModeratorsAlerted(Event):
+    """An alert for a commune's moderators was raised (channels may post it to staff chats)."""
+
+    alert_id: int

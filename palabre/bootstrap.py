@@ -10,10 +10,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bots.telegram.announce import PostAnnouncements
+from bots.telegram.announce import PostAnnouncements, PostStaffAlerts
 from core.communes import service as communes
 from core.db import make_engine
-from core.events import BroadcastQueued, ModeratorReplied, SubmissionStatusChanged
+from core.events import (
+    BroadcastQueued,
+    ModeratorReplied,
+    ModeratorsAlerted,
+    SubmissionStatusChanged,
+)
 from core.media import FileMediaStore
 from core.messages.delivery import release_stale_claims
 from core.ports import Clock, MediaFetcher, Messenger, SystemClock
@@ -95,6 +100,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
               whatsapp=whatsapp)
     if telegram is not None:
         uow_factory.subscribe(BroadcastQueued, PostAnnouncements(
+            telegram.config, announcement_renderer(catalogs, for_groups=True)))
+        uow_factory.subscribe(ModeratorsAlerted, PostStaffAlerts(
             telegram.config, announcement_renderer(catalogs, for_groups=True)))
         telegram.connect(pipeline=pipeline, uow_factory=uow_factory, catalogs=catalogs,
                          wake=app.wakeup.set)

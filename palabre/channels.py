@@ -37,7 +37,8 @@ def telegram_config(settings: Settings) -> TelegramConfig | None:
         raise ValueError("PALABRE_TELEGRAM_BOTS: the same bot is configured twice")
     return TelegramConfig(bots=tuple(bots), api_url=settings.telegram_api_url,
                           max_file_bytes=settings.telegram_max_file_mb * 1_000_000,
-                          commune_chats=parse_commune_chats(settings.telegram_commune_chats))
+                          commune_chats=parse_commune_chats(settings.telegram_commune_chats),
+                          staff_chats=parse_commune_chats(settings.telegram_staff_chats))
 
 
 def _more_bots(text: str) -> list[BotConfig]:

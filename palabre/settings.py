@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_max_file_mb: int = Field(default=20, ge=1, le=2000)
     telegram_commune_chats: str = ""
+    telegram_staff_chats: str = ""
     # WhatsApp through Twilio
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")

@@ -49,6 +49,7 @@ class TelegramConfig:
     api_url: str = "https://api.telegram.org"
     max_file_bytes: int = 20_000_000
     commune_chats: tuple[tuple[str, str], ...] = ()  # (commune, chat id or @channel)
+    staff_chats: tuple[tuple[str, str], ...] = ()  # (commune, the moderators' group)
 
     def bot(self, account: str) -> BotConfig | None:
         return next((b for b in self.bots if b.account == account), None)

@@ -27,6 +27,7 @@ class Moderator(SQLModel, table=True):
     can_see_contacts: bool = False
     active: bool = True
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    alerts_seen_up_to: int = 0  # the last alert this moderator marked as seen
 
 
 class ApiToken(SQLModel, table=True):
@@ -72,4 +73,23 @@ class CannedReply(SQLModel, table=True):
     commune_id: str = Field(foreign_key="commune.id", index=True, max_length=16)
     title: str = Field(max_length=80)
     texts: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class AlertKind(StrEnum):
+    OVERDUE = "overdue"  # submissions nobody triaged within the configured delay
+    REOPENED = "reopened"  # a citizen says a resolved problem is not solved
+
+
+class Alert(SQLModel, table=True):
+    """Something the moderators of a commune must hear about: in the admin API's alert feed,
+    and posted to the commune's staff Telegram chats when configured."""
+
+    __table_args__ = (Index("ix_alert_commune", "commune_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    commune_id: str = Field(foreign_key="commune.id", max_length=16)
+    kind: str = Field(max_length=16)
+    references: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

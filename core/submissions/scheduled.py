@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from core.moderation.models import AuditEntry
+from core.moderation import alerts
+from core.moderation.models import AlertKind, AuditEntry
 from core.submissions.models import Priority, Status, Submission
 from core.uow import UnitOfWork
 
@@ -18,16 +19,18 @@ OVERDUE = "en retard"  # the label moderators filter the inbox on
 
 def escalate_untriaged(*, uow: UnitOfWork, after: timedelta, limit: int = 500) -> int:
     """Submissions still `new` past the delay: labelled, raised to high priority and audited
-    (moderators see them first with the inbox's label and priority filters); each once."""
+    (moderators see them first with the inbox's label and priority filters), each once; the
+    moderators of each commune get one alert naming that run's submissions."""
     cutoff = uow.clock.now() - after
+    already = select(AuditEntry.id).where(
+        AuditEntry.target_type == "submission", AuditEntry.action == "escalated",
+        col(AuditEntry.target_id) == col(Submission.reference))
     overdue = uow.session.exec(select(Submission).where(
         Submission.status == Status.NEW, col(Submission.created_at) <= cutoff,
-        col(Submission.hidden).is_(False)).order_by(col(Submission.created_at))
-        .limit(limit)).all()
-    escalated = 0
-    for submission in overdue:
-        if OVERDUE in submission.labels:
-            continue
+        col(Submission.hidden).is_(False), ~already.exists())
+        .order_by(col(Submission.created_at)).limit(limit)).all()
+    escalated: dict[str, list[str]] = {}
+    for submission in overdue:  # once each, even if a moderator took the label off
         before = {"labels": list(submission.labels), "priority": submission.priority}
         submission.labels = sorted({*submission.labels, OVERDUE})
         if submission.priority not in (Priority.HIGH, Priority.URGENT):
@@ -39,7 +42,11 @@ def escalate_untriaged(*, uow: UnitOfWork, after: timedelta, limit: int = 500) -
                                    after={"labels": submission.labels,
                                           "priority": submission.priority},
                                    at=uow.clock.now()))
-        escalated += 1
-    if escalated:
-        logger.info("%s submission(s) escalated: untriaged for over %s", escalated, after)
-    return escalated
+        escalated.setdefault(submission.commune_id, []).append(submission.reference)
+    for commune_id, references in escalated.items():
+        alerts.raise_alert(uow=uow, commune_id=commune_id, kind=AlertKind.OVERDUE,
+                           references=references, hours=round(after.total_seconds() / 3600))
+    count = sum(len(refs) for refs in escalated.values())
+    if count:
+        logger.info("%s submission(s) escalated: untriaged for over %s", count, after)
+    return count

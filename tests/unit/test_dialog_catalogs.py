@@ -11,6 +11,7 @@ import pytest
 from core.council.models import SessionKind
 from core.documents.models import DocumentKind
 from core.errors import DomainError
+from core.moderation.models import AlertKind
 from core.projects.models import ProjectStatus
 from core.submissions.models import Kind, Status
 from dialogs import runner
@@ -56,6 +57,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "council.kind.": {f"council.kind.{kind.value}" for kind in SessionKind},
     "projects.status.": {f"projects.status.{status.value}" for status in ProjectStatus},
     "documents.kind.": {f"documents.kind.{kind.value}" for kind in DocumentKind},
+    "staff.": {f"staff.{kind.value}" for kind in AlertKind},  # bots/telegram/announce.py
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},
