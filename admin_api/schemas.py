@@ -245,7 +245,7 @@ class BroadcastPublic(BaseModel):
     text: str
     send_at: datetime
     urgent: bool
-    status: str  # scheduled, queued, cancelled
+    status: str  # scheduled, queued, cancelled, failed (could not be queued: nothing sent)
     recipients: int
     created_by: str
     created_at: datetime

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -13,6 +14,8 @@ from core.events import Event
 from core.ports import Clock, MediaStore
 
 EventHandler = Callable[[Any, "UnitOfWork"], None]
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class UnitOfWork:
@@ -45,6 +48,19 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run once the transaction is committed (e.g. deleting files it no longer refers to)."""
         self._after_commit.append(action)
+
+    def attempt(self, action: Callable[[], T], what: str, *, failed: T) -> T:
+        """Run one item of a batch in a savepoint and give its result; if it fails, its
+        changes and events are dropped, the failure logged, and `failed` given instead, so
+        the batch goes on (one bad item never stops a scheduled job)."""
+        raised = len(self._events)
+        try:
+            with self.session.begin_nested():
+                return action()
+        except Exception:
+            del self._events[raised:]
+            logger.exception("%s failed; the others go on", what)
+            return failed
 
     def commit(self) -> None:
         """Handle every pending event (they may raise more), then commit once."""

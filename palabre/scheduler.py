@@ -6,7 +6,8 @@ cancelling something is just a change of rows, and a restart loses nothing: the 
 the state they act on is in Palabre's own tables. `palabre serve` runs it (unless
 PALABRE_SCHEDULER=false, for extra web processes); `palabre scheduler` runs it alone. Run one
 scheduler per deployment. A job that fails is logged and runs again at its next time; inside a
-job, one failing item never stops the others (each domain's function sees to it).
+job, one failing item never stops the others (each item runs in its own savepoint:
+UnitOfWork.attempt).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ class BroadcastStatus(StrEnum):
     SCHEDULED = "scheduled"  # waits for its time
     QUEUED = "queued"  # its messages are in the outbox (progress: their statuses)
     CANCELLED = "cancelled"
+    FAILED = "failed"  # could not be queued (logged); nothing was sent
 
 
 class Broadcast(SQLModel, table=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -123,17 +124,24 @@ def get(*, uow: UnitOfWork, broadcast_id: int) -> Broadcast:
 
 def queue_due(*, uow: UnitOfWork, render: Render, limit: int = 10) -> int:
     """Put the messages of every announcement whose time has come into the outbox (the
-    audience as it is now); how many announcements were queued."""
+    audience as it is now); how many announcements were queued (one that fails is marked
+    `failed` and logged)."""
     due = uow.session.exec(select(Broadcast).where(
         Broadcast.status == BroadcastStatus.SCHEDULED,
         col(Broadcast.send_at) <= uow.clock.now()).order_by(col(Broadcast.send_at))
         .limit(limit)).all()
-    for broadcast in due:
-        _queue(uow, broadcast, render)
-    return len(due)
+    queued = 0
+    for broadcast in due:  # one that cannot be queued is marked failed, never blocks the rest
+        if uow.attempt(partial(_queue, uow, broadcast, render),
+                       f"queueing broadcast {broadcast.id}", failed=False):
+            queued += 1
+        else:
+            broadcast.status = BroadcastStatus.FAILED
+            uow.session.add(broadcast)
+    return queued
 
 
-def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> None:
+def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> bool:
     now = uow.clock.now()
     commune = uow.session.get_one(Commune, broadcast.commune_id)
     hints = {"urgent": "1"} if broadcast.urgent else {}
@@ -154,6 +162,7 @@ def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> None:
     uow.session.add(broadcast)
     assert broadcast.id is not None
     uow.publish(BroadcastQueued(broadcast_id=broadcast.id))
+    return True
 
 
 def message_of(broadcast: Broadcast) -> tuple[str, dict[str, Any]]:

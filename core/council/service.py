@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import col, select
@@ -225,18 +226,27 @@ def send_reminders(*, uow: UnitOfWork) -> int:
         col(CouncilSession.starts_at) > now,
         col(CouncilSession.starts_at) <= now + DAY_BEFORE)).all()
     sent = 0
-    for session in due:
-        if session.starts_at - now <= HOUR_BEFORE:
-            if session.hour_reminder_at is None:
-                session.hour_reminder_at = session.day_reminder_at = now
-                _tell(uow, session, "council.reminder_hour", "palabre")
-                sent += 1
-        elif session.day_reminder_at is None:
-            session.day_reminder_at = now
-            _tell(uow, session, "council.reminder_day", "palabre")
-            sent += 1
-        uow.session.add(session)
+    for session in due:  # one that fails is logged and tried again next minute
+        sent += uow.attempt(partial(_remind, uow, session, now),
+                            f"reminder of council session {session.id}", failed=0)
     return sent
+
+
+def _remind(uow: UnitOfWork, session: CouncilSession, now: datetime) -> int:
+    """The reminder this session is due now, if any (and not sent yet for this start)."""
+    if session.starts_at - now <= HOUR_BEFORE:
+        if session.hour_reminder_at is not None:
+            return 0
+        session.hour_reminder_at = session.day_reminder_at = now
+        key = "council.reminder_hour"
+    elif session.day_reminder_at is None:
+        session.day_reminder_at = now
+        key = "council.reminder_day"
+    else:
+        return 0
+    uow.session.add(session)
+    _tell(uow, session, key, "palabre")
+    return 1
 
 
 def _tell(uow: UnitOfWork, session: CouncilSession, key: str, actor: str, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import col, select
 
@@ -31,18 +32,9 @@ def escalate_untriaged(*, uow: UnitOfWork, after: timedelta, limit: int = 500) -
         .order_by(col(Submission.created_at)).limit(limit)).all()
     escalated: dict[str, list[str]] = {}
     for submission in overdue:  # once each, even if a moderator took the label off
-        before = {"labels": list(submission.labels), "priority": submission.priority}
-        submission.labels = sorted({*submission.labels, OVERDUE})
-        if submission.priority not in (Priority.HIGH, Priority.URGENT):
-            submission.priority = Priority.HIGH
-        uow.session.add(submission)
-        uow.session.add(AuditEntry(moderator_id=None, actor="palabre", action="escalated",
-                                   target_type="submission", target_id=submission.reference,
-                                   commune_id=submission.commune_id, before=before,
-                                   after={"labels": submission.labels,
-                                          "priority": submission.priority},
-                                   at=uow.clock.now()))
-        escalated.setdefault(submission.commune_id, []).append(submission.reference)
+        if uow.attempt(partial(_escalate, uow, submission),
+                       f"escalating {submission.reference}", failed=False):
+            escalated.setdefault(submission.commune_id, []).append(submission.reference)
     for commune_id, references in escalated.items():
         alerts.raise_alert(uow=uow, commune_id=commune_id, kind=AlertKind.OVERDUE,
                            references=references, hours=round(after.total_seconds() / 3600))
@@ -50,3 +42,18 @@ def escalate_untriaged(*, uow: UnitOfWork, after: timedelta, limit: int = 500) -
     if count:
         logger.info("%s submission(s) escalated: untriaged for over %s", count, after)
     return count
+
+
+def _escalate(uow: UnitOfWork, submission: Submission) -> bool:
+    before = {"labels": list(submission.labels), "priority": submission.priority}
+    submission.labels = sorted({*submission.labels, OVERDUE})
+    if submission.priority not in (Priority.HIGH, Priority.URGENT):
+        submission.priority = Priority.HIGH
+    uow.session.add(submission)
+    uow.session.add(AuditEntry(moderator_id=None, actor="palabre", action="escalated",
+                               target_type="submission", target_id=submission.reference,
+                               commune_id=submission.commune_id, before=before,
+                               after={"labels": submission.labels,
+                                      "priority": submission.priority},
+                               at=uow.clock.now()))
+    return True

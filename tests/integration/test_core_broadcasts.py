@@ -102,6 +102,33 @@ def test_a_scheduled_announcement_waits_for_its_time(app, messenger, clock) -> N
             OutboxRecord.broadcast_id == row.id)).all()) == 1
 
 
+def test_an_announcement_that_cannot_be_queued_is_marked_failed_and_the_others_go(
+        app, messenger, clock, caplog) -> None:
+    onboarded(app, messenger, "ama")
+    early = clock.now() - timedelta(seconds=30)  # the bad one is due first
+    bad = announce(app, "Rappel", key="council.reminder_day", send_at=clock.now(),
+                   params={"title": "Séance", "starts_at": "demain matin"})  # not a time
+    good = announce(app)
+    with app.uow_factory() as uow:  # the bad one first in the queue
+        row = uow.session.get_one(Broadcast, bad.id)
+        row.send_at = early
+        uow.session.add(row)
+        uow.commit()
+
+    assert run_scheduler_job(app) == 1
+    assert f"queueing broadcast {bad.id} failed" in caplog.text
+    assert run_scheduler_job(app) == 0  # not tried forever
+    with app.uow_factory() as uow:
+        statuses = {b.id: b.status for b in uow.session.exec(select(Broadcast)).all()}
+        queued = uow.session.exec(select(OutboxRecord.broadcast_id).where(
+            OutboxRecord.broadcast_id.is_not(None))).all()
+    assert statuses == {bad.id: "failed", good.id: "queued"}
+    assert set(queued) == {good.id}
+    app.pipeline.deliver()
+    assert announcements(messenger, "ama") and "Coupure d'eau" in announcements(
+        messenger, "ama")[0]
+
+
 def test_quiet_hours_hold_announcements_until_seven_but_not_urgent_ones_nor_replies(
         app, messenger, clock) -> None:
     ama = onboarded(app, messenger, "ama")
