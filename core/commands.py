@@ -54,6 +54,45 @@ class SendDocument(Command):
 
 
 @dataclass(frozen=True)
+class StartSurvey(Command):
+    """Begin (or resume) the citizen's answer set, with the arrondissement they gave."""
+
+    survey_id: int
+    citizen_id: int
+    channel: str
+    arrondissement_id: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSurvey(Command):
+    """One answer: a number (rating, choice, yes 1 / no 0), or words, or a voice note."""
+
+    survey_id: int
+    citizen_id: int
+    question_id: int
+    value: int | None = None
+    text: str = ""
+    attachment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CompleteSurvey(Command):
+    survey_id: int
+    citizen_id: int
+
+
+@dataclass(frozen=True)
+class AnswerFollowUp(Command):
+    """"Was it fixed?" answered; "no" reopens the submission with the comment."""
+
+    followup_id: int
+    citizen_id: int
+    fixed: bool
+    comment: str = ""
+    attachment_id: int | None = None
+
+
+@dataclass(frozen=True)
 class SubmitReport(Command):
     citizen_id: int
     identity_id: int

@@ -67,3 +67,15 @@ class AlreadyFollowing(DomainError):
 
 class CommuneNotEnabled(DomainError):
     code = "commune_not_enabled"
+
+
+class SurveyClosed(Conflict):
+    code = "survey_closed"
+
+
+class SurveyAnswered(Conflict):
+    code = "survey_answered"
+
+
+class FollowUpAnswered(Conflict):
+    code = "followup_answered"

@@ -21,6 +21,7 @@ class SubmissionStatusChanged(Event):
     new_status: str
     public_note: str | None
     merged_into: str | None = None  # the reference it was merged into, for a duplicate
+    already_told: int | None = None  # a citizen who needs no notice (they made the change)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ from core.citizens.service import erase_citizen, update_profile
 from core.council import service as council
 from core.documents import service as documents
 from core.geo import Point
+from core.submissions import followups
 from core.submissions import service as submissions
-from core.submissions.models import Kind
+from core.submissions.models import Kind, Submission
+from core.surveys import service as surveys
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
@@ -49,6 +51,32 @@ def _send_document(cmd: c.SendDocument, uow: UnitOfWork) -> Result:
     documents.send(uow=uow, document_id=cmd.document_id, citizen_id=cmd.citizen_id,
                    identity_id=cmd.identity_id)
     return {}
+
+
+def _start_survey(cmd: c.StartSurvey, uow: UnitOfWork) -> Result:
+    surveys.start(uow=uow, survey_id=cmd.survey_id, citizen_id=cmd.citizen_id,
+                  channel=cmd.channel, arrondissement_id=cmd.arrondissement_id)
+    return {}
+
+
+def _answer_survey(cmd: c.AnswerSurvey, uow: UnitOfWork) -> Result:
+    surveys.answer(uow=uow, survey_id=cmd.survey_id, citizen_id=cmd.citizen_id,
+                   question_id=cmd.question_id, value=cmd.value, text=cmd.text,
+                   attachment_id=cmd.attachment_id)
+    return {}
+
+
+def _complete_survey(cmd: c.CompleteSurvey, uow: UnitOfWork) -> Result:
+    surveys.complete(uow=uow, survey_id=cmd.survey_id, citizen_id=cmd.citizen_id)
+    return {}
+
+
+def _answer_follow_up(cmd: c.AnswerFollowUp, uow: UnitOfWork) -> Result:
+    followup = followups.answer(uow=uow, followup_id=cmd.followup_id,
+                                citizen_id=cmd.citizen_id, fixed=cmd.fixed,
+                                comment=cmd.comment, attachment_id=cmd.attachment_id)
+    submission = uow.session.get_one(Submission, followup.submission_id)
+    return {"reference": submission.reference}
 
 
 def _submit_report(cmd: c.SubmitReport, uow: UnitOfWork) -> Result:
@@ -101,6 +129,10 @@ HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
     c.FollowTopic: _follow_topic,
     c.AskCouncil: _ask_council,
     c.SendDocument: _send_document,
+    c.StartSurvey: _start_survey,
+    c.AnswerSurvey: _answer_survey,
+    c.CompleteSurvey: _complete_survey,
+    c.AnswerFollowUp: _answer_follow_up,
     c.SubmitReport: _submit_report,
     c.SubmitComplaint: _submit_complaint,
     c.SubmitIdea: _submit_idea,

@@ -8,17 +8,19 @@ from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate
 from core.digests.models import Digest
 from core.documents.models import Document
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
-from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator
+from core.moderation.models import Alert, ApiToken, AuditEntry, CannedReply, Moderator
 from core.projects.models import Project, ProjectUpdate
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
+from core.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from core.transcripts.models import Transcription
 
 __all__ = [
-    "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "Broadcast", "CannedReply",
+    "Alert", "ApiToken", "Arrondissement", "Attachment", "AuditEntry", "Broadcast", "CannedReply",
     "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "CouncilQuestion",
     "Digest", "Document",
     "CouncilSession", "CouncilUpdate", "Follower",
     "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "Project", "ProjectUpdate",
     "ReferenceCounter",
-    "StatusChange", "Submission", "Subscription", "Support", "Transcription",
+    "StatusChange", "Submission", "Subscription", "Support", "Survey", "SurveyAnswer",
+    "SurveyQuestion", "SurveyResponse", "Transcription",
 ]

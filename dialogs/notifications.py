@@ -27,7 +27,7 @@ class StatusNotifier:
         submission = uow.session.get_one(Submission, event.submission_id)
         recipients = [submission.citizen_id, *submissions.followers_of(
             uow=uow, submission_id=event.submission_id)]
-        seen: set[int] = set()
+        seen: set[int] = {event.already_told} if event.already_told else set()
         for citizen_id in recipients:
             if citizen_id is None or citizen_id in seen:
                 continue

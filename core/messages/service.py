@@ -24,6 +24,21 @@ from core.uow import UnitOfWork
 logger = logging.getLogger(__name__)
 
 MAX_PROCESSING_ATTEMPTS = 3
+INVITE_KIND = "invite"  # a question Palabre puts to a citizen: opens its flow when they are free
+
+
+def invite(*, uow: UnitOfWork, identity: ChannelIdentity, flow: str, key: str,
+           data: dict[str, object]) -> InboundRecord:
+    """Put a question in the citizen's conversation, in order with their own messages: when
+    it comes up and they are not in the middle of something, `flow` opens with `data` (the
+    dialogs decide; a busy citizen is not interrupted and the caller may ask again later).
+    `key` makes it once: the same key is stored once."""
+    record = InboundRecord(
+        channel=identity.channel, account=identity.account, external_id=f"{INVITE_KIND}:{key}",
+        address=identity.address, identity_id=identity.id, citizen_id=identity.citizen_id,
+        kind=INVITE_KIND, extra={"flow": flow, "data": data}, received_at=uow.clock.now())
+    uow.session.add(record)
+    return record
 
 
 def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:

@@ -103,6 +103,26 @@ def searchable(*parts: str | None) -> str:
     return fold(" ".join(p for p in parts if p))
 
 
+class FollowUp(SQLModel, table=True):
+    """"Was it really fixed?": asked of a submission's author some days after it was
+    resolved (once per resolution); "no" reopens it with their comment."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (UniqueConstraint("submission_id", "resolved_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submission.id", ondelete="CASCADE", index=True)
+    citizen_id: int | None = Field(default=None, foreign_key="citizen.id", ondelete="SET NULL")
+    resolved_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    invites: int = 0  # how many times the question was put in the citizen's conversation
+    invited_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    fixed: bool | None = None
+    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    attachment_id: int | None = Field(default=None, foreign_key="attachment.id",
+                                      ondelete="SET NULL")  # a spoken comment
+
+
 @event.listens_for(Submission, "before_insert")
 @event.listens_for(Submission, "before_update")
 def _keep_search_text(_mapper: Any, _connection: Any, submission: Submission) -> None:

@@ -96,8 +96,10 @@ def _attach(*, uow: UnitOfWork, submission_id: int, attachment_ids: Sequence[int
 
 def change_status(*, uow: UnitOfWork, reference: str, status: Status, actor: str,
                   public_note: str | None = None, internal_note: str | None = None,
-                  merged_into: str | None = None) -> Submission:
-    """Move a submission along its lifecycle, record who and why; the citizen will be told."""
+                  merged_into: str | None = None,
+                  already_told: int | None = None) -> Submission:
+    """Move a submission along its lifecycle, record who and why; the citizen will be told
+    (unless it is `already_told`, the citizen who made the change)."""
     submission = get_by_reference(uow=uow, reference=reference)
     old = Status(submission.status)
     check_transition(old, status)
@@ -115,7 +117,8 @@ def change_status(*, uow: UnitOfWork, reference: str, status: Status, actor: str
                                  internal_note=internal_note or None))
     uow.publish(SubmissionStatusChanged(submission_id=submission.id, old_status=old,
                                         new_status=status, public_note=public_note or None,
-                                        merged_into=merged_into))
+                                        merged_into=merged_into,
+                                        already_told=already_told))
     return submission
 
 

@@ -1,0 +1,1 @@
+"""Service-satisfaction surveys: defined and launched by moderators, answered in the bot."""
