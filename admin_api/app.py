@@ -18,6 +18,7 @@ from admin_api.routes import (
     projects,
     reference,
     submissions,
+    surveys,
 )
 from core.uow import UnitOfWork
 
@@ -37,3 +38,4 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.include_router(council.public)
     web.include_router(projects.router)
     web.include_router(documents.router)
+    web.include_router(surveys.router)

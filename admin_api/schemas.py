@@ -436,3 +436,93 @@ class AlertFeed(BaseModel):
 
 class AlertsSeenIn(BaseModel):
     up_to: int = Field(ge=1, le=2_147_483_647)
+
+
+Texts = dict[str, str]  # per language: {"fr": "…", "en": "…"}; French required
+
+
+class SurveyQuestionIn(BaseModel):
+    kind: Literal["rating", "choice", "yes_no", "free"]
+    text: Texts
+    choices: list[Texts] = Field(default_factory=list, max_length=9)
+
+
+class SurveyIn(BaseModel):
+    """A survey about a service: its title and short introduction per language, and its
+    questions in order (rating 1-5, one choice, yes/no, free words or voice)."""
+
+    commune_id: str = Field(max_length=16)
+    service_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    title: Texts
+    intro: Texts = Field(default_factory=dict)
+    questions: list[SurveyQuestionIn] = Field(default_factory=list, max_length=20)
+
+
+class SurveyChange(BaseModel):
+    """A draft's new definition (everything but its commune)."""
+
+    service_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    title: Texts
+    intro: Texts = Field(default_factory=dict)
+    questions: list[SurveyQuestionIn] = Field(default_factory=list, max_length=20)
+
+
+class SurveyInvite(BaseModel):
+    audience: Literal["commune", "arrondissement", "topic"] = "commune"
+    arrondissement_id: str | None = Field(default=None, max_length=20)
+    topic: str | None = Field(default=None, max_length=64)
+
+
+class SurveyLaunch(BaseModel):
+    closes_at: datetime = Field(description="when it closes, with its time zone")
+    opens_at: datetime | None = Field(default=None, description="empty: now")
+    invite: SurveyInvite | None = Field(default=None, description=(
+        "who is told when it opens (an announcement); empty: citizens find it in the menu"))
+
+
+class SurveyQuestionPublic(BaseModel):
+    id: int
+    position: int
+    kind: str
+    text: Texts
+    choices: list[Texts]
+
+
+class SurveyPublic(BaseModel):
+    id: int
+    commune_id: str
+    service_id: int | None
+    title: Texts
+    intro: Texts
+    status: str  # draft, open (between opens_at and closes_at), closed
+    opens_at: datetime | None
+    closes_at: datetime | None
+    invited: int
+    created_by: str
+    created_at: datetime
+    questions: list[SurveyQuestionPublic]
+
+
+class SurveyQuestionResult(BaseModel):
+    position: int
+    kind: str
+    text: str
+    answered: int
+    distribution: dict[str, int]
+    average: float | None  # ratings: 1 to 5; yes/no: the share of yes
+    free_answers: list[dict[str, Any]]  # text, voice_url, transcript, answered_at
+
+
+class SurveyGroupResult(BaseModel):
+    completed: int | None  # None: fewer than 5 people (hidden)
+    averages: dict[int, float | None]  # per rating or yes/no question (by position)
+
+
+class SurveyResultsPublic(BaseModel):
+    survey_id: int
+    started: int
+    completed: int
+    invited: int
+    response_rate: float | None  # completed / invited, when invitations were sent
+    questions: list[SurveyQuestionResult]
+    breakdowns: dict[str, dict[str, SurveyGroupResult]]  # arrondissement, gender, age_band

@@ -71,6 +71,8 @@ class Engine:
             return replace(lost, says=(say("resume.lost"), *lost.says))
         if msg.heard is not None and current.flow is not None:  # the voice note it waits for
             return self.apply(current, self._step(current, msg, ctx), msg, ctx)
+        if msg.invite is not None:
+            return self._invited(current, msg.invite, ctx)
         command = words.match(msg.text) if msg.kind == "text" else None
         if command is not None:
             return self._global(command, current, ctx)
@@ -83,6 +85,19 @@ class Engine:
         if self._expired(current, ctx) and current.flow != MENU:
             return self._offer_resume(current, msg)
         return self.apply(current, self._step(current, msg, ctx), msg, ctx)
+
+    def free(self, current: Conversation, now: datetime) -> bool:
+        """Whether a question of Palabre's may open now: the citizen is at the menu, nowhere,
+        or left what they were doing long ago (never in the middle of a report)."""
+        stale = current.updated_at is not None and now - current.updated_at > self.timeout
+        return current.flow in (None, MENU) or stale
+
+    def _invited(self, current: Conversation, invite: tuple[str, Mapping[str, Any]],
+                 ctx: Lookup) -> Turn:
+        name, data = invite
+        if name not in self.flows or not onboarded(ctx) or not self.free(current, ctx.now):
+            return Turn(current, (), None)  # nothing said; the asker may try again later
+        return self.enter(name, data, ctx)
 
     def _known(self, current: Conversation) -> bool:
         if current.flow == RESUME:

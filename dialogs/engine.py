@@ -77,6 +77,8 @@ class Msg:
     place_text: str | None = None
     attachments: tuple[AttachmentRef, ...] = ()
     heard: Heard | None = None  # only on a "transcript" message
+    # Only on an "invite" message: a question Palabre puts (the flow to open, with its data)
+    invite: tuple[str, Mapping[str, Any]] | None = None
 
     @property
     def is_text(self) -> bool:
@@ -186,6 +188,44 @@ class DocumentView:
 
 
 @dataclass(frozen=True)
+class QuestionView:
+    id: int
+    position: int
+    kind: str  # rating, choice, yes_no, free
+    text: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SurveyView:
+    """An open survey as one citizen sees it, with how far they got."""
+
+    id: int
+    title: str
+    intro: str
+    questions: tuple[QuestionView, ...]
+    answered: frozenset[int] = frozenset()  # question ids this citizen answered
+    started: bool = False
+    completed: bool = False
+    open: bool = True
+
+    @property
+    def next_question(self) -> QuestionView | None:
+        return next((q for q in self.questions if q.id not in self.answered), None)
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    """"Was it fixed?" about one of the citizen's submissions."""
+
+    id: int
+    reference: str
+    title: str
+    resolved_at: Any
+    answered: bool
+
+
+@dataclass(frozen=True)
 class Citizen:
     id: int
     identity_id: int
@@ -226,6 +266,9 @@ class Lookup(Protocol):
     def project_sectors(self, commune_id: str) -> list[str]: ...
     def document_kinds(self, commune_id: str) -> list[str]: ...
     def documents(self, commune_id: str, kind: str) -> list[DocumentView]: ...
+    def surveys(self, commune_id: str) -> list[SurveyView]: ...
+    def survey(self, survey_id: int) -> SurveyView | None: ...
+    def follow_up(self, followup_id: int) -> FollowUpView | None: ...
 
 
 Asker = Callable[[Data, Lookup], Prompt]

@@ -20,7 +20,7 @@ WORDS = {
 TAKES_ARGUMENT = {"status", "start"}
 # What a link can ask the conversation to start with (Telegram: t.me/bot?start=report).
 START_FLOWS = ("report", "complaint", "idea", "ideas", "followup", "mydata", "council",
-               "projects", "documents")
+               "projects", "documents", "survey")
 # The prefilled texts of the links group animators share (`palabre whatsapp link`): sent as
 # they are, they open their flow. Only the whole phrase counts, never a sentence starting so.
 LINK_PHRASES = {"report": ("Signaler un problème", "Report a problem"),
@@ -29,7 +29,10 @@ LINK_PHRASES = {"report": ("Signaler un problème", "Report a problem"),
 _OPENERS = {normalise_name(phrase): flow for flow, phrases in LINK_PHRASES.items()
             for phrase in phrases} | {"conseil": "council", "council": "council",
                                       "projets": "projects", "projects": "projects",
-                                      "documents": "documents"}
+                                      "documents": "documents",
+                                      "avis": "survey", "donner mon avis": "survey",
+                                      "sondage": "survey", "survey": "survey",
+                                      "feedback": "survey"}
 
 
 @dataclass(frozen=True)

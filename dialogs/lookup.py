@@ -23,16 +23,21 @@ from core.geo import Point
 from core.projects import service as projects
 from core.projects.models import Project
 from core.submissions import service as submissions
-from core.submissions.models import Submission
+from core.submissions.models import FollowUp, Submission
+from core.surveys import service as surveys
+from core.surveys.models import Survey
 from core.uow import UnitOfWork
 from dialogs.engine import (
     Citizen,
     CouncilView,
     DocumentView,
+    FollowUpView,
     ProjectView,
+    QuestionView,
     Say,
     SessionView,
     SubmissionView,
+    SurveyView,
     say,
 )
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
@@ -161,6 +166,43 @@ class DbLookup:
         rows = documents.listed(uow=self._uow, commune_id=commune_id, kind=kind, limit=10)
         return [DocumentView(id=d.id, kind=d.kind, year=d.year, title=d.title)
                 for d in rows if d.id is not None]
+
+    def surveys(self, commune_id: str) -> list[SurveyView]:
+        rows = surveys.open_surveys(uow=self._uow, commune_id=commune_id)
+        return [self._survey_view(row) for row in rows]
+
+    def survey(self, survey_id: int) -> SurveyView | None:
+        row = self._uow.session.get(Survey, survey_id)
+        if row is None or row.commune_id != self.citizen.commune_id:
+            return None
+        return self._survey_view(row)
+
+    def _survey_view(self, row: Survey) -> SurveyView:
+        assert row.id is not None
+        language = self.citizen.language
+        asked = tuple(QuestionView(id=q.id, position=q.position, kind=q.kind,
+                                   text=label(q.text, language),
+                                   choices=tuple(label(c, language) for c in q.choices))
+                      for q in surveys.questions(uow=self._uow, survey_id=row.id)
+                      if q.id is not None)
+        response = surveys.response_of(uow=self._uow, survey_id=row.id,
+                                       citizen_id=self.citizen.id)
+        answered = frozenset(surveys.answers_of(uow=self._uow, response_id=response.id)) \
+            if response is not None and response.id is not None else frozenset()
+        return SurveyView(id=row.id, title=label(row.title, language),
+                          intro=label(row.intro, language) if row.intro else "",
+                          questions=asked, answered=answered, started=response is not None,
+                          completed=response is not None and response.completed_at is not None,
+                          open=surveys.is_open(row, self.now))
+
+    def follow_up(self, followup_id: int) -> FollowUpView | None:
+        row = self._uow.session.get(FollowUp, followup_id)
+        if row is None or row.citizen_id != self.citizen.id:
+            return None
+        submission = self._uow.session.get_one(Submission, row.submission_id)
+        return FollowUpView(id=followup_id, reference=submission.reference,
+                            title=self._title(submission), resolved_at=row.resolved_at,
+                            answered=row.answered_at is not None)
 
     def _project_view(self, row: Project) -> ProjectView:
         assert row.id is not None

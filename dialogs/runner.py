@@ -144,6 +144,9 @@ class Dialogs:
                    else Conversation())
         if record.kind == TRANSCRIPT_KIND and not _awaited(current, record):
             return  # the flow moved on (the citizen typed instead): kept, nothing to say
+        if record.kind == messages.INVITE_KIND and not self.engine.free(current,
+                                                                       uow.clock.now()):
+            return  # busy: not interrupted (the asker puts the question again later)
         lookup = self._lookup(uow, citizen, identity)
         files = _attachments(uow, record)
         msg = to_msg(record, files, row.offered if row else [], self.min_confidence)
@@ -163,8 +166,9 @@ class Dialogs:
         text, choices = self.render(language, turn.says, turn.prompt)
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
-                             in_reply_to=in_reply_to,
-                             hints=self.hints(language, turn.prompt))
+                             in_reply_to=in_reply_to, hints=self.hints(language, turn.prompt),
+                             purpose="followup" if record.kind == messages.INVITE_KIND
+                             else "reply")
         if survivor is not None:
             survivor.last_seen_at = uow.clock.now()
             after = turn.conversation
@@ -228,6 +232,9 @@ def to_msg(record: InboundRecord, attachments: list[Attachment],
     """What the step sees of a stored message; a number or a label becomes the offered choice."""
     if record.kind == TRANSCRIPT_KIND:
         return Msg(kind=TRANSCRIPT_KIND, heard=_heard(record, min_confidence))
+    if record.kind == messages.INVITE_KIND:
+        return Msg(kind=messages.INVITE_KIND,
+                   invite=(str(record.extra.get("flow")), dict(record.extra.get("data") or {})))
     kind = "text" if record.kind == "choice" and not record.choice else record.kind
     location = (Point(record.latitude, record.longitude)
                 if record.latitude is not None and record.longitude is not None else None)

@@ -8,15 +8,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
+from sqlmodel import col, select
 
 from admin_api import privacy, schemas
 from admin_api.deps import InboxFilterDep, RowId, StaffDep, UowDep
+from core.council.models import CouncilQuestion, CouncilSession
 from core.messages.models import Attachment
 from core.moderation.service import communes_visible_to, may_see
 from core.submissions import service as submissions
 from core.submissions import triage
 from core.submissions.inbox import MAX_PAGE, inbox
 from core.submissions.models import Submission
+from core.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
@@ -70,15 +73,29 @@ def _detail(uow: UnitOfWork, moderator: Any, row: Submission) -> schemas.Submiss
 def download_attachment(attachment_id: RowId, uow: UowDep, moderator: StaffDep) -> FileResponse:
     """The file a citizen sent (photo, voice note, document)."""
     attachment = uow.session.get(Attachment, attachment_id)
-    owner = (uow.session.get(Submission, attachment.submission_id)
-             if attachment is not None and attachment.submission_id else None)
-    if attachment is None or owner is None or not may_see(moderator, owner.commune_id):
+    commune = _commune_of(uow, attachment) if attachment is not None else None
+    if attachment is None or commune is None or not may_see(moderator, commune):
         raise HTTPException(404, f"No attachment {attachment_id}.")
     path = uow.media.absolute(attachment.path)
     if not path.exists():
         raise HTTPException(404, f"The file of attachment {attachment_id} is missing.")
     return FileResponse(path, media_type=attachment.content_type.split(";")[0],
                         filename=attachment.original_name or path.name)
+
+
+def _commune_of(uow: UnitOfWork, attachment: Attachment) -> str | None:
+    """The commune whose moderators may hear or see a file: that of the submission it came
+    with, or of the council sitting or survey it answered (voice questions and answers)."""
+    if attachment.submission_id:
+        return uow.session.get_one(Submission, attachment.submission_id).commune_id
+    asked = uow.session.exec(select(CouncilSession.commune_id).join(
+        CouncilQuestion, col(CouncilQuestion.session_id) == col(CouncilSession.id)).where(
+        CouncilQuestion.attachment_id == attachment.id)).first()
+    answered = asked or uow.session.exec(select(Survey.commune_id).join(
+        SurveyResponse, col(SurveyResponse.survey_id) == col(Survey.id)).join(
+        SurveyAnswer, col(SurveyAnswer.response_id) == col(SurveyResponse.id)).where(
+        SurveyAnswer.attachment_id == attachment.id)).first()
+    return answered
 
 
 def _act(reference: str, uow: UnitOfWork, moderator: Any,

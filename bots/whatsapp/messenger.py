@@ -39,7 +39,10 @@ OUTSIDE_WINDOW = 63016
 UNSUBSCRIBED = 21610
 RETRYABLE_CODES = {20429, 20500, 20503, 63018, 63038}  # rate limits, Twilio outages
 TEMPLATE_FOR = {"status_update": "status_update", "reply_waiting": "reply",
-                "council_reminder": "council_reminder", "announcement": "announcement"}
+                "council_reminder": "council_reminder", "announcement": "announcement",
+                "followup": "followup"}
+# A template to fall back on when the deployment has not registered the first one.
+TEMPLATE_FALLBACK = {"followup": "status_update"}
 
 
 class WhatsAppMessenger:
@@ -72,12 +75,14 @@ class WhatsAppMessenger:
         return self._as_template(sender, message)
 
     def _as_template(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
-        purpose = TEMPLATE_FOR.get(message.purpose)
-        content_sid = self.config.templates.get(purpose or "")
+        purpose = TEMPLATE_FOR.get(message.purpose) or ""
+        content_sid = (self.config.templates.get(purpose)
+                       or self.config.templates.get(TEMPLATE_FALLBACK.get(purpose, "")))
         if content_sid is None:
             raise DeliveryError("outside WhatsApp's 24-hour window and no template for "
                                 f"'{message.purpose}': waits for the citizen", held=True)
-        variables = json.dumps({"1": template_value(message.text)}, ensure_ascii=False)
+        words = numbered_text(message.text, message.choices).text  # "1 Oui · 2 Non" too
+        variables = json.dumps({"1": template_value(words)}, ensure_ascii=False)
         try:
             return self._create(sender, message, content_sid=content_sid,
                                 content_variables=variables)

@@ -12,7 +12,7 @@ class S(Enum):
 
 
 ENTRIES = ("report", "complaint", "idea", "ideas", "followup", "mydata", "council",
-           "projects", "documents")
+           "projects", "documents", "survey")
 
 
 def ask_menu(data: Data, ctx: Lookup) -> Prompt:

@@ -7,6 +7,7 @@ from dialogs.flows import (
     complaint,
     council,
     documents,
+    fixed,
     followup,
     idea,
     menu,
@@ -14,11 +15,12 @@ from dialogs.flows import (
     onboarding,
     projects,
     report,
+    survey,
 )
 
 
 def all_flows() -> dict[str, Flow]:
     flows = [onboarding.FLOW, menu.FLOW, report.FLOW, complaint.FLOW, idea.FLOW,
              idea.SUPPORT_FLOW, followup.FLOW, mydata.FLOW, council.FLOW, projects.FLOW,
-             documents.FLOW]
+             documents.FLOW, survey.FLOW, fixed.FLOW]
     return {flow.name: flow for flow in flows}

@@ -14,10 +14,12 @@ from dialogs.engine import (
     Citizen,
     CouncilView,
     DocumentView,
+    FollowUpView,
     ProjectView,
     Prompt,
     Say,
     SubmissionView,
+    SurveyView,
 )
 
 NOW = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
@@ -74,6 +76,8 @@ class FakeLookup:
     council_view: CouncilView = field(default_factory=CouncilView)
     project_views: list[ProjectView] = field(default_factory=list)
     document_views: list[DocumentView] = field(default_factory=list)
+    survey_views: list[SurveyView] = field(default_factory=list)
+    follow_ups: list[FollowUpView] = field(default_factory=list)
 
     def add(self, *views: SubmissionView, mine: bool = False) -> FakeLookup:
         for found in views:
@@ -104,6 +108,15 @@ class FakeLookup:
 
     def documents(self, commune_id: str, kind: str) -> list[DocumentView]:
         return [d for d in self.document_views if d.kind == kind]
+
+    def surveys(self, commune_id: str) -> list[SurveyView]:
+        return [v for v in self.survey_views if v.open]
+
+    def survey(self, survey_id: int) -> SurveyView | None:
+        return next((v for v in self.survey_views if v.id == survey_id), None)
+
+    def follow_up(self, followup_id: int) -> FollowUpView | None:
+        return next((v for v in self.follow_ups if v.id == followup_id), None)
 
     def languages(self) -> list[tuple[str, str]]:
         return [("fr", "Français"), ("en", "English")]

@@ -15,7 +15,7 @@ from core.moderation.models import AlertKind
 from core.projects.models import ProjectStatus
 from core.submissions.models import Kind, Status
 from dialogs import runner
-from dialogs.flows import complaint, menu, onboarding, voice
+from dialogs.flows import complaint, menu, onboarding, survey, voice
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
 
@@ -58,6 +58,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "projects.status.": {f"projects.status.{status.value}" for status in ProjectStatus},
     "documents.kind.": {f"documents.kind.{kind.value}" for kind in DocumentKind},
     "staff.": {f"staff.{kind.value}" for kind in AlertKind},  # bots/telegram/announce.py
+    "survey.rating.": {f"survey.rating.{n}" for n in survey.RATINGS},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},

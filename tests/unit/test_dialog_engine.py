@@ -30,7 +30,7 @@ def test_an_onboarded_citizen_without_a_conversation_gets_the_menu_of_their_comm
     assert turn.conversation == Conversation(flow="menu", state="MENU", data={})
     assert option_ids(turn.prompt) == ["report", "complaint", "idea", "ideas", "followup",
                                        "mydata", "council", "projects",
-                                       "documents"]
+                                       "documents", "survey"]
     assert CATALOGS.render("fr", turn.prompt.says[0]).startswith("Mairie de Cotonou")
     assert CATALOGS.label("fr", turn.prompt.options[0]) == "Signaler un problème"
     assert CATALOGS.label("en", turn.prompt.options[0]) == "Report a problem"
@@ -53,12 +53,12 @@ def test_each_menu_entry_starts_its_flow(entry: str, state: str, asked: str) -> 
 
 
 def test_a_number_beyond_the_menu_says_how_many_entries_there_are() -> None:
-    turn = ENGINE.turn(MENU, Msg(kind="text", text="9"), FakeLookup())
+    turn = ENGINE.turn(MENU, Msg(kind="text", text="11"), FakeLookup())
 
     assert turn.conversation == MENU
     assert keys(turn.says) == ["error.choose_number"]
-    assert turn.says[0].params == {"count": 9}
-    assert CATALOGS.render("fr", turn.says[0]) == "Choisissez un numéro entre 1 et 9."
+    assert turn.says[0].params == {"count": 10}
+    assert CATALOGS.render("fr", turn.says[0]) == "Choisissez un numéro entre 1 et 10."
     assert keys(turn.prompt.says) == ["menu.title"]
 
 
