@@ -28,6 +28,7 @@ from core.conversations import service as conversations
 from core.council import service as council
 from core.db import SCHEDULER_TABLE, normalise_url
 from core.digests import service as digests
+from core.submissions import followups
 from core.submissions import scheduled as submissions_jobs
 from dialogs.digest import render_digest
 from dialogs.notifications import announcement_renderer
@@ -74,6 +75,18 @@ def escalate_untriaged(app: App) -> int:
             uow=uow, after=timedelta(hours=app.settings.escalation_hours))
         uow.commit()
     return done
+
+
+def ask_followups(app: App) -> int:
+    """"Was it really fixed?" for submissions resolved PALABRE_FOLLOWUP_DAYS ago."""
+    if app.settings.followup_days == 0:
+        return 0
+    with app.uow_factory() as uow:
+        asked = followups.ask_due(uow=uow, after=timedelta(days=app.settings.followup_days))
+        uow.commit()
+    if asked:
+        app.wakeup.set()  # the questions are in the citizens' conversations
+    return asked
 
 
 def expire_conversations(app: App) -> int:
@@ -123,6 +136,8 @@ JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, {"trigger": "interval"
         Job("council.reminders", send_council_reminders, {"trigger": "interval", "seconds": 60}),
         Job("submissions.escalate", escalate_untriaged, {"trigger": "interval", "minutes": 15}),
         Job("conversations.expire", expire_conversations, {"trigger": "interval", "hours": 1}),
+        Job("submissions.followups", ask_followups, {"trigger": "cron", "hour": "9-18",
+                                                     "minute": 5}),
         Job("digests.weekly", make_digests,
             {"trigger": "cron", "day_of_week": "mon", "hour": 7, "minute": 30}))
 

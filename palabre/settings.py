@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     escalation_hours: int = Field(default=48, ge=1, le=24 * 60)
     # Drafts abandoned this many days are forgotten (the citizen starts from the menu)
     conversation_expiry_days: int = Field(default=7, ge=1, le=365)
+    # "Was it really fixed?" is asked this many days after a submission is resolved (0: never)
+    followup_days: int = Field(default=14, ge=0, le=365)
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000

@@ -10,7 +10,7 @@ PREFIX = "whatsapp:"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Kinds of messages that may have to wait for the citizen outside the 24-hour window, and the
 # Content template (ContentSid) an operator can configure for each.
-TEMPLATE_PURPOSES = ("status_update", "reply", "council_reminder", "announcement")
+TEMPLATE_PURPOSES = ("status_update", "reply", "council_reminder", "announcement", "followup")
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from enum import Enum
 from core.commands import AnswerFollowUp, TranscribeVoice
 from dialogs.engine import (
     Data,
-    FollowUpView,
     Flow,
+    FollowUpView,
     Lookup,
     Msg,
     Option,

@@ -48,7 +48,9 @@ def _waiting(ctx: Lookup) -> list[SurveyView]:
 def ask_list(data: Data, ctx: Lookup) -> Prompt:
     waiting = _waiting(ctx)
     if not waiting:
-        return prompt(say("survey.none"), options=[Option("menu", say("common.back_to_menu"))])
+        done = any(s.completed for s in ctx.surveys(commune_of(ctx)))
+        return prompt(say("error.survey_answered") if done else say("survey.none"),
+                      options=[Option("menu", say("common.back_to_menu"))])
     if len(waiting) == 1:
         only = waiting[0]
         lines = [say("survey.one", title=only.title, count=len(only.questions))]
