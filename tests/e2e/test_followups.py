@@ -7,7 +7,6 @@ followers but not the author twice, and alerts the moderators; on WhatsApp outsi
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -16,7 +15,6 @@ from core.submissions import service as submissions
 from core.submissions.models import FollowUp
 from palabre import scheduler
 from palabre.bootstrap import bootstrap
-from palabre.settings import Settings
 from palabre.web import create_web_app
 from tests.e2e.test_admin_api import _report
 from tests.e2e.test_council import staff
