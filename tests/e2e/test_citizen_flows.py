@@ -139,7 +139,7 @@ def test_my_data_then_erase(app, messenger) -> None:
 def test_unexpected_input_gets_helpful_replies_and_nothing_is_lost(app, messenger) -> None:
     ama = Talker(app, messenger)
     ama.onboard()
-    assert "Choisissez un numéro entre 1 et 9" in ama.send("12")
+    assert "Choisissez un numéro entre 1 et 10" in ama.send("12")
     assert "Je n'ai rien reçu" in ama.send("   ")
     sticker = IncomingFile("sticker", "image/webp", b"RIFF0000WEBP")
     assert "autocollant" in ama.send(files=(sticker,))

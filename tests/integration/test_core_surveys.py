@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from core import errors
 from core.citizens.models import Citizen
+from core.citizens.service import erase_citizen
 from core.surveys import results as survey_results
 from core.surveys import service as surveys
 from core.surveys.models import QuestionKind, SurveyAnswer
@@ -115,3 +116,16 @@ def test_small_groups_are_hidden_in_the_results_and_the_export(app, messenger) -
     assert {line[3] for line in lines} == {"female", ""}
     assert {line[2] for line in lines} == {""}  # 11 and 1: both hidden
     assert {line[0] for line in lines} == {str(n) for n in range(1, 13)}  # no citizen ids
+
+
+def test_a_citizen_who_erases_their_data_takes_their_answers_with_them(app, messenger) -> None:
+    survey_id, asked = open_survey(app)
+    ama = citizen(app, messenger, "ama", "female")
+    answer_all(app, survey_id, asked, ama, 2, 0, None)
+    with app.uow_factory() as uow:
+        erase_citizen(uow=uow, citizen_id=ama)
+        uow.commit()
+    with app.uow_factory() as uow:
+        found = survey_results.results(uow=uow, survey_id=survey_id)
+        left = uow.session.exec(select(SurveyAnswer)).all()
+    assert (found.started, found.completed, left) == (0, 0, [])
