@@ -514,7 +514,7 @@ class SurveyQuestionResult(BaseModel):
 
 
 class SurveyGroupResult(BaseModel):
-    completed: int | None  # None: fewer than 5 people (hidden)
+    completed: int
     averages: dict[int, float | None]  # per rating or yes/no question (by position)
 
 
@@ -525,4 +525,9 @@ class SurveyResultsPublic(BaseModel):
     invited: int
     response_rate: float | None  # completed / invited, when invitations were sent
     questions: list[SurveyQuestionResult]
-    breakdowns: dict[str, dict[str, SurveyGroupResult]]  # arrondissement, gender, age_band
+    # Per arrondissement, gender and age band: the groups of five people or more; groups
+    # too small to show are left out (with the next smallest when needed, so that none can
+    # be worked out from the totals): `hidden` says how many people they hold together.
+    breakdowns: dict[str, dict[str, SurveyGroupResult]]
+    hidden: dict[str, int]
+    withheld: bool  # fewer than 5 completed sets: no distributions, averages nor breakdowns

@@ -28,7 +28,10 @@ round in a fresh unit of work like one HTTP request:
 Each is first called once under tracemalloc for its peak Python memory (this also warms up the
 caches and is not timed), then `--repeat` rounds (default 5) are timed; the table gives the
 median and p95 (nearest rank: with 5 rounds, the slowest) in ms, and the ratio of each median
-to the baseline's median of the same run. The figures are checked against what was loaded
+to the baseline's median of the same run. Garbage is collected with Python's default
+thresholds; `--serve-gc` collects it as `palabre serve` does (`palabre.web.settle_memory`:
+gc.freeze after the load, young collections every 50,000 allocations), which is what the
+moderators' API runs under. The figures are checked against what was loaded
 (completed and begun sets, answers per question, groups hidden, CSV rows). `--profile` prints
 where one results() call spends its time (cProfile).
 
@@ -48,6 +51,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
+import gc
 import io
 import logging
 import os
@@ -64,7 +68,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select, text, update
+from sqlalchemy import Engine, Table, func, select, update
+from sqlmodel import SQLModel, col
 
 if __package__ in (None, ""):  # run as `python bench/surveys.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -97,6 +102,7 @@ from core.transcripts.models import Transcription, TranscriptionStatus  # noqa: 
 from dialogs.flows.onboarding import AGE_BANDS, GENDERS  # noqa: E402
 from palabre.bootstrap import App, bootstrap, prepare  # noqa: E402
 from palabre.settings import Settings  # noqa: E402
+from palabre.web import GC_THRESHOLDS, settle_memory  # noqa: E402
 
 DEFAULT_RESPONSES = 20_000
 QUICK_RESPONSES = 2_000
@@ -142,7 +148,7 @@ AGE = Picker((("18_24", 24), ("25_34", 31), ("35_49", 25), ("50_plus", 10), (Non
 CHANNEL = Picker((("whatsapp", 63), ("telegram", 37)))
 LANGUAGE = Picker((("fr", 85), ("en", 15)))
 # Groups under SMALLEST_GROUP people, placed on the first answer sets: the results hide them
-# (and the next smallest group when only one is hidden).
+# (and the next smallest groups until the hidden ones hold five people together).
 SMALL_GROUPS = (("arrondissement", None, 3), ("gender", "other", 4), ("age_band", "under_18", 2))
 NO_ARRONDISSEMENT = 0.06
 VOICE = 0.05  # a free answer spoken: empty text and a voice note
@@ -227,7 +233,7 @@ def define_survey(app: App, now: datetime, completed: int) -> tuple[int, list[Su
         survey_id = survey.id
         asked = surveys.questions(uow=uow, survey_id=survey_id)
         arrondissements = sorted(a.id for a in uow.session.execute(
-            select(Arrondissement).where(Arrondissement.commune_id == COTONOU)).scalars())
+            select(Arrondissement).where(col(Arrondissement.commune_id) == COTONOU)).scalars())
         # what a launch with an invitation to the commune would have recorded
         uow.session.execute(update(Survey).where(Survey.id == survey_id)  # type: ignore[arg-type]
                             .values(invited=completed * INVITED_PER_COMPLETED))
@@ -261,17 +267,19 @@ def seed(app: App, completed: int, seed_value: int, path: Path | None) -> Seeded
     survey_id, asked, arrondissements = define_survey(app, now, completed)
     opened = now - timedelta(days=OPENED_DAYS)
     span = (now - opened).total_seconds() - 3600
-    tables = {model: model.__table__ for model in  # type: ignore[attr-defined]
-              (Citizen, SurveyResponse, Attachment, Transcription, SurveyAnswer)}
+    models: tuple[type[SQLModel], ...] = (Citizen, SurveyResponse, Attachment, Transcription,
+                                          SurveyAnswer)  # in the order of their foreign keys
+    tables: dict[type[SQLModel], Table] = {
+        model: model.__table__ for model in models}  # type: ignore[attr-defined]
     ids = {model: next_id(engine, table) for model, table in tables.items()}
     # the last arrondissement is the small group; the others uneven
     place = Picker([(a, 1 + (i * 7) % 5) for i, a in enumerate(arrondissements[:-1])])
-    small = {name: (arrondissements[-1] if value is None else value, size)
-             for name, value, size in SMALL_GROUPS}
+    small = {name: (arrondissements[-1] if group is None else group, size)
+             for name, group, size in SMALL_GROUPS}
     assert small["gender"][0] in GENDERS and small["age_band"][0] in AGE_BANDS
     groups: dict[str, dict[str, int]] = {"arrondissement": {}, "gender": {}, "age_band": {}}
     incomplete = max(1, round(completed * INCOMPLETE_SHARE))
-    rows: dict[Any, list[dict[str, Any]]] = {model: [] for model in tables}
+    rows: dict[type[SQLModel], list[dict[str, Any]]] = {model: [] for model in tables}
     counted = {"answers": 0, "voice": 0}
     started_load = time.perf_counter()
 
@@ -289,12 +297,13 @@ def seed(app: App, completed: int, seed_value: int, path: Path | None) -> Seeded
         citizen_id, response_id = ids[Citizen], ids[SurveyResponse]
         ids[Citizen] += 1
         ids[SurveyResponse] += 1
-        profile = {"arrondissement": place(rng) if rng.random() >= NO_ARRONDISSEMENT else None,
+        profile: dict[str, str | None] = {
+            "arrondissement": place(rng) if rng.random() >= NO_ARRONDISSEMENT else None,
                    "gender": GENDER(rng), "age_band": AGE(rng)}
-        for name, (value, size) in small.items():  # the small groups come first
+        for name, (group, size) in small.items():  # the small groups come first
             offset = {"arrondissement": 0, "gender": 3, "age_band": 7}[name]
             if offset <= number < offset + size:
-                profile[name] = value
+                profile[name] = group
         started = opened + timedelta(seconds=span * rng.random() ** 1.5)  # most early on
         finished = started + timedelta(seconds=rng.uniform(40, 900))
         if rng.random() < 0.1:  # left and came back later
@@ -315,8 +324,8 @@ def seed(app: App, completed: int, seed_value: int, path: Path | None) -> Seeded
             "gender": profile["gender"] if done else None,
             "age_band": profile["age_band"] if done else None})
         if done:
-            for name, value in profile.items():
-                key = value or "not_said"
+            for name, given in profile.items():
+                key = given or "not_said"
                 groups[name][key] = groups[name].get(key, 0) + 1
         answered = len(asked) if done else rng.randint(1, len(asked) - 1)
         step = (finished - started) / (answered + 1)
@@ -478,7 +487,7 @@ def check(seeded: Seeded, measured: list[Measured]) -> list[str]:
         if question.answered != seeded.completed or shown != seeded.completed:
             problems.append(f"question {question.position}: {question.answered} answered, "
                             f"{shown} shown")
-    hidden = {name: sorted(g for g, r in groups.items() if r.completed is None)
+    hidden = {name: sorted(set(seeded.groups[name]) - set(groups))  # left out of the results
               for name, groups in found.breakdowns.items()}
     for name, groups in seeded.groups.items():
         small = {g for g, n in groups.items() if n < SMALLEST_GROUP}
@@ -527,6 +536,8 @@ def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -
         prepare(app)
         progress(f"{backend}: loading {args.responses:,} answer sets")
         seeded = seed(app, args.responses, args.seed, path)
+        if args.serve_gc:
+            settle_memory()  # as `palabre serve` does before serving
         version = server_version(app.engine)
         before = os.getloadavg()[0]
         measured = measure(app, seeded.survey_id, args.repeat)
@@ -568,7 +579,9 @@ def report(results_: Sequence[Result], args: argparse.Namespace, skipped: str | 
         "own unit of work",
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs; "
         f"{args.repeat} timed rounds after one warm-up call of each (under tracemalloc), the "
-        "order of the measures turning each round",
+        "order of the measures turning each round; garbage collection "
+        + (f"as `palabre serve` sets it (gc.freeze, thresholds {GC_THRESHOLDS})"
+           if args.serve_gc else f"with Python's defaults {gc.get_threshold()}"),
     ]
     for result in results_:
         s = result.seeded
@@ -618,6 +631,10 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the generated data")
     parser.add_argument("--profile", action="store_true",
                         help="print where one results() call spends its time (cProfile)")
+    parser.add_argument("--serve-gc", action="store_true",
+                        help="collect garbage as `palabre serve` does (gc.freeze after the "
+                             f"load, thresholds {GC_THRESHOLDS}) rather than with Python's "
+                             "defaults")
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
                         or os.environ.get("BENCH_DATABASE_URL"),

@@ -50,24 +50,33 @@ class UnitOfWork:
         self._after_commit.append(action)
 
     def attempt(self, action: Callable[[], T], what: str, *, failed: T) -> T:
-        """Run one item of a batch in a savepoint and give its result; if it fails, its
-        changes and events are dropped, the failure logged, and `failed` given instead, so
-        the batch goes on (one bad item never stops a scheduled job)."""
-        raised = len(self._events)
+        """Run one item of a batch in a savepoint, with the handlers of the events it raises,
+        and give its result; if it fails, its changes, events and after-commit actions are
+        dropped, the failure logged, and `failed` given instead, so the batch goes on (one
+        bad item never stops a scheduled job)."""
+        self.session.flush()  # what came before is not this item's to fail
+        raised, actions = len(self._events), len(self._after_commit)
         try:
             with self.session.begin_nested():
-                return action()
+                result = action()
+                self._handle_events(since=raised)
+                return result
         except Exception:
             del self._events[raised:]
+            del self._after_commit[actions:]
             logger.exception("%s failed; the others go on", what)
             return failed
 
-    def commit(self) -> None:
-        """Handle every pending event (they may raise more), then commit once."""
-        while self._events:
-            event = self._events.pop(0)
+    def _handle_events(self, since: int = 0) -> None:
+        """Handle the pending events from this one on (handlers may raise more)."""
+        while len(self._events) > since:
+            event = self._events.pop(since)
             for handler in self._handlers.get(type(event), []):
                 handler(event, self)
+
+    def commit(self) -> None:
+        """Handle every pending event (they may raise more), then commit once."""
+        self._handle_events()
         self.session.commit()
         actions, self._after_commit = self._after_commit, []
         for action in actions:

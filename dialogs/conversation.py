@@ -31,6 +31,7 @@ from dialogs.views import status_lines
 MENU = "menu"
 ONBOARDING = "onboarding"
 RESUME = "resume"
+MENU_QUIET = timedelta(minutes=10)  # the menu left alone this long is free for a question
 
 
 @dataclass(frozen=True)
@@ -87,17 +88,27 @@ class Engine:
         return self.apply(current, self._step(current, msg, ctx), msg, ctx)
 
     def free(self, current: Conversation, now: datetime) -> bool:
-        """Whether a question of Palabre's may open now: the citizen is at the menu, nowhere,
-        or left what they were doing long ago (never in the middle of a report)."""
-        stale = current.updated_at is not None and now - current.updated_at > self.timeout
-        return current.flow in (None, MENU) or stale
+        """Whether a question of Palabre's may open now: the citizen is nowhere, has left the
+        menu alone a while (a number typed for the menu must not answer it), or left a draft
+        long ago (it is offered back afterwards); never in the middle of something."""
+        idle = now - current.updated_at if current.updated_at is not None else None
+        if current.flow is None or idle is None:
+            return True
+        if current.flow == MENU:
+            return idle >= MENU_QUIET
+        return idle > self.timeout
 
     def _invited(self, current: Conversation, invite: tuple[str, Mapping[str, Any]],
                  ctx: Lookup) -> Turn:
         name, data = invite
         if name not in self.flows or not onboarded(ctx) or not self.free(current, ctx.now):
             return Turn(current, (), None)  # nothing said; the asker may try again later
-        return self.enter(name, data, ctx)
+        opened = dict(data)
+        if current.flow not in (None, MENU):  # a draft left long ago: offered back after
+            saved = dict(current.data) if current.flow == RESUME else {
+                "flow": current.flow, "state": current.state, "data": dict(current.data)}
+            opened["return_to"] = {"flow": RESUME, "state": "ASK", "data": saved}
+        return self.enter(name, opened, ctx)
 
     def _known(self, current: Conversation) -> bool:
         if current.flow == RESUME:

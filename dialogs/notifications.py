@@ -8,6 +8,7 @@ from typing import Any
 
 from core.citizens import service as citizens
 from core.citizens.models import Citizen
+from core.communes.models import label
 from core.events import ModeratorReplied, SubmissionStatusChanged
 from core.messages import service as messages
 from core.submissions import service as submissions
@@ -81,11 +82,14 @@ def announcement_renderer(catalogs: Catalogs, *, for_groups: bool = False,
     """How an announcement reads (core/broadcasts' Render): the mairie's words framed in the
     citizen's language with how to stop receiving them, or as posted in a commune's group;
     Palabre's own messages (council reminders…) by their key. Parameters named *_at are
-    times, shown in Benin's time in the citizen's language."""
+    times, shown in Benin's time in the citizen's language; a parameter given per language
+    ({"fr": …, "en": …}) is shown in theirs (French otherwise)."""
 
     def render(language: str | None, commune: str, key: str, params: dict[str, Any]) -> str:
         chosen = GROUP_KEYS.get(key, key) if for_groups else key
+        spoken = language or DEFAULT_LANGUAGE
         values = {name: datetime.fromisoformat(value) if name.endswith("_at") and value
+                  else label(value, spoken) if isinstance(value, dict)
                   else value for name, value in params.items()}
         return catalogs.render(language or DEFAULT_LANGUAGE,
                                say(chosen, commune=commune, **values))

@@ -36,6 +36,7 @@ DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
 FILE_REFUSALS = ("too_large", "unreadable")
 # Under this, a transcript is not shown back as "what I understood": the audio stays.
 DEFAULT_MIN_CONFIDENCE = 0.4  # why a file was not fetched (FetchError.reason)
+PRIVATE_FLOW = "survey"  # its turns are not shown to moderators beside the citizen's reports
 
 
 class Dialogs:
@@ -167,8 +168,9 @@ class Dialogs:
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
                              in_reply_to=in_reply_to, hints=self.hints(language, turn.prompt),
-                             purpose="followup" if record.kind == messages.INVITE_KIND
-                             else "reply")
+                             purpose=_purpose(record, current, turn))
+        if PRIVATE_FLOW in (current.flow, turn.conversation.flow) and survivor is not None:
+            record.extra = {**record.extra, "private": PRIVATE_FLOW}  # not beside a report
         if survivor is not None:
             survivor.last_seen_at = uow.clock.now()
             after = turn.conversation
@@ -225,6 +227,17 @@ class Dialogs:
                 messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
                                  in_reply_to=inbound_id)
             uow.commit()
+
+
+def _purpose(record: InboundRecord, before: Conversation, turn: Turn) -> str:
+    """What the reply is, for the channels and for the moderators' view of a conversation:
+    a question Palabre put, a survey's turn (kept out of what moderators read around a
+    report: the answers are not to be tied to the citizen), or a reply."""
+    if record.kind == messages.INVITE_KIND:
+        return "followup"
+    if PRIVATE_FLOW in (before.flow, turn.conversation.flow):
+        return PRIVATE_FLOW
+    return "reply"
 
 
 def to_msg(record: InboundRecord, attachments: list[Attachment],

@@ -15,14 +15,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bots.whatsapp.config import CHANNEL as WHATSAPP
+from bots.whatsapp.messenger import TEMPLATE_FALLBACK, WINDOW, WINDOW_MARGIN
 from core.broadcasts import service as broadcasts
 from core.broadcasts.service import LOCAL_TZ
+from core.citizens.models import ChannelIdentity
 from core.communes import service as communes
 from core.conversations import service as conversations
 from core.council import service as council
@@ -82,11 +86,24 @@ def ask_followups(app: App) -> int:
     if app.settings.followup_days == 0:
         return 0
     with app.uow_factory() as uow:
-        asked = followups.ask_due(uow=uow, after=timedelta(days=app.settings.followup_days))
+        asked = followups.ask_due(uow=uow, after=timedelta(days=app.settings.followup_days),
+                                  reachable=partial(reachable_now, app, uow.clock.now()))
         uow.commit()
     if asked:
         app.wakeup.set()  # the questions are in the citizens' conversations
     return asked
+
+
+def reachable_now(app: App, now: datetime, identity: ChannelIdentity) -> bool:
+    """Whether a follow-up question would reach this identity now: on WhatsApp, within the
+    24 hours after the citizen's last message, or as a template ("followup" or its fallback)."""
+    if identity.channel != WHATSAPP or app.whatsapp is None:
+        return True
+    last = identity.last_inbound_at
+    if last is not None and now - last < WINDOW - WINDOW_MARGIN:
+        return True
+    templates = app.whatsapp.config.templates
+    return "followup" in templates or TEMPLATE_FALLBACK.get("followup", "") in templates
 
 
 def expire_conversations(app: App) -> int:

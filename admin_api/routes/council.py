@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
@@ -137,15 +138,15 @@ def post_update(session_id: RowId, body: schemas.CouncilUpdateIn, uow: UowDep,
 
 @router.post("/council-sessions/{session_id}/updates/upload",
              response_model=schemas.CouncilUpdatePublic, status_code=201)
-async def post_update_with_photo(session_id: RowId, uow: UowDep, moderator: StaffDep,
-                                 text: Annotated[str, Form(min_length=1, max_length=2000)],
-                                 photo: Annotated[UploadFile, File()],
-                                 ) -> schemas.CouncilUpdatePublic:
+def post_update_with_photo(session_id: RowId, uow: UowDep, moderator: StaffDep,
+                           text: Annotated[str, Form(min_length=1, max_length=2000)],
+                           photo: Annotated[UploadFile, File()],
+                           ) -> schemas.CouncilUpdatePublic:
     """A live update with a photo (multipart: `text`, `photo` as JPEG or PNG up to 5 MB):
     Telegram followers and chats get the photo captioned, WhatsApp followers get it as media
     within their 24-hour window (the template, text only, outside it)."""
     _visible(uow, moderator, session_id)
-    data = await photo.read(council.PHOTO_MAX_BYTES + 1)
+    data = photo.file.read(council.PHOTO_MAX_BYTES + 1)  # a worker thread: the loop runs on
     update = council.post_update(uow=uow, session_id=session_id, text=text,
                                  actor=moderator.name, photo=data)
     uow.commit()
@@ -191,7 +192,7 @@ def list_questions(session_id: RowId, uow: UowDep,
 
 
 def _question(row: CouncilQuestion, number: int,
-              heard: dict[int, object]) -> schemas.CouncilQuestionPublic:
+              heard: Mapping[int, object]) -> schemas.CouncilQuestionPublic:
     assert row.id is not None
     transcript = heard.get(row.attachment_id or 0)
     return schemas.CouncilQuestionPublic(

@@ -50,18 +50,18 @@ def publish_link(body: schemas.DocumentLinkIn, uow: UowDep,
 
 @router.post("/api/v1/documents/upload", response_model=schemas.DocumentPublic,
              status_code=201)
-async def publish_file(uow: UowDep, moderator: StaffDep,
-                       commune_id: Annotated[str, Form(max_length=16)],
-                       kind: Annotated[str, Form(pattern=f"^({KINDS})$")],
-                       year: Annotated[int, Form(ge=1990, le=2100)],
-                       title: Annotated[str, Form(min_length=1, max_length=200)],
-                       file: Annotated[UploadFile, File()],
-                       summaries: Annotated[str, Form(max_length=4000)] = "{}",
-                       ) -> schemas.DocumentPublic:
+def publish_file(uow: UowDep, moderator: StaffDep,
+                 commune_id: Annotated[str, Form(max_length=16)],
+                 kind: Annotated[str, Form(pattern=f"^({KINDS})$")],
+                 year: Annotated[int, Form(ge=1990, le=2100)],
+                 title: Annotated[str, Form(min_length=1, max_length=200)],
+                 file: Annotated[UploadFile, File()],
+                 summaries: Annotated[str, Form(max_length=4000)] = "{}",
+                 ) -> schemas.DocumentPublic:
     """Publish a file (PDF, JPEG, PNG, XLSX, DOCX, ODS, ODT or CSV, up to 16 MB) with an
     optional JSON of summaries per language; citizens receive it from the bot."""
     commune = visible_commune(uow, moderator, commune_id)
-    data = await file.read(documents.MAX_BYTES + 1)
+    data = file.file.read(documents.MAX_BYTES + 1)  # a worker thread: the loop runs on
     try:
         parsed = json.loads(summaries or "{}")
     except ValueError as exc:

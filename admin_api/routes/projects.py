@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.moderation import service as moderation
+from core.moderation.models import Moderator
 from core.projects import service as projects
 from core.projects.models import Project
+from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["projects"])
 MAX_CSV_BYTES = 2_000_000
@@ -46,7 +49,6 @@ async def import_projects(commune_id: str, request: Request, uow: UowDep,
     sector, arrondissement, latitude, longitude, budget_fcfa, funding_source, starts_on,
     ends_on, status, progress, description (code, title and sector required). Valid rows are
     imported (a known code is updated); the others are reported with their line and why."""
-    commune = visible_commune(uow, moderator, commune_id)
     body = await request.body()
     if len(body) > MAX_CSV_BYTES:
         raise HTTPException(413, f"The file is over {MAX_CSV_BYTES // 1_000_000} MB.")
@@ -54,6 +56,13 @@ async def import_projects(commune_id: str, request: Request, uow: UowDep,
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = body.decode("cp1252")  # a spreadsheet saved by an older office suite
+    # the database work in a worker thread, so that the event loop is never held by it
+    return await run_in_threadpool(_import, commune_id, text, uow, moderator)
+
+
+def _import(commune_id: str, text: str, uow: UnitOfWork,
+            moderator: Moderator) -> schemas.ImportReportPublic:
+    commune = visible_commune(uow, moderator, commune_id)
     report = projects.import_csv(uow=uow, commune_id=commune, text=text)
     moderation.record(uow=uow, moderator=moderator, action="projects_imported",
                       target_type="commune", target_id=commune, commune_id=commune,

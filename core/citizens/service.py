@@ -106,9 +106,14 @@ class DataSummary:
     submissions: int
 
 
+SYSTEM_KINDS = ("transcript", "invite")  # records Palabre puts in a citizen's conversation
+
+
 def data_summary(*, uow: UnitOfWork, citizen_id: int) -> DataSummary:
     count = func.count()
-    sent = select(count).select_from(InboundRecord).where(InboundRecord.citizen_id == citizen_id)
+    sent = select(count).select_from(InboundRecord).where(  # not Palabre's own records
+        InboundRecord.citizen_id == citizen_id,
+        col(InboundRecord.kind).not_in(SYSTEM_KINDS))
     filed = select(count).select_from(Submission).where(Submission.citizen_id == citizen_id)
     return DataSummary(citizen=uow.session.get_one(Citizen, citizen_id),
                        identities=identities_of(uow=uow, citizen_id=citizen_id),

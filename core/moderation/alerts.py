@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 
 from core.events import ModeratorsAlerted
 from core.moderation.models import Alert, AlertKind, Moderator
@@ -47,10 +47,14 @@ def unseen(*, uow: UnitOfWork, moderator: Moderator) -> int:
 
 
 def mark_seen(*, uow: UnitOfWork, moderator: Moderator, up_to: int) -> None:
-    """Everything up to this alert is seen (never moves back)."""
-    if up_to > moderator.alerts_seen_up_to:
-        moderator.alerts_seen_up_to = up_to
-        uow.session.add(moderator)
+    """Everything up to this alert is seen: never past the newest one this moderator can
+    see (alerts to come stay unseen), never back (two tabs may say it out of order)."""
+    newest = uow.session.exec(_visible(select(func.max(Alert.id)), moderator)).one() or 0
+    wanted = min(up_to, int(newest))
+    uow.session.exec(update(Moderator).where(
+        col(Moderator.id) == moderator.id, col(Moderator.alerts_seen_up_to) < wanted)
+        .values(alerts_seen_up_to=wanted))
+    uow.session.refresh(moderator)
 
 
 def _visible(query: Any, moderator: Moderator) -> Any:

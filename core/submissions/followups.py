@@ -5,6 +5,7 @@ reopens it with their comment (typed or spoken) and alerts the commune's moderat
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
@@ -12,7 +13,7 @@ from sqlmodel import col, select
 
 from core import errors
 from core.citizens import service as citizens
-from core.citizens.models import Citizen
+from core.citizens.models import ChannelIdentity, Citizen
 from core.messages import service as messages
 from core.messages.models import Attachment
 from core.moderation import alerts
@@ -24,14 +25,18 @@ from core.uow import UnitOfWork
 logger = logging.getLogger(__name__)
 
 FLOW = "fixed"  # the dialogs' flow that asks the question
+Reachable = Callable[[ChannelIdentity], bool]
 MAX_INVITES = 2
 BETWEEN_INVITES = timedelta(days=2)
 
 
-def ask_due(*, uow: UnitOfWork, after: timedelta, limit: int = 200) -> int:
+def ask_due(*, uow: UnitOfWork, after: timedelta, limit: int = 200,
+            reachable: Reachable | None = None) -> int:
     """Start the follow-up of submissions resolved `after` ago (once per resolution), and put
     the question to their authors (again, past BETWEEN_INVITES, if they were busy or did
-    not answer); how many questions were put."""
+    not answer); how many questions were put. `reachable` says whether a message can reach
+    an identity now (WhatsApp outside its 24 hours without a template cannot): if not, the
+    question waits for a later run rather than open a flow whose question is held."""
     now = uow.clock.now()
     known = select(FollowUp.id).where(col(FollowUp.submission_id) == col(Submission.id),
                                       col(FollowUp.resolved_at) == col(Submission.resolved_at))
@@ -49,11 +54,15 @@ def ask_due(*, uow: UnitOfWork, after: timedelta, limit: int = 200) -> int:
         col(FollowUp.citizen_id).is_not(None),
         (col(FollowUp.invited_at).is_(None)) | (col(FollowUp.invited_at) <= now - BETWEEN_INVITES))
         .order_by(col(FollowUp.id)).limit(limit)).all()
-    return sum(uow.attempt(partial(_invite, uow, followup), f"follow-up {followup.id}",
-                           failed=0) for followup in due)
+    return sum(uow.attempt(partial(_invite, uow, followup, reachable or _anyone),
+                           f"follow-up {followup.id}", failed=0) for followup in due)
 
 
-def _invite(uow: UnitOfWork, followup: FollowUp) -> int:
+def _anyone(identity: ChannelIdentity) -> bool:
+    return True
+
+
+def _invite(uow: UnitOfWork, followup: FollowUp, reachable: Reachable) -> int:
     submission = uow.session.get_one(Submission, followup.submission_id)
     citizen = uow.session.get(Citizen, followup.citizen_id) if followup.citizen_id else None
     identity = None
@@ -61,6 +70,8 @@ def _invite(uow: UnitOfWork, followup: FollowUp) -> int:
         identity = citizens.reachable_identity(uow=uow, citizen_id=citizen.id,
                                                preferred=submission.identity_id)
     still = submission.status == Status.RESOLVED and submission.resolved_at == followup.resolved_at
+    if identity is not None and still and not reachable(identity):
+        return 0  # e.g. WhatsApp's window is closed and no template carries it: later
     followup.invites += 1
     followup.invited_at = uow.clock.now()
     if identity is None or not still:  # unreachable, or moved on since: not asked

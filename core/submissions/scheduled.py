@@ -35,9 +35,11 @@ def escalate_untriaged(*, uow: UnitOfWork, after: timedelta, limit: int = 500) -
         if uow.attempt(partial(_escalate, uow, submission),
                        f"escalating {submission.reference}", failed=False):
             escalated.setdefault(submission.commune_id, []).append(submission.reference)
-    for commune_id, references in escalated.items():
-        alerts.raise_alert(uow=uow, commune_id=commune_id, kind=AlertKind.OVERDUE,
-                           references=references, hours=round(after.total_seconds() / 3600))
+    for commune_id, references in escalated.items():  # a failing chat never undoes the rest
+        uow.attempt(partial(alerts.raise_alert, uow=uow, commune_id=commune_id,
+                            kind=AlertKind.OVERDUE, references=references,
+                            hours=round(after.total_seconds() / 3600)),
+                    f"alert of {commune_id}", failed=None)
     count = sum(len(refs) for refs in escalated.values())
     if count:
         logger.info("%s submission(s) escalated: untriaged for over %s", count, after)

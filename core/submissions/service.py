@@ -279,6 +279,9 @@ def attachments_of(*, uow: UnitOfWork, submission_id: int) -> list[Attachment]:
     return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
 
 
+PRIVATE_PURPOSES = ("survey",)  # replies never shown beside a submission
+
+
 def conversation_around(*, uow: UnitOfWork, submission: Submission,
                         limit: int = 100) -> list[InboundRecord | OutboxRecord]:
     """The citizen's messages while filing it (two hours before), and those about it since."""
@@ -290,11 +293,14 @@ def conversation_around(*, uow: UnitOfWork, submission: Submission,
         col(InboundRecord.received_at) >= start,
         col(InboundRecord.received_at) <= submission.created_at + timedelta(minutes=1))
     outbound = select(OutboxRecord).where(
-        OutboxRecord.citizen_id == submission.citizen_id, or_(
+        OutboxRecord.citizen_id == submission.citizen_id,
+        col(OutboxRecord.purpose).not_in(PRIVATE_PURPOSES), or_(
             and_(col(OutboxRecord.created_at) >= start,
                  col(OutboxRecord.created_at) <= submission.created_at + timedelta(minutes=1)),
             col(OutboxRecord.text).contains(submission.reference)))
-    both: list[InboundRecord | OutboxRecord] = [*uow.session.exec(inbound.limit(limit)).all(),
+    said = [r for r in uow.session.exec(inbound.limit(limit)).all()
+            if not r.extra.get("private")]  # a survey's answers are not tied to the citizen
+    both: list[InboundRecord | OutboxRecord] = [*said,
                                                 *uow.session.exec(outbound.limit(limit)).all()]
     return sorted(both, key=_message_time)[:limit]
 

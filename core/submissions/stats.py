@@ -131,12 +131,17 @@ def _tally(values: Iterable[str | None]) -> dict[str, int]:
 
 
 def _suppressed(counts: dict[str, int]) -> dict[str, int | None]:
-    """Groups under five people become None ('fewer than 5'); when only one group is hidden,
-    the next smallest is hidden too, so that it cannot be worked out from the total."""
-    shown: dict[str, int | None] = {k: (n if n >= SMALLEST_GROUP else None)
-                                    for k, n in sorted(counts.items())}
-    hidden = [k for k, n in shown.items() if n is None]
-    visible = sorted((n, k) for k, n in shown.items() if n is not None)
-    if len(hidden) == 1 and visible:
-        shown[visible[0][1]] = None
-    return shown
+    """Groups under five people become None ('fewer than 5'), see `hidden_groups`."""
+    hidden = hidden_groups(counts)
+    return {k: (None if k in hidden else n) for k, n in sorted(counts.items())}
+
+
+def hidden_groups(sizes: dict[str, int]) -> set[str]:
+    """The groups to hide: those under five people, then the next smallest ones until the
+    hidden ones hold five people or more together, so that no hidden group can be worked
+    out from the total and the groups shown."""
+    hidden = {g for g, n in sizes.items() if 0 < n < SMALLEST_GROUP}
+    visible = sorted((n, g) for g, n in sizes.items() if g not in hidden)
+    while hidden and sum(sizes[g] for g in hidden) < SMALLEST_GROUP and visible:
+        hidden.add(visible.pop(0)[1])
+    return hidden

@@ -39,6 +39,7 @@ class Survey(SQLModel, table=True):
     opens_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     closes_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     invited: int = 0  # citizens the launch's invitations were sent to
+    invitation_id: int | None = Field(default=None, foreign_key="broadcast.id")
     created_by: str = Field(max_length=80)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

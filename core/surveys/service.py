@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from core import errors
 from core.broadcasts import service as broadcasts
-from core.broadcasts.models import Audience
+from core.broadcasts.models import Audience, BroadcastStatus
 from core.citizens.models import Citizen
 from core.communes.models import Arrondissement, MunicipalService
 from core.surveys.models import (
@@ -122,13 +122,14 @@ def launch(*, uow: UnitOfWork, survey_id: int, closes_at: datetime, actor: str,
         raise errors.Invalid("closes_at must come after the opening, in the future.")
     survey.status, survey.opens_at, survey.closes_at = SurveyStatus.OPEN, opens, closes_at
     survey.updated_at = now
-    if invite is not None:
+    if invite is not None:  # the title in each citizen's language (the renderer picks it)
         sent = broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
             commune_id=survey.commune_id, text=f"Survey: {survey.title['fr']}",
             created_by=actor, audience=invite.audience,
-            arrondissement_id=invite.arrondissement_id, topic=invite.topic, send_at=opens,
-            key=INVITE_KEY, params={"title": survey.title["fr"], "questions": len(asked)}))
-        survey.invited = sent.recipients
+            arrondissement_id=invite.arrondissement_id, topic=invite.topic,
+            send_at=max(opens, now), key=INVITE_KEY,
+            params={"title": dict(survey.title), "questions": len(asked)}))
+        survey.invited, survey.invitation_id = sent.recipients, sent.id
     uow.session.add(survey)
     return survey
 
@@ -143,6 +144,10 @@ def close(*, uow: UnitOfWork, survey_id: int) -> Survey:
     if survey.closes_at is None or survey.closes_at > now:
         survey.closes_at = now
     uow.session.add(survey)
+    if survey.invitation_id is not None:  # not yet sent: nobody is invited to a closed survey
+        invitation = broadcasts.get(uow=uow, broadcast_id=survey.invitation_id)
+        if invitation.status in (BroadcastStatus.SCHEDULED, BroadcastStatus.QUEUED):
+            broadcasts.cancel(uow=uow, broadcast_id=survey.invitation_id)
     return survey
 
 

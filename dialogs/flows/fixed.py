@@ -45,7 +45,7 @@ def ask_fixed(data: Data, ctx: Lookup) -> Prompt:
 def on_fixed(data: Data, msg: Msg, ctx: Lookup) -> Step:
     found = _view(data, ctx)
     if found is None:
-        return Step.finish()
+        return Step.finish(say("fixed.gone"))
     if msg.choice == "yes":
         return Step.finish(say("fixed.thanks"), commands=(
             AnswerFollowUp(found.id, ctx.citizen.id, fixed=True),))
@@ -61,7 +61,7 @@ def ask_comment(data: Data, ctx: Lookup) -> Prompt:
 def on_comment(data: Data, msg: Msg, ctx: Lookup) -> Step:
     found = _view(data, ctx)
     if found is None:
-        return Step.finish()
+        return Step.finish(say("fixed.gone"))
     voice = voice_of(msg)
     if voice is None and msg.choice != "skip":
         problem = check_text(msg, minimum=2)

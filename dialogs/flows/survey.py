@@ -93,6 +93,9 @@ def ask_arrondissement(data: Data, ctx: Lookup) -> Prompt:
 
 
 def on_arrondissement(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    found = ctx.survey(int(data["survey_id"]))
+    if found is None or not found.open:
+        return Step.finish(say("error.survey_closed"))
     place = picked(msg, "a")
     if place is None and msg.is_text and msg.choice is None:
         matched = ctx.match_arrondissement(commune_of(ctx), msg.text)

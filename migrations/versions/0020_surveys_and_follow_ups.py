@@ -2,7 +2,7 @@
 
 Revision ID: 0020
 Revises: 0019
-Create Date: 2026-11-25 22:48:35.470121
+Create Date: 2026-11-25 23:24:31.129109
 """
 
 from collections.abc import Sequence
@@ -32,12 +32,17 @@ def upgrade() -> None:
         sa.Column("opens_at", core.db.UTCDateTime(), nullable=True),
         sa.Column("closes_at", core.db.UTCDateTime(), nullable=True),
         sa.Column("invited", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("created_at", core.db.UTCDateTime(), nullable=False),
         sa.Column("updated_at", core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["commune_id"],
             ["commune.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["broadcast.id"],
         ),
         sa.ForeignKeyConstraint(
             ["service_id"],

@@ -99,6 +99,13 @@ def test_untriaged_submissions_alert_the_communes_moderators_once(town, telegram
     assert web.get("/api/v1/alerts", headers=koffi).json()["unseen"] == 1  # per moderator
     assert web.post("/api/v1/alerts/seen", headers=awa,
                     json={"up_to": 0}).status_code == 422
+    koffi_feed = web.post("/api/v1/alerts/seen", headers=koffi,  # not past the newest one
+                          json={"up_to": 2_000_000_000}).json()
+    assert koffi_feed["unseen"] == 0
+    file_report(town, CALAVI, "Marché sans eau")
+    clock.advance(hours=25)
+    scheduler.escalate_untriaged(town)
+    assert web.get("/api/v1/alerts", headers=koffi).json()["unseen"] == 1  # a new one counts
 
 
 def test_a_moderator_who_takes_the_label_off_is_not_alerted_again(town, telegram,

@@ -243,9 +243,11 @@ def test_a_live_update_with_a_photo_reaches_both_channels_and_the_channel(
     photo_url = posted.json()["photo_url"]
     tick(city, clock)
 
-    for chat_id in (TELEGRAM_CITIZEN, CHANNEL):
-        (photo,) = telegram.sent("sendPhoto", chat_id, ok=True)
-        assert next(iter(photo.files.values())) == PNG
+    uploaded, reused = (telegram.sent("sendPhoto", chat_id, ok=True)[0]
+                        for chat_id in (TELEGRAM_CITIZEN, CHANNEL))
+    assert next(iter(uploaded.files.values())) == PNG  # uploaded once,
+    assert not reused.files and reused.params["photo"]  # then sent again by its file id
+    for photo in (uploaded, reused):
         assert "Le maire présente le compte." in photo.params["caption"]
     (media,) = [c for c in twilio.sent(WHATSAPP_CITIZEN) if c.params.get("MediaUrl")]
     assert media.params["MediaUrl"] == [PUBLIC + photo_url]

@@ -65,7 +65,7 @@ def test_no_reopens_the_report_with_the_comment_and_alerts_the_moderators(
     assert "Dites-nous ce qui ne va pas" in ama.send("2")
     done = ama.send("Le caniveau déborde encore quand il pleut")
     assert f"Votre demande {reference} est rouverte" in done
-    assert "maintenant : rouvert" not in ama.replies()  # no second notice to the author
+    assert "maintenant : rouvert" not in done  # no second notice to the author
 
     detail = web.get(f"/api/v1/submissions/{reference}", headers=admin).json()
     assert detail["status"] == "reopened"
@@ -79,7 +79,7 @@ def test_no_reopens_the_report_with_the_comment_and_alerts_the_moderators(
     assert kept.fixed is False and kept.answered_at is not None
 
 
-def test_yes_is_kept_and_a_busy_citizen_is_asked_later_twice_at_most(
+def test_a_busy_citizen_is_not_interrupted_and_asked_twice_at_most(
         app, messenger, clock) -> None:
     web = TestClient(create_web_app(app))
     admin = staff(app)
@@ -97,12 +97,37 @@ def test_yes_is_kept_and_a_busy_citizen_is_asked_later_twice_at_most(
     clock.advance(days=1, hours=1)
     ama.send("menu")
     assert scheduler.ask_followups(app) == 1
-    assert "vraiment réglé" in ama.send_pending()
-    assert "Merci de nous l'avoir confirmé" in ama.send("1")
+    assert "vraiment réglé" not in ama.send_pending()  # the menu was just shown
+    assert "Mairie de Cotonou" in ama.send("menu")
+    clock.advance(minutes=11)
+    assert "vraiment réglé" not in ama.send_pending()  # the question was dropped, not kept
     (kept,) = followups(app)
-    assert (kept.fixed, kept.invites) == (True, 2)
+    assert kept.invites == 2 and kept.answered_at is None
     clock.advance(days=5)
-    assert scheduler.ask_followups(app) == 0
+    assert scheduler.ask_followups(app) == 0  # twice at most
+    assert "vraiment réglé" not in ama.send_pending()
+
+
+def test_yes_is_kept_and_an_idle_draft_is_offered_back_after(app, messenger, clock) -> None:
+    web = TestClient(create_web_app(app))
+    admin = staff(app)
+    ama = Talker(app, messenger, "ama")
+    reference = _report(ama)
+    resolve(web, admin, reference)
+    ama.replies()
+    clock.advance(days=14, hours=1)
+    ama.send("1")
+    ama.send("2")  # a new report left at "where is it?"
+    clock.advance(hours=3)
+    assert scheduler.ask_followups(app) == 1
+    asked = ama.send_pending()
+    assert "vraiment réglé" in asked
+    after = ama.send("1")
+    assert "Merci de nous l'avoir confirmé" in after
+    assert "Nous en étions à : votre signalement. On continue ?" in after  # offered back
+    assert "Où est-ce" in ama.send("1")  # and it goes on where it was left
+    (kept,) = followups(app)
+    assert (kept.fixed, kept.invites) == (True, 1)
     detail = web.get(f"/api/v1/submissions/{reference}", headers=admin).json()
     assert detail["status"] == "resolved"
 

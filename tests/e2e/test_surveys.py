@@ -23,6 +23,7 @@ from palabre import scheduler
 from palabre.bootstrap import bootstrap
 from palabre.settings import Settings
 from palabre.web import create_web_app
+from tests.e2e.test_admin_api import _report
 from tests.e2e.test_council import staff
 from tests.e2e.test_telegram import CITIZEN as TELEGRAM_CITIZEN
 from tests.e2e.test_telegram import OGG, TOKEN, Chat
@@ -30,6 +31,7 @@ from tests.e2e.test_whatsapp import CITIZEN as WHATSAPP_CITIZEN
 from tests.e2e.test_whatsapp import Phone, whatsapp_settings
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.talk import Talker
 
 ANNOUNCEMENT_TEMPLATE = "HXa11ce00a11ce00a11ce00a11ce00a11c"
 VOICE_FILE = "AwACAgQAAxkBAAIB-voice"
@@ -179,18 +181,14 @@ def test_citizens_answer_on_both_channels_stop_resume_and_are_counted_once(
     results = web.get(f"/api/v1/surveys/{survey['id']}/results", headers=admin).json()
     assert (results["started"], results["completed"], results["invited"],
             results["response_rate"]) == (2, 2, 2, 1.0)
-    rating, choice, yes_no, free = results["questions"]
-    assert rating["distribution"] == {"1": 0, "2": 1, "3": 0, "4": 1, "5": 0}
-    assert rating["average"] == 3.0
-    assert choice["distribution"] == {"Moins d'une heure": 0, "Une demi-journée": 1,
-                                      "Plus d'un jour": 1}
-    assert yes_no["distribution"] == {"yes": 0, "no": 2} and yes_no["average"] == 0.0
+    assert results["withheld"] is True  # two answer sets: no figures that could single out
+    assert [q["answered"] for q in results["questions"]] == [2, 2, 2, 2]
+    rating, _, yes_no, free = results["questions"]
+    assert rating["distribution"] == {} and yes_no["average"] is None
+    assert results["breakdowns"] == {}
     spoken, typed = free["free_answers"]
     assert spoken["voice_url"] and spoken["text"] is None
     assert typed["text"] == "Des chaises pour attendre, et afficher les tarifs."
-    gender = results["breakdowns"]["gender"]
-    assert gender == {"not_said": {"completed": None, "averages": {"1": None, "3": None}}}
-    assert set(results["breakdowns"]["arrondissement"]) == {"BJ-LI-COT-02", "not_said"}
     heard = web.get(spoken["voice_url"], headers=admin)  # the moderator can listen to it
     assert heard.status_code == 200 and heard.content == OGG
 
@@ -206,7 +204,7 @@ def test_citizens_answer_on_both_channels_stop_resume_and_are_counted_once(
     assert rows[0][:6] == ["response", "completed_on", "arrondissement", "gender", "age_band",
                            "question"]
     assert len(rows) == 1 + 2 * 4
-    assert {r[2] for r in rows[1:]} == {""}  # groups under 5 people: left empty
+    assert {(r[2], r[3], r[4]) for r in rows[1:]} == {("", "", "")}  # under 5: left empty
     assert ["Il faut plus de guichets."] == [r[9] for r in rows[1:] if r[5] == "4"][:1]
     assert str(TELEGRAM_CITIZEN) not in exported.text
     assert str(WHATSAPP_CITIZEN).lstrip("+") not in exported.text
@@ -259,3 +257,24 @@ def hear_voice_answers(app) -> None:
                 text="Il faut plus de guichets.", language="fr", confidence=0.9,
                 duration_s=3.0, backend="test", model="test"), processing_ms=10)
         uow.commit()
+
+
+def test_survey_answers_are_not_shown_beside_the_citizens_report(app, messenger,
+                                                                 clock) -> None:
+    web = TestClient(create_web_app(app))
+    admin = staff(app)
+    survey = defined(web, admin)
+    web.post(f"/api/v1/surveys/{survey['id']}/launch", headers=admin,
+             json={"closes_at": (clock.now() + timedelta(days=3)).isoformat()})
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    ama.send("avis")
+    ama.send("1")  # Commencer
+    ama.send("passer")
+    assert "Question 2/4" in ama.send("2")  # a rating of 2, then stops
+    ama.send("menu")
+    reference = _report(ama, text="Caniveau bouché devant la mairie annexe")
+    detail = web.get(f"/api/v1/submissions/{reference}", headers=admin).json()
+    said = " ".join(m.get("text") or "" for m in detail["messages"])
+    assert "Caniveau bouché devant la mairie annexe" in said
+    assert "Question" not in said and "avis" not in said

@@ -82,7 +82,7 @@ def test_bad_answers_are_refused_and_a_second_set_is_not_counted(app, messenger)
         found = survey_results.results(uow=uow, survey_id=survey_id)
         stored = uow.session.exec(select(SurveyAnswer)).all()
     assert (found.started, found.completed) == (1, 1)
-    assert found.questions[0].distribution == {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0}
+    assert [q.answered for q in found.questions] == [1, 1, 1]  # the refused ones: not counted
     assert len(stored) == 3
 
 
@@ -99,14 +99,15 @@ def test_small_groups_are_hidden_in_the_results_and_the_export(app, messenger) -
         rows = list(survey_results.export_rows(uow=uow, survey_id=survey_id))
 
     assert found.completed == 12 and found.response_rate is None  # nobody was invited
+    assert not found.withheld
     assert found.questions[0].average == round((6 * 5 + 5 * 3 + 1) / 12, 2)
-    gender = found.breakdowns["gender"]
-    # one group under five (not said: 1) hides the next smallest too (male: 5)
-    assert gender["female"].completed == 6 and gender["female"].averages == {1: 5.0, 2: 1.0}
-    assert gender["male"].completed is None and gender["male"].averages == {1: None, 2: None}
-    assert gender["not_said"].completed is None
-    places = found.breakdowns["arrondissement"]
-    assert places[AKPAKPA].completed is None and places[GBEGAMEY].completed is None
+    # one group under five (not said: 1) hides the next smallest too (male: 5); hidden
+    # groups are left out, with how many people they hold together
+    assert list(found.breakdowns["gender"]) == ["female"]
+    female = found.breakdowns["gender"]["female"]
+    assert female.completed == 6 and female.averages == {1: 5.0, 2: 1.0}
+    assert found.hidden["gender"] == 6
+    assert found.breakdowns["arrondissement"] == {} and found.hidden["arrondissement"] == 12
     assert [a["text"] for a in found.questions[2].free_answers][:2] == ["Merci (5)",
                                                                          "Merci (5)"]
 
@@ -129,3 +130,37 @@ def test_a_citizen_who_erases_their_data_takes_their_answers_with_them(app, mess
         found = survey_results.results(uow=uow, survey_id=survey_id)
         left = uow.session.exec(select(SurveyAnswer)).all()
     assert (found.started, found.completed, left) == (0, 0, [])
+
+
+def test_two_small_groups_hide_a_third_and_the_export_hides_small_combinations(
+        app, messenger) -> None:
+    survey_id, asked = open_survey(app)
+    people = ([("female", AKPAKPA)] * 5 + [("female", GBEGAMEY)] + [("male", AKPAKPA)]
+              + [("male", GBEGAMEY)] * 4 + [("other", AKPAKPA), ("x", GBEGAMEY)])
+    for number, (gender, place) in enumerate(people):
+        who = citizen(app, messenger, f"p{number}", gender)
+        answer_all(app, survey_id, asked, who, 4, 1, place)
+    with app.uow_factory() as uow:
+        found = survey_results.results(uow=uow, survey_id=survey_id)
+        rows = list(survey_results.export_rows(uow=uow, survey_id=survey_id))[1:]
+    # "other" (1) and "x" (1) hold 2 together: the next smallest (male, 5) goes too
+    assert list(found.breakdowns["gender"]) == ["female"] and found.hidden["gender"] == 7
+    assert set(found.breakdowns["arrondissement"]) == {AKPAKPA, GBEGAMEY}
+    # shown alone, Gbégamey (5) and female (6) are big enough, but one woman of Gbégamey
+    # would stand out: only combinations five people share are written
+    shown = {(line[2], line[3]) for line in rows if line[2] or line[3]}
+    assert shown == {(AKPAKPA, "female"), (GBEGAMEY, "")}  # 4 men and "x": gender hidden
+    assert sum(1 for line in rows if line[2]) == 10 * 3  # ten sets, three questions each
+
+
+def test_under_five_completed_sets_the_figures_are_withheld(app, messenger) -> None:
+    survey_id, asked = open_survey(app)
+    for number in range(4):
+        answer_all(app, survey_id, asked, citizen(app, messenger, f"w{number}", "female"),
+                   2, 0, AKPAKPA)
+    with app.uow_factory() as uow:
+        found = survey_results.results(uow=uow, survey_id=survey_id)
+    assert found.withheld and found.completed == 4
+    assert found.questions[0].distribution == {} and found.questions[0].average is None
+    assert found.questions[0].answered == 4 and found.breakdowns == {}
+    assert len(found.questions[2].free_answers) == 4
