@@ -171,3 +171,31 @@ def citizen_of(app, address: str) -> int:
     with app.uow_factory() as uow:
         return uow.session.exec(select(ChannelIdentity.citizen_id).where(
             ChannelIdentity.address == address)).one()
+
+
+def test_on_whatsapp_without_a_template_the_question_waits_for_the_window(
+        app, settings, clock, messenger) -> None:
+    with FakeTwilioApi() as twilio:
+        wa = bootstrap(whatsapp_settings(settings, twilio, whatsapp_templates=""),
+                       clock=clock, messengers={"console": messenger})
+        try:
+            web = TestClient(create_web_app(wa))
+            phone = Phone(wa, web, twilio, clock)
+            phone.onboard()
+            phone.text("1")
+            phone.text("2")
+            phone.send("location", Latitude="6.3703", Longitude="2.3912")
+            phone.text("1")
+            phone.text("Caniveau bouché devant le marché")
+            reference = phone.text("1")[-1].split("référence ")[1].split(".")[0]
+            resolve(web, staff(wa), reference)
+            clock.advance(days=15)
+            assert scheduler.ask_followups(wa) == 0  # it could not reach them: not asked
+            assert followups(wa)[0].invites == 0
+            phone.text("menu")  # the citizen writes: the window opens
+            clock.advance(minutes=11)
+            assert scheduler.ask_followups(wa) == 1
+            wa.pipeline.run_once()
+            assert any("vraiment réglé" in b for b in phone.run())
+        finally:
+            wa.close()
