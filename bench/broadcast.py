@@ -59,11 +59,10 @@ if __package__ in (None, ""):  # run as `python bench/broadcast.py`
 
 from bench.pipeline import (  # noqa: E402
     local_network_only,
+    on_each_backend,
     postgres_problem,
     progress,
     server_version,
-    temporary_postgres,
-    temporary_sqlite,
 )
 from core.broadcasts import service as broadcasts  # noqa: E402
 from core.broadcasts.service import NewBroadcast  # noqa: E402
@@ -582,7 +581,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"messages per second the fake Telegram accepts (default "
                              f"{DEFAULT_RATE})")
     parser.add_argument("--kill-after", type=float, default=None,
-                        help=f"seconds after the first message (default {KILL_SHARE:.0%} "
+                        help=f"seconds after the first message (default {KILL_SHARE:.0%}% "
                              "of messages/rate)")
     parser.add_argument("--signal", choices=("kill", "term"), default="kill",
                         help="SIGKILL the sender (default) or stop it gracefully with SIGTERM")
@@ -619,19 +618,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the table."""
     args = arguments(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    results: list[Result] = []
-    skipped = None
-    with local_network_only():
-        with temporary_sqlite() as (url, media):
-            results.append(run_backend("SQLite", url, media, args))
-        if args.sqlite_only:
-            skipped = "PostgreSQL skipped (--sqlite-only)."
-        elif not args.pg_url:
-            skipped = ("PostgreSQL skipped: give --pg-url or set TEST_DATABASE_URL "
-                       "(e.g. postgresql://postgres@127.0.0.1:5432/test).")
-        else:
-            with temporary_postgres(args.pg_url) as (url, media):
-                results.append(run_backend("PostgreSQL", url, media, args))
+    results, skipped = on_each_backend(
+        args.pg_url, args.sqlite_only,
+        lambda name, url, media: run_backend(name, url, media, args),
+        names=("SQLite", "PostgreSQL"))
     print(report(results, args, skipped))
     return 0
 

@@ -79,12 +79,10 @@ if __package__ in (None, ""):  # run as `python bench/inbox.py`
 import core.submissions.inbox as inbox_module  # noqa: E402
 from bench.pipeline import (  # noqa: E402
     Latencies,
-    local_network_only,
+    on_each_backend,
     postgres_problem,
     progress,
     server_version,
-    temporary_postgres,
-    temporary_sqlite,
 )
 from core.communes.models import Arrondissement, Category, Commune, MunicipalService  # noqa: E402
 from core.communes.seed import PILOT_COMMUNES  # noqa: E402
@@ -1199,19 +1197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the report."""
     args = arguments(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    results: list[Result] = []
-    skipped = None
-    with local_network_only():
-        with temporary_sqlite() as (url, media):
-            results.append(run_backend("sqlite", url, media, args))
-        if args.sqlite_only:
-            skipped = "PostgreSQL skipped (--sqlite-only)."
-        elif not args.pg_url:
-            skipped = ("PostgreSQL skipped: give --pg-url or set TEST_DATABASE_URL "
-                       "(e.g. postgresql://postgres@127.0.0.1:5432/test).")
-        else:
-            with temporary_postgres(args.pg_url) as (url, media):
-                results.append(run_backend("postgresql", url, media, args))
+    results, skipped = on_each_backend(
+        args.pg_url, args.sqlite_only,
+        lambda name, url, media: run_backend(name, url, media, args))
     print(report(results, args, skipped))
     return 0
 

@@ -43,11 +43,11 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -423,23 +423,39 @@ def postgres_problem(url: str) -> str | None:
     return None
 
 
+R = TypeVar("R")
+
+
+def on_each_backend(pg_url: str | None, sqlite_only: bool,
+                    run: Callable[[str, str, Path], R],
+                    names: tuple[str, str] = ("sqlite", "postgresql"),
+                    ) -> tuple[list[R], str | None]:
+    """Run a measure on a throw-away SQLite database, then on a throw-away PostgreSQL one
+    when a server is given, with only this machine reachable; the results, and why
+    PostgreSQL was skipped (None when it ran)."""
+    results: list[R] = []
+    skipped = None
+    with local_network_only():
+        with temporary_sqlite() as (url, media):
+            results.append(run(names[0], url, media))
+        if sqlite_only:
+            skipped = "PostgreSQL skipped (--sqlite-only)."
+        elif not pg_url:
+            skipped = ("PostgreSQL skipped: give --pg-url or set TEST_DATABASE_URL "
+                       "(e.g. postgresql://postgres@127.0.0.1:5432/test).")
+        else:
+            with temporary_postgres(pg_url) as (url, media):
+                results.append(run(names[1], url, media))
+    return results, skipped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the table."""
     args = arguments(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    results: list[Result] = []
-    skipped = None
-    with local_network_only():
-        with temporary_sqlite() as (url, media):
-            results.append(run_backend("sqlite", url, media, args.turns))
-        if args.sqlite_only:
-            skipped = "PostgreSQL skipped (--sqlite-only)."
-        elif not args.pg_url:
-            skipped = ("PostgreSQL skipped: give --pg-url or set TEST_DATABASE_URL "
-                       "(e.g. postgresql://postgres@127.0.0.1:5432/test).")
-        else:
-            with temporary_postgres(args.pg_url) as (url, media):
-                results.append(run_backend("postgresql", url, media, args.turns))
+    results, skipped = on_each_backend(
+        args.pg_url, args.sqlite_only,
+        lambda name, url, media: run_backend(name, url, media, args.turns))
     print(report(results, args.turns, skipped))
     return 0
 
