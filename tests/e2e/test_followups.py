@@ -141,14 +141,7 @@ def test_on_whatsapp_outside_the_window_the_question_goes_as_a_template(
         try:
             web = TestClient(create_web_app(wa))
             phone = Phone(wa, web, twilio, clock)
-            phone.onboard()
-            phone.text("1")
-            phone.text("2")
-            phone.send("location", Latitude="6.3703", Longitude="2.3912")
-            phone.text("1")
-            phone.text("Caniveau bouché devant le marché")
-            done = phone.text("1")
-            reference = done[-1].split("référence ")[1].split(".")[0]
+            reference = report_on_whatsapp(phone)
             resolve(web, staff(wa), reference)
             clock.advance(days=15)
             assert scheduler.ask_followups(wa) == 1
@@ -163,6 +156,17 @@ def test_on_whatsapp_outside_the_window_the_question_goes_as_a_template(
             assert any("Merci de nous l'avoir confirmé" in r for r in phone.text("1"))
         finally:
             wa.close()
+
+
+def report_on_whatsapp(phone: Phone) -> str:
+    """A drain report with a pin, filed from WhatsApp; its reference."""
+    phone.onboard()
+    phone.text("1")
+    phone.text("2")
+    phone.send("location", Latitude="6.3703", Longitude="2.3912")
+    phone.text("1")
+    phone.text("Caniveau bouché devant le marché")
+    return phone.text("1")[-1].split("référence ")[1].split(".")[0]
 
 
 def citizen_of(app, address: str) -> int:
@@ -181,13 +185,7 @@ def test_on_whatsapp_without_a_template_the_question_waits_for_the_window(
         try:
             web = TestClient(create_web_app(wa))
             phone = Phone(wa, web, twilio, clock)
-            phone.onboard()
-            phone.text("1")
-            phone.text("2")
-            phone.send("location", Latitude="6.3703", Longitude="2.3912")
-            phone.text("1")
-            phone.text("Caniveau bouché devant le marché")
-            reference = phone.text("1")[-1].split("référence ")[1].split(".")[0]
+            reference = report_on_whatsapp(phone)
             resolve(web, staff(wa), reference)
             clock.advance(days=15)
             assert scheduler.ask_followups(wa) == 0  # it could not reach them: not asked
