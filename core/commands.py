@@ -105,6 +105,7 @@ class SubmitReport(Command):
     longitude: float | None = None
     place_text: str | None = None
     attachment_ids: tuple[int, ...] = ()
+    thread: str | None = None  # the flow run that filed it (set by the dialogs' runner)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class SubmitComplaint(Command):
     description: str
     anonymous: bool = False
     attachment_ids: tuple[int, ...] = field(default=())
+    thread: str | None = None  # the flow run that filed it (set by the dialogs' runner)
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ class SubmitIdea(Command):
     title: str
     description: str
     attachment_ids: tuple[int, ...] = ()
+    thread: str | None = None  # the flow run that filed it (set by the dialogs' runner)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ def _submit_report(cmd: c.SubmitReport, uow: UnitOfWork) -> Result:
         kind=Kind.REPORT, commune_id=cmd.commune_id, channel=cmd.channel,
         citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, description=cmd.description,
         category_id=cmd.category_id, arrondissement_id=cmd.arrondissement_id,
-        location=location, place_text=cmd.place_text, attachment_ids=cmd.attachment_ids)
+        location=location, place_text=cmd.place_text, attachment_ids=cmd.attachment_ids,
+        thread=cmd.thread)
     return {"reference": submissions.submit(uow=uow, new=new).reference}
 
 
@@ -94,7 +95,8 @@ def _submit_complaint(cmd: c.SubmitComplaint, uow: UnitOfWork) -> Result:
     new = submissions.NewSubmission(
         kind=Kind(cmd.kind), commune_id=cmd.commune_id, channel=cmd.channel,
         citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, description=cmd.description,
-        service_id=cmd.service_id, anonymous=cmd.anonymous, attachment_ids=cmd.attachment_ids)
+        service_id=cmd.service_id, anonymous=cmd.anonymous, attachment_ids=cmd.attachment_ids,
+        thread=cmd.thread)
     return {"reference": submissions.submit(uow=uow, new=new).reference}
 
 
@@ -102,7 +104,7 @@ def _submit_idea(cmd: c.SubmitIdea, uow: UnitOfWork) -> Result:
     new = submissions.NewSubmission(
         kind=Kind.IDEA, commune_id=cmd.commune_id, channel=cmd.channel,
         citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, title=cmd.title,
-        description=cmd.description, attachment_ids=cmd.attachment_ids)
+        description=cmd.description, attachment_ids=cmd.attachment_ids, thread=cmd.thread)
     return {"reference": submissions.submit(uow=uow, new=new).reference}
 
 

@@ -51,8 +51,9 @@ class StatusNotifier:
             message = say(key, reference=submission.reference,
                           status=say(f"status.{event.new_status}"), note=event.public_note)
         text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
+        author = citizen_id == submission.citizen_id  # a follower's notice is theirs alone
         messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
-                         purpose="status_update")
+                         purpose="status_update", thread=submission.thread if author else None)
 
 
 class ReplyNotifier:
@@ -74,7 +75,7 @@ class ReplyNotifier:
         message = say("notify.reply", reference=submission.reference, text=event.text)
         text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)
         messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
-                         purpose="reply_waiting")
+                         purpose="reply_waiting", thread=submission.thread)
 
 
 def announcement_renderer(catalogs: Catalogs, *, for_groups: bool = False,

@@ -7,6 +7,7 @@ the outbox, the new conversation state and the message marked processed.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -25,6 +26,7 @@ from core.messages.neutral import Choice
 from core.ports import FetchError, MediaFetcher
 from core.transcripts.service import TRANSCRIPT_KIND
 from core.uow import UnitOfWork
+from dialogs import threads
 from dialogs.conversation import Conversation, Engine, Turn
 from dialogs.engine import AttachmentRef, Heard, Msg, Prompt, Say, say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
@@ -36,7 +38,7 @@ DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
 FILE_REFUSALS = ("too_large", "unreadable")
 # Under this, a transcript is not shown back as "what I understood": the audio stays.
 DEFAULT_MIN_CONFIDENCE = 0.4  # why a file was not fetched (FetchError.reason)
-PRIVATE_FLOW = "survey"  # its turns are not shown to moderators beside the citizen's reports
+PRIVATE_FLOW = "survey"  # its replies are marked as such (never in a submission's thread)
 
 
 class Dialogs:
@@ -154,7 +156,8 @@ class Dialogs:
         refused = (say("error.edited"),) if record.extra.get("edited") else _refused(
             files, self.max_file_bytes)
         turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
-                else self._execute(uow, self.engine.turn(current, msg, lookup), current, lookup))
+                else self._execute(uow, self._plan(current, msg, lookup), current, lookup))
+        thread = threads.of_turn(current, turn.conversation)
         recipient = messages.Recipient.of(identity)
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)
@@ -168,15 +171,24 @@ class Dialogs:
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
                              in_reply_to=in_reply_to, hints=self.hints(language, turn.prompt),
-                             purpose=_purpose(record, current, turn))
-        if PRIVATE_FLOW in (current.flow, turn.conversation.flow) and survivor is not None:
-            record.extra = {**record.extra, "private": PRIVATE_FLOW}  # not beside a report
+                             purpose=_purpose(record, current, turn),
+                             thread=thread if survivor is not None else None)
         if survivor is not None:
+            record.thread = thread
             survivor.last_seen_at = uow.clock.now()
             after = turn.conversation
             conversations.save(uow=uow, citizen_id=citizen.id, flow=after.flow, state=after.state,
                                data=dict(after.data),
                                offered=[[c.id, normalise_name(c.label)] for c in choices])
+
+    def _plan(self, current: Conversation, msg: Msg, lookup: DbLookup) -> Turn:
+        """The engine's turn, in a thread of its own when it opens a filing flow, with the
+        submission it files kept in the turn's thread."""
+        planned = self.engine.turn(current, msg, lookup)
+        after = threads.opened(planned.conversation, lambda: uuid.uuid4().hex)
+        thread = threads.of_turn(current, after)
+        return replace(planned, conversation=after,
+                       commands=threads.with_thread(planned.commands, thread))
 
     def _lookup(self, uow: UnitOfWork, citizen: CitizenRow,
                 identity: ChannelIdentity) -> DbLookup:
@@ -230,9 +242,8 @@ class Dialogs:
 
 
 def _purpose(record: InboundRecord, before: Conversation, turn: Turn) -> str:
-    """What the reply is, for the channels and for the moderators' view of a conversation:
-    a question Palabre put, a survey's turn (kept out of what moderators read around a
-    report: the answers are not to be tied to the citizen), or a reply."""
+    """What the reply is, for the channels: a question Palabre put, a survey's turn, or a
+    reply."""
     if record.kind == messages.INVITE_KIND:
         return "followup"
     if PRIVATE_FLOW in (before.flow, turn.conversation.flow):

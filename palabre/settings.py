@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     conversation_expiry_days: int = Field(default=7, ge=1, le=365)
     # "Was it really fixed?" is asked this many days after a submission is resolved (0: never)
     followup_days: int = Field(default=14, ge=0, le=365)
+    # Personal data of closed submissions and inactive citizens is kept this many months,
+    # then stripped (contacts, voice audio) by the retention job (0: never)
+    retention_months: int = Field(default=24, ge=0, le=1200)
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks, comma separated, e.g. 127.0.0.1,10.0.0.0/8); empty: none
+    trusted_proxies: str = ""
     auto_migrate: bool = True
     host: str = "127.0.0.1"
     port: int = 8000

@@ -63,7 +63,7 @@ def _detail(uow: UnitOfWork, moderator: Any, row: Submission) -> schemas.Submiss
         history=[privacy.history_public(h)
                  for h in submissions.history(uow=uow, submission_id=row.id)],
         messages=[privacy.message_public(m)
-                  for m in submissions.conversation_around(uow=uow, submission=row)],
+                  for m in submissions.conversation_of(uow=uow, submission=row)],
         supporters=submissions.support_count(uow=uow, submission_id=row.id),
         followers=submissions.follower_count(uow=uow, submission_id=row.id),
         duplicates=[d.reference for d in triage.duplicates_of(uow=uow, submission=row)])

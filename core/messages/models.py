@@ -76,6 +76,8 @@ class InboundRecord(SQLModel, table=True):
     longitude: float | None = None
     place_text: str | None = Field(default=None, max_length=300)
     extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The flow run it was part of (dialogs/threads.py): what moderators read beside a submission
+    thread: str | None = Field(default=None, max_length=32, index=True)
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     status: str = Field(default=InboundStatus.RECEIVED, max_length=16)
     attempts: int = 0
@@ -129,6 +131,7 @@ class OutboxRecord(SQLModel, table=True):
     hints: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     in_reply_to: int | None = Field(default=None, foreign_key="inbound_message.id",
                                     ondelete="SET NULL")
+    thread: str | None = Field(default=None, max_length=32, index=True)  # as InboundRecord's
     status: str = Field(default=OutboundStatus.PENDING, max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

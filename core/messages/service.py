@@ -255,14 +255,15 @@ class Recipient:
 def enqueue(*, uow: UnitOfWork, to: Recipient, text: str,
             choices: tuple[Choice, ...] = (), purpose: str = "reply",
             in_reply_to: int | None = None, media_path: str | None = None,
-            hints: dict[str, str] | None = None) -> OutboxRecord:
-    """Queue a message to a citizen's channel address."""
+            hints: dict[str, str] | None = None, thread: str | None = None) -> OutboxRecord:
+    """Queue a message to a citizen's channel address (in a submission's `thread` when it is
+    one of the messages moderators read beside it)."""
     now = uow.clock.now()
     record = OutboxRecord(
         citizen_id=to.citizen_id, identity_id=to.identity_id, channel=to.channel,
         account=to.account, address=to.address, purpose=purpose, text=text,
         choices=[{"id": c.id, "label": c.label} for c in choices], media_path=media_path,
-        hints=dict(hints or {}),
+        hints=dict(hints or {}), thread=thread,
         in_reply_to=in_reply_to, status=OutboundStatus.PENDING, next_attempt_at=now,
         created_at=now)
     uow.session.add(record)

@@ -81,7 +81,7 @@ def _invite(uow: UnitOfWork, followup: FollowUp, reachable: Reachable) -> int:
     uow.session.add(followup)
     messages.invite(uow=uow, identity=identity, flow=FLOW,
                     key=f"followup:{followup.id}:{followup.invites}",
-                    data={"followup_id": followup.id})
+                    data={"followup_id": followup.id, "thread": submission.thread})
     return 1
 
 

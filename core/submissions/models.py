@@ -72,6 +72,9 @@ class Submission(SQLModel, table=True):
     identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
                                     ondelete="SET NULL")
     channel: str = Field(max_length=16)
+    # The messages of the flow that filed it and those about it since carry this thread; they
+    # are all that moderators read beside it (never the citizen's other conversations).
+    thread: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     updated_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False, index=True))
     resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -33,7 +34,6 @@ from core.uow import UnitOfWork
 LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
 SIMILAR_RADIUS_M = 250.0
 SIMILAR_WINDOW = timedelta(days=30)
-FILING_WINDOW = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class NewSubmission:
     place_text: str | None = None
     anonymous: bool = False
     attachment_ids: Sequence[int] = ()
+    thread: str | None = None  # the flow run that filed it; a new thread otherwise
 
 
 def submit(*, uow: UnitOfWork, new: NewSubmission) -> Submission:
@@ -73,7 +74,7 @@ def submit(*, uow: UnitOfWork, new: NewSubmission) -> Submission:
         latitude=new.location.latitude if new.location else None,
         longitude=new.location.longitude if new.location else None,
         citizen_id=new.citizen_id, identity_id=new.identity_id, channel=new.channel,
-        created_at=now, updated_at=now)
+        thread=new.thread or uuid.uuid4().hex, created_at=now, updated_at=now)
     uow.session.add(submission)
     uow.session.flush()
     assert submission.id is not None
@@ -279,29 +280,23 @@ def attachments_of(*, uow: UnitOfWork, submission_id: int) -> list[Attachment]:
     return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
 
 
-PRIVATE_PURPOSES = ("survey",)  # replies never shown beside a submission
+CONVERSATION_KINDS_LEFT_OUT = ("invite",)  # Palabre's own marker that opened a question
 
 
-def conversation_around(*, uow: UnitOfWork, submission: Submission,
-                        limit: int = 100) -> list[InboundRecord | OutboxRecord]:
-    """The citizen's messages while filing it (two hours before), and those about it since."""
-    if submission.citizen_id is None:
+def conversation_of(*, uow: UnitOfWork, submission: Submission,
+                    limit: int = 200) -> list[InboundRecord | OutboxRecord]:
+    """What moderators read beside a submission: the messages of the flow that filed it and
+    those exchanged about it since, all carrying its thread; never the citizen's other
+    conversations (another submission, another commune, a survey), whatever their time."""
+    if submission.thread is None:
         return []
-    start = submission.created_at - FILING_WINDOW
     inbound = select(InboundRecord).where(
-        InboundRecord.citizen_id == submission.citizen_id,
-        col(InboundRecord.received_at) >= start,
-        col(InboundRecord.received_at) <= submission.created_at + timedelta(minutes=1))
-    outbound = select(OutboxRecord).where(
-        OutboxRecord.citizen_id == submission.citizen_id,
-        col(OutboxRecord.purpose).not_in(PRIVATE_PURPOSES), or_(
-            and_(col(OutboxRecord.created_at) >= start,
-                 col(OutboxRecord.created_at) <= submission.created_at + timedelta(minutes=1)),
-            col(OutboxRecord.text).contains(submission.reference)))
-    said = [r for r in uow.session.exec(inbound.limit(limit)).all()
-            if not r.extra.get("private")]  # a survey's answers are not tied to the citizen
-    both: list[InboundRecord | OutboxRecord] = [*said,
-                                                *uow.session.exec(outbound.limit(limit)).all()]
+        InboundRecord.thread == submission.thread,
+        col(InboundRecord.kind).not_in(CONVERSATION_KINDS_LEFT_OUT))
+    outbound = select(OutboxRecord).where(OutboxRecord.thread == submission.thread)
+    both: list[InboundRecord | OutboxRecord] = [
+        *uow.session.exec(inbound.order_by(col(InboundRecord.id)).limit(limit)).all(),
+        *uow.session.exec(outbound.order_by(col(OutboxRecord.id)).limit(limit)).all()]
     return sorted(both, key=_message_time)[:limit]
 
 
