@@ -54,7 +54,7 @@ class DbLookup:
         self._catalogs = catalogs
         self.now: datetime = uow.clock.now()
         bound = bound_communes.get((identity.channel, identity.account))
-        commune_id = row.commune_id or bound
+        commune_id = bound or row.commune_id
         commune = communes.get_commune(uow=uow, commune_id=commune_id) if commune_id else None
         if commune is not None and not commune.enabled:  # closed since: ask again
             commune, commune_id = None, None

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import inspect
 
+from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.conversations import service as conversations
@@ -143,6 +144,9 @@ class Dialogs:
               identity: ChannelIdentity) -> None:
         assert citizen.id is not None
         row = conversations.load_for_turn(uow=uow, citizen_id=citizen.id)
+        bound = self.bound_communes.get((identity.channel, identity.account))
+        if bound is not None:  # one answer to "which commune", for every part of Palabre
+            citizens.belong_to(uow=uow, citizen=citizen, commune_id=bound)
         current = (Conversation(row.flow, row.state, row.data, row.updated_at) if row
                    else Conversation())
         if record.kind == TRANSCRIPT_KIND and not _awaited(current, record):

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from bots.telegram.announce import PostAnnouncements, PostStaffAlerts
+from core.citizens import service as citizens
 from core.communes import service as communes
 from core.db import make_engine
 from core.events import (
@@ -122,7 +123,7 @@ def migrate(database_url: str) -> None:
 
 
 def prepare(app: App) -> None:
-    """Migrate, load the communes, enable the configured ones, bind the console if asked."""
+    """Migrate, load the communes, enable the configured ones, bind the bound channels."""
     migrate(app.settings.database_url)
     with app.uow_factory() as uow:
         added = communes.seed_reference_data(uow=uow, enable=app.settings.communes_to_enable)
@@ -132,6 +133,12 @@ def prepare(app: App) -> None:
         logger.info("loaded %s communes from benin-geo", added)
     if released:
         logger.info("put %s interrupted deliveries back in the queue", released)
+    bind_communes(app)
+
+
+def bind_communes(app: App) -> None:
+    """Channels bound to a commune (the console, a Telegram bot, a WhatsApp sender): their
+    citizens are of that commune; every process applies it, migrating or not."""
     if app.settings.console_commune:
         _bind(app, "console", "console", app.settings.console_commune,
               "PALABRE_CONSOLE_COMMUNE")
@@ -148,6 +155,11 @@ def _bind(app: App, channel: str, account: str, commune: str, what: str) -> None
     """Citizens reaching this account belong to this commune (no commune question)."""
     with app.uow_factory() as uow:
         found = communes.find_commune(uow=uow, text=commune)
-    if found is None:
-        raise SystemExit(f"{what}: no enabled commune '{commune}'")
+        if found is None:
+            raise SystemExit(f"{what}: no enabled commune '{commune}'")
+        settled = citizens.settle_bound_commune(uow=uow, channel=channel, account=account,
+                                                commune_id=found.id)
+        uow.commit()
+    if settled:
+        logger.info("%s citizens of %s are now of %s", settled, what, found.name)
     app.dialogs.bound_communes[(channel, account)] = found.id

@@ -19,7 +19,7 @@ from core.submissions import service as submissions
 from core.submissions.models import Status
 from core.submissions.service import LOCAL_TZ
 from core.uow import UnitOfWork
-from palabre.bootstrap import App, bootstrap, migrate, prepare
+from palabre.bootstrap import App, bind_communes, bootstrap, migrate, prepare
 from palabre.settings import Settings
 
 
@@ -32,6 +32,8 @@ def _app(*, console: bool = False) -> App:
     app = bootstrap(settings, messengers=messengers)
     if settings.auto_migrate:
         prepare(app)
+    else:
+        bind_communes(app)
     return app
 
 

@@ -75,6 +75,25 @@ def update_profile(*, uow: UnitOfWork, citizen_id: int, changes: dict[str, Any])
     return citizen
 
 
+def belong_to(*, uow: UnitOfWork, citizen: Citizen, commune_id: str) -> None:
+    """The citizen wrote through a channel bound to this commune: they are of it."""
+    if citizen.commune_id != commune_id:
+        citizen.commune_id = commune_id
+        uow.session.add(citizen)
+
+
+def settle_bound_commune(*, uow: UnitOfWork, channel: str, account: str,
+                         commune_id: str) -> int:
+    """Citizens last heard through a bound account who have no commune yet are of its commune
+    (those stored before bound channels recorded it); how many."""
+    heard_there = select(ChannelIdentity.citizen_id).where(
+        ChannelIdentity.channel == channel, ChannelIdentity.account == account)
+    result = uow.session.exec(update(Citizen).where(
+        col(Citizen.commune_id).is_(None), col(Citizen.id).in_(heard_there))
+        .values(commune_id=commune_id))
+    return int(result.rowcount or 0)
+
+
 def identities_of(*, uow: UnitOfWork, citizen_id: int) -> list[ChannelIdentity]:
     query = (select(ChannelIdentity).where(ChannelIdentity.citizen_id == citizen_id)
              .order_by(col(ChannelIdentity.last_inbound_at).desc()))
