@@ -118,31 +118,37 @@ def service_definition(category: Category) -> dict[str, Any]:
 
 def service_request(row: Submission, *, commune: Commune, category: Category | None,
                     arrondissement: Arrondissement | None, note: str | None) -> dict[str, Any]:
-    """A public report as a service request: nothing about who filed it, no private files."""
+    """A report as a service request: nothing about who filed it, no private files; of a
+    private report only its category, arrondissement, status and dates (not its words, its
+    pin, nor the notes the mairie wrote to its author)."""
+    shown = row.public
     return {
         "service_request_id": row.reference,
         "status": open311_status(row),
-        "status_notes": note,
+        "status_notes": note if shown else None,
         "service_name": label(category.names, LANGUAGE) if category else None,
         "service_code": category.code if category else None,
-        "description": row.description or None,
+        "description": (row.description or None) if shown else None,
         "agency_responsible": f"Mairie de {commune.name}",
         "service_notice": None,
         "requested_datetime": w3(row.created_at),
         "updated_datetime": w3(row.updated_at),
         "expected_datetime": None,
-        "address": _address(row, commune, arrondissement),
+        "address": _address(row if shown else None, commune, arrondissement),
         "address_id": None,
         "zipcode": None,
-        "lat": row.latitude,
-        "long": row.longitude,
+        "lat": row.latitude if shown else None,
+        "long": row.longitude if shown else None,
         "media_url": None,
     }
 
 
-def _address(row: Submission, commune: Commune, arrondissement: Arrondissement | None) -> str:
-    """From the most specific to the most general, as the spec asks."""
-    parts = (row.place_text, arrondissement.name if arrondissement else None, commune.name)
+def _address(row: Submission | None, commune: Commune,
+             arrondissement: Arrondissement | None) -> str:
+    """From the most specific to the most general, as the spec asks (the citizen's own words
+    about the place only when the report is public)."""
+    parts = (row.place_text if row else None, arrondissement.name if arrondissement else None,
+             commune.name)
     return ", ".join(p for p in parts if p)
 
 

@@ -73,6 +73,8 @@ class SubmissionPublic(BaseModel):
     longitude: float | None
     place_text: str | None
     anonymous: bool
+    public: bool = Field(description="the citizen agreed to publish its words and pin (Open311);"
+                                     " a private report is published without them")
     channel: str
     priority: str
     labels: list[str]

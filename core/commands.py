@@ -105,6 +105,7 @@ class SubmitReport(Command):
     longitude: float | None = None
     place_text: str | None = None
     attachment_ids: tuple[int, ...] = ()
+    public: bool = True  # its words and pin published (Open311); private: the mairie's only
     thread: str | None = None  # the flow run that filed it (set by the dialogs' runner)
 
 

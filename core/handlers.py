@@ -87,7 +87,7 @@ def _submit_report(cmd: c.SubmitReport, uow: UnitOfWork) -> Result:
         citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, description=cmd.description,
         category_id=cmd.category_id, arrondissement_id=cmd.arrondissement_id,
         location=location, place_text=cmd.place_text, attachment_ids=cmd.attachment_ids,
-        thread=cmd.thread)
+        public=cmd.public, thread=cmd.thread)
     return {"reference": submissions.submit(uow=uow, new=new).reference}
 
 
@@ -104,7 +104,8 @@ def _submit_idea(cmd: c.SubmitIdea, uow: UnitOfWork) -> Result:
     new = submissions.NewSubmission(
         kind=Kind.IDEA, commune_id=cmd.commune_id, channel=cmd.channel,
         citizen_id=cmd.citizen_id, identity_id=cmd.identity_id, title=cmd.title,
-        description=cmd.description, attachment_ids=cmd.attachment_ids, thread=cmd.thread)
+        description=cmd.description, attachment_ids=cmd.attachment_ids, public=True,
+        thread=cmd.thread)
     return {"reference": submissions.submit(uow=uow, new=new).reference}
 
 

@@ -222,14 +222,21 @@ class DbLookup:
         assert row.id is not None
         history: tuple[tuple[datetime, str, str | None], ...] = ()
         if with_history:
-            history = tuple((h.at, h.to_status, h.public_note)
+            notes = self._may_read_notes(row)  # the mairie's words to its author
+            history = tuple((h.at, h.to_status, h.public_note if notes else None)
                             for h in submissions.history(uow=self._uow, submission_id=row.id)
-                            if h.from_status != h.to_status or h.public_note)  # not notes
+                            if h.from_status != h.to_status or (notes and h.public_note))
         if supports is None and row.kind == "idea":
             supports = submissions.support_count(uow=self._uow, submission_id=row.id)
         return SubmissionView(reference=row.reference, kind=row.kind, status=row.status,
                               title=self._title(row), created_at=row.created_at,
                               updated_at=row.updated_at, history=history, supports=supports or 0)
+
+    def _may_read_notes(self, row: Submission) -> bool:
+        """Its author and followers read the notes of any submission; anyone those of a
+        public report or an idea (a complaint's or a private report's are not for others)."""
+        return row.public or submissions.concerns(uow=self._uow, citizen_id=self.citizen.id,
+                                                  submission=row)
 
     def _title(self, row: Submission) -> str:
         """What the citizen may read of it: an idea's title is public; the words of a report or

@@ -67,6 +67,9 @@ class Submission(SQLModel, table=True):
     longitude: float | None = None
     place_text: str | None = Field(default=None, max_length=300)
     anonymous: bool = False
+    # The citizen agreed to publish its words and pin (Open311, the commune's page); a private
+    # report is published with its category, arrondissement and status only.
+    public: bool = False
     citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
                                    ondelete="SET NULL")
     identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",

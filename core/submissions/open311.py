@@ -154,7 +154,7 @@ def file_external_report(*, uow: UnitOfWork, integration: Moderator,
     submission = submit(uow=uow, new=NewSubmission(
         kind=Kind.REPORT, commune_id=report.commune_id, channel=CHANNEL, citizen_id=None,
         description=_with_media(report), category_id=category.id, location=report.location,
-        place_text=report.address or None))
+        place_text=report.address or None, public=True))
     record(uow=uow, moderator=integration, action="open311_create", target_type="submission",
            target_id=submission.reference, commune_id=report.commune_id,
            after={"service_code": category.code})

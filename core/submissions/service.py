@@ -54,6 +54,7 @@ class NewSubmission:
     place_text: str | None = None
     anonymous: bool = False
     attachment_ids: Sequence[int] = ()
+    public: bool = False  # what the citizen said may be published (a report's text and pin)
     thread: str | None = None  # the flow run that filed it; a new thread otherwise
 
 
@@ -74,7 +75,8 @@ def submit(*, uow: UnitOfWork, new: NewSubmission) -> Submission:
         latitude=new.location.latitude if new.location else None,
         longitude=new.location.longitude if new.location else None,
         citizen_id=new.citizen_id, identity_id=new.identity_id, channel=new.channel,
-        thread=new.thread or uuid.uuid4().hex, created_at=now, updated_at=now)
+        public=new.public, thread=new.thread or uuid.uuid4().hex, created_at=now,
+        updated_at=now)
     uow.session.add(submission)
     uow.session.flush()
     assert submission.id is not None

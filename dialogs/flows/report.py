@@ -179,8 +179,10 @@ def ask_confirm(data: Data, ctx: Lookup) -> Prompt:
     summary = say("report.confirm.summary", category=data.get("category", ""),
                   place=_place(data), photo=say("common.yes" if data.get("photo") else "common.no"),
                   description=data.get("description") or say("report.confirm.voice"))
-    return prompt(summary, options=[Option("send", say("report.confirm.send")),
-                                    Option("cancel", say("report.confirm.cancel"))])
+    return prompt(summary, say("report.confirm.visibility"),
+                  options=[Option("send", say("report.confirm.send")),
+                           Option("send_private", say("report.confirm.send_private")),
+                           Option("cancel", say("report.confirm.cancel"))])
 
 
 def _place(data: Data) -> str:
@@ -196,7 +198,7 @@ def _place(data: Data) -> str:
 def on_confirm(data: Data, msg: Msg, ctx: Lookup) -> Step:
     if msg.choice == "cancel":
         return Step.finish(say("cancel.done"))
-    if msg.choice != "send":
+    if msg.choice not in ("send", "send_private"):
         return Step.stay()
     citizen = ctx.citizen
     command = SubmitReport(
@@ -204,7 +206,8 @@ def on_confirm(data: Data, msg: Msg, ctx: Lookup) -> Step:
         commune_id=commune_of(ctx), category_id=data["category_id"],
         description=data.get("description", ""), arrondissement_id=data.get("arrondissement_id"),
         latitude=data.get("latitude"), longitude=data.get("longitude"),
-        place_text=data.get("place_text"), attachment_ids=tuple(data.get("attachment_ids", [])))
+        place_text=data.get("place_text"), attachment_ids=tuple(data.get("attachment_ids", [])),
+        public=msg.choice == "send")
     return Step.finish(say("report.done"), commands=(command,))
 
 

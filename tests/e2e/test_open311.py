@@ -46,8 +46,10 @@ def client(app) -> TestClient:
 
 def _report(app, text: str = "Caniveau bouché devant l'école", *, code: str = "drain",
             commune: str = COT, kind: Kind = Kind.REPORT, place: str | None = None,
-            arrondissement: str | None = None, citizen_id: int | None = None) -> str:
-    """File a submission through the core service, as the citizen flows do."""
+            arrondissement: str | None = None, citizen_id: int | None = None,
+            public: bool = True) -> str:
+    """File a submission through the core service, as the citizen flows do (a report the
+    citizen agreed to publish, unless told otherwise)."""
     with app.uow_factory() as uow:
         category = next(c for c in categories_of(uow=uow, commune_id=commune) if c.code == code)
         service = services_of(uow=uow, commune_id=commune)[0]
@@ -56,7 +58,7 @@ def _report(app, text: str = "Caniveau bouché devant l'école", *, code: str = 
             description=text, title="Idée" if kind == Kind.IDEA else None,
             category_id=category.id if kind == Kind.REPORT else None,
             service_id=service.id if kind in (Kind.COMPLAINT, Kind.SUGGESTION) else None,
-            location=HERE, place_text=place, arrondissement_id=arrondissement)
+            location=HERE, place_text=place, arrondissement_id=arrondissement, public=public)
         reference = submissions.submit(uow=uow, new=new).reference
         uow.commit()
     return reference

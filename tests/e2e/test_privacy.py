@@ -22,7 +22,7 @@ def client(app) -> TestClient:
     return TestClient(create_web_app(app))
 
 
-def _report(talker: Talker, text: str, pin: Point = PIN) -> str:
+def _report(talker: Talker, text: str, pin: Point = PIN, *, private: bool = False) -> str:
     talker.send("1")  # report
     talker.send("2")  # drains
     talker.send(location=pin)
@@ -31,9 +31,7 @@ def _report(talker: Talker, text: str, pin: Point = PIN) -> str:
     offered = [c.id for c in talker.last_message().choices]
     if "new" in offered:  # a similar report nearby: this one is another problem
         talker.send(str(offered.index("new") + 1))
-    if "public" in offered or "public" in [c.id for c in talker.last_message().choices]:
-        talker.send("1")  # public
-    done = talker.send("1")
+    done = talker.send("2" if private else "1")  # send privately, or publicly
     return done.split("référence ")[1].split(".")[0]
 
 
@@ -101,3 +99,60 @@ def test_messages_about_a_submission_after_it_was_filed_are_beside_it(app, messe
     seen = _conversation(client, cotonou, report)
     assert "Une équipe passe jeudi" in seen and "Quel numéro de rue ?" in seen
     assert "aide" not in seen.lower().split("\n")
+
+
+def test_citizens_are_told_what_is_published_before_they_agree(app, messenger) -> None:
+    said = Talker(app, messenger, "ama").onboard()
+    french = Talker(app, messenger, "kojo")
+    french.send("Bonjour")
+    french.send("1")
+    notice = french.send("Cotonou")
+    assert "publiés dans les données ouvertes" in notice and "en privé" in notice
+    english = Talker(app, messenger, "kofi")
+    english.send("hello")
+    english.send("2")
+    notice = english.send("Cotonou")
+    assert "published in the town hall's open data" in notice and "privately" in notice
+    assert said  # the onboarding went on to the menu
+
+
+def test_a_private_report_is_published_without_its_words_pin_or_notes(app, messenger,
+                                                                     client) -> None:
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    public = _report(ama, "Caniveau bouché devant l'école")
+    private = _report(ama, "Caniveau bouché devant chez Dossou", Point(6.3803, 2.4012),
+                      private=True)
+    for reference in (public, private):
+        client.post(f"/api/v1/submissions/{reference}/status", headers=cotonou,
+                    json={"status": "in_progress", "public_note": "Une équipe passe chez vous"})
+
+    listed = client.get("/open311/v2/requests.json?jurisdiction_id=BJ-LI-COT").json()
+    shown = {r["service_request_id"]: r for r in listed}
+    assert shown[public]["description"] == "Caniveau bouché devant l'école"
+    assert (shown[public]["lat"], shown[public]["status_notes"]) == (
+        pytest.approx(6.3703), "Une équipe passe chez vous")
+    hidden = shown[private]
+    assert (hidden["description"], hidden["lat"], hidden["long"], hidden["status_notes"]) == (
+        None, None, None, None)
+    assert hidden["service_code"] == "drain" and hidden["status"] == "open"
+    assert "Dossou" not in client.get(f"/open311/v2/requests/{private}.xml",
+                                      params={"jurisdiction_id": "BJ-LI-COT"}).text
+    detail = client.get(f"/api/v1/submissions/{private}", headers=cotonou).json()
+    assert detail["public"] is False and "Dossou" in detail["description"]
+
+
+def test_a_stranger_asking_after_a_complaint_reads_no_note_of_the_mairie(app, messenger,
+                                                                        client) -> None:
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    complaint = _complaint(ama, "Mon acte de naissance attend depuis un mois", anonymous=False)
+    client.post(f"/api/v1/submissions/{complaint}/status", headers=cotonou,
+                json={"status": "in_progress", "public_note": "Madame Agossou, passez jeudi"})
+    stranger = Talker(app, messenger, "kojo")
+    stranger.onboard()
+    answer = stranger.send(f"statut {complaint}")
+    assert "en cours" in answer and "Agossou" not in answer
+    assert "Agossou" in ama.send(f"statut {complaint}")

@@ -118,8 +118,8 @@ def test_continue_restores_the_draft_and_asks_its_question_again() -> None:
 
     assert turn.conversation == Conversation(flow="report", state="CONFIRM", data=DRAFT)
     assert turn.says == ()
-    assert keys(turn.prompt.says) == ["report.confirm.summary"]
-    assert option_ids(turn.prompt) == ["send", "cancel"]
+    assert keys(turn.prompt.says) == ["report.confirm.summary", "report.confirm.visibility"]
+    assert option_ids(turn.prompt) == ["send", "send_private", "cancel"]
 
 
 def test_back_to_the_menu_drops_the_old_draft() -> None:

@@ -271,8 +271,8 @@ def test_a_written_description_leads_to_the_summary() -> None:
 
     assert where(turn) == ("report", "CONFIRM")
     assert turn.conversation.data == DESCRIBED
-    assert keys(turn.prompt.says) == ["report.confirm.summary"]
-    assert option_ids(turn.prompt) == ["send", "cancel"]
+    assert keys(turn.prompt.says) == ["report.confirm.summary", "report.confirm.visibility"]
+    assert option_ids(turn.prompt) == ["send", "send_private", "cancel"]
 
 
 def test_a_voice_note_describes_the_problem() -> None:
@@ -424,8 +424,24 @@ def test_a_report_by_arrondissement_and_voice_note_is_sent_without_coordinates()
         place_text="Marché Dantokpa", attachment_ids=(601,)),)
 
 
+def test_sending_privately_files_a_report_whose_words_and_pin_stay_with_the_mairie() -> None:
+    turn = at("CONFIRM", DESCRIBED, FakeLookup(), choose("send_private", "2"))
+
+    assert [c.public for c in turn.commands if isinstance(c, SubmitReport)] == [False]
+    assert keys(turn.says) == ["report.done"]
+
+
+def test_the_summary_says_what_public_and_private_mean() -> None:
+    turn = at("CONFIRM", DESCRIBED, FakeLookup(), text("hein"))
+
+    told = CATALOGS.render("fr", turn.prompt.says[1])
+    assert "Open311" in told and "sans votre nom ni votre numéro" in told
+    assert [CATALOGS.label("fr", o) for o in turn.prompt.options] == [
+        "Envoyer (public)", "Envoyer en privé", "Annuler"]
+
+
 def test_cancelling_at_the_summary_sends_nothing() -> None:
-    turn = at("CONFIRM", DESCRIBED, FakeLookup(), choose("cancel", "2"))
+    turn = at("CONFIRM", DESCRIBED, FakeLookup(), choose("cancel", "3"))
 
     assert turn.commands == ()
     assert keys(turn.says) == ["cancel.done"]
