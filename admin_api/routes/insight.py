@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
@@ -24,10 +25,18 @@ from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"])
 
+MIN_REASON = 10  # "enquête" is not a reason; "rappeler au sujet du dossier 12" is
+
 EXPORT_COLUMNS = ("reference", "kind", "status", "commune_id", "arrondissement_id",
                   "category_id", "service_id", "title", "description", "latitude", "longitude",
                   "place_text", "priority", "labels", "channel", "created_at", "updated_at",
                   "first_response_at", "resolved_at")
+# Analysts read figures: no words a citizen wrote, a position to about a kilometre, days
+# rather than instants (nothing precise enough to pick a person out).
+ANALYST_COLUMNS = tuple(c for c in EXPORT_COLUMNS
+                        if c not in ("title", "description", "place_text"))
+ANALYST_DECIMALS = 2  # 0.01 degree: about 1.1 km
+TIMES = ("created_at", "updated_at", "first_response_at", "resolved_at")
 CONTACT_COLUMNS = ("citizen_channel", "citizen_address")
 
 
@@ -46,29 +55,59 @@ def get_stats(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
 
 
 @router.get("/exports/submissions.csv", response_class=StreamingResponse)
-def export_submissions(uow: UowDep, moderator: ReaderDep, wanted: InboxFilterDep,
-                       contacts: bool = False) -> StreamingResponse:
+def export_submissions(
+    uow: UowDep, moderator: ReaderDep, wanted: InboxFilterDep, contacts: bool = False,
+    reason: Annotated[str | None, Query(max_length=300, description=(
+        "why the contacts are needed (with contacts=true): it goes to the audit log"))] = None,
+) -> StreamingResponse:
     """Submissions as CSV for the inbox's filters, without personal data; `contacts=true` adds
     the citizen's channel and number for accounts allowed to see contacts (never for anonymous
-    submissions)."""
-    if contacts and (not moderator.can_see_contacts or moderator.role == Role.ANALYST):
-        raise HTTPException(403, "This account may not export citizens' contacts.")
-    wanted = replace(wanted, communes=moderation.communes_visible_to(moderator))
+    submissions), with a `reason` kept in the audit log. Analysts get no words, a rounded
+    position, days instead of instants, and nothing hidden as abuse."""
+    analyst = moderator.role == Role.ANALYST
+    if analyst and wanted.text:  # a search would tell what the words say
+        raise HTTPException(403, "Analysts do not search the words citizens wrote.")
+    wanted = replace(wanted, communes=moderation.communes_visible_to(moderator),
+                     include_hidden=wanted.include_hidden and not analyst)
+    if contacts:
+        _may_export_contacts(uow, moderator, wanted, reason)
     first = inbox(uow=uow, wanted=wanted, limit=100)  # bad input fails here, not mid-stream
-    rows = _csv_lines(uow, wanted, contacts, first)
+    if contacts:
+        uow.commit()  # the audit line, before any contact leaves
+    layout = _analyst_row if analyst else partial(_staff_row, uow, contacts)
+    header = ANALYST_COLUMNS if analyst else EXPORT_COLUMNS + (
+        CONTACT_COLUMNS if contacts else ())
+    rows = _csv_lines(uow, wanted, header, layout, first)
     name = f"palabre-submissions-{datetime.now(UTC):%Y%m%d}.csv"
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, contacts: bool,
-               page: Page) -> Iterator[str]:
+def _may_export_contacts(uow: UnitOfWork, moderator: Moderator, wanted: InboxFilter,
+                         reason: str | None) -> None:
+    """Contacts leave only for an account allowed them, with a reason, into the audit log."""
+    if not moderator.can_see_contacts or moderator.role == Role.ANALYST:
+        raise HTTPException(403, "This account may not export citizens' contacts.")
+    said = " ".join((reason or "").split())
+    if len(said) < MIN_REASON:
+        raise HTTPException(422, f"Say why the contacts are needed: reason, {MIN_REASON} "
+                                 "characters or more (it goes to the audit log).")
+    covered = [wanted.commune_id] if wanted.commune_id else sorted(wanted.communes or ()) or [
+        None]  # each commune's moderators read it in their audit trail
+    for commune_id in covered:
+        moderation.record(uow=uow, moderator=moderator, action="export_contacts",
+                          target_type="export", target_id="submissions.csv",
+                          commune_id=commune_id, after={"reason": said})
+
+
+def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, header: tuple[str, ...],
+               layout: Callable[[Submission], list[object]], page: Page) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS + (CONTACT_COLUMNS if contacts else ()))
+    writer.writerow(header)
     while True:
         for row in page.items:
-            writer.writerow(_csv_row(uow, row, contacts))
+            writer.writerow(layout(row))
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -77,13 +116,28 @@ def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, contacts: bool,
         page = inbox(uow=uow, wanted=wanted, limit=100, cursor=page.next_cursor)
 
 
-def _csv_row(uow: UnitOfWork, row: Submission, contacts: bool) -> list[object]:
+def _staff_row(uow: UnitOfWork, contacts: bool, row: Submission) -> list[object]:
     values = [getattr(row, column) for column in EXPORT_COLUMNS]
     values[EXPORT_COLUMNS.index("labels")] = "; ".join(row.labels)
     if contacts:
         identity = (uow.session.get(ChannelIdentity, row.identity_id)
                     if row.identity_id and not row.anonymous else None)
         values += [identity.channel, identity.address] if identity else ["", ""]
+    return values
+
+
+def _analyst_row(row: Submission) -> list[object]:
+    """A row of figures: no words, the position rounded, the day of each moment."""
+    values: list[object] = []
+    for column in ANALYST_COLUMNS:
+        value = getattr(row, column)
+        if column in ("latitude", "longitude") and value is not None:
+            value = f"{value:.{ANALYST_DECIMALS}f}"
+        elif column in TIMES and value is not None:
+            value = value.date().isoformat()
+        elif column == "labels":
+            value = "; ".join(row.labels)
+        values.append(value)
     return values
 
 

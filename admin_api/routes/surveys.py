@@ -18,7 +18,7 @@ from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
 from core.broadcasts.models import Audience
 from core.moderation import service as moderation
-from core.moderation.models import Moderator
+from core.moderation.models import Moderator, Role
 from core.surveys import results as survey_results
 from core.surveys import service as surveys
 from core.surveys.models import QuestionKind, Survey
@@ -130,9 +130,10 @@ def results(survey_id: RowId, uow: UowDep, moderator: ReaderDep,
             ) -> schemas.SurveyResultsPublic:
     """Completed answer sets: counts, distributions, averages, the response rate, the same
     per arrondissement, gender and age band (groups under 5 hidden), and free answers with
-    the transcripts of spoken ones."""
+    the transcripts of spoken ones (their count only, for analysts)."""
     _visible(uow, moderator, survey_id)
-    found = survey_results.results(uow=uow, survey_id=survey_id, language=language)
+    found = survey_results.results(uow=uow, survey_id=survey_id, language=language,
+                                   words=moderator.role != Role.ANALYST)
     return schemas.SurveyResultsPublic.model_validate(asdict(found))
 
 
@@ -141,7 +142,8 @@ def export(survey_id: RowId, uow: UowDep, moderator: ReaderDep) -> StreamingResp
     """One row per completed answer set and question; a running number instead of the
     citizen, and arrondissement, gender and age band only for groups of five or more."""
     _visible(uow, moderator, survey_id)
-    rows = list(survey_results.export_rows(uow=uow, survey_id=survey_id))
+    rows = list(survey_results.export_rows(uow=uow, survey_id=survey_id,
+                                           words=moderator.role != Role.ANALYST))
     return StreamingResponse(_csv(rows), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="palabre-survey-{survey_id}.csv"'})
 

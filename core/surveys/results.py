@@ -84,7 +84,9 @@ class _Answer(NamedTuple):
     answered_at: datetime
 
 
-def results(*, uow: UnitOfWork, survey_id: int, language: str = "fr") -> SurveyResults:
+def results(*, uow: UnitOfWork, survey_id: int, language: str = "fr",
+            words: bool = True) -> SurveyResults:
+    """The survey's figures; the words of free answers only with `words` (not to analysts)."""
     survey = get(uow=uow, survey_id=survey_id)
     asked = questions(uow=uow, survey_id=survey_id)
     started = uow.session.exec(select(func.count()).select_from(SurveyResponse).where(
@@ -95,10 +97,10 @@ def results(*, uow: UnitOfWork, survey_id: int, language: str = "fr") -> SurveyR
     for answer in _answers(uow, survey_id):
         if answer.set_id in kept:
             by_question[answer.question_id].append(answer)
-    heard = _heard(uow, by_question.values())
+    heard = _heard(uow, by_question.values()) if words else {}
     withheld = len(done) < SMALLEST_GROUP
-    per_question = [_question(q, by_question.get(q.id or 0, []), language, heard, withheld)
-                    for q in asked]
+    per_question = [_question(q, by_question.get(q.id or 0, []), language, heard, withheld,
+                              words) for q in asked]
     scored = [q for q in asked if q.kind in SCORED]
     breakdowns: dict[str, dict[str, GroupResult]] = {}
     hidden: dict[str, int] = {}
@@ -112,10 +114,12 @@ def results(*, uow: UnitOfWork, survey_id: int, language: str = "fr") -> SurveyR
                          breakdowns=breakdowns, hidden=hidden, withheld=withheld)
 
 
-def export_rows(*, uow: UnitOfWork, survey_id: int) -> Iterable[list[str]]:
+def export_rows(*, uow: UnitOfWork, survey_id: int,
+                words: bool = True) -> Iterable[list[str]]:
     """One row per completed answer set and question, with a running number instead of the
     citizen; arrondissement, gender and age band only when five people or more share that
-    combination (else all three are empty), so that nobody is singled out by them."""
+    combination (else all three are empty), so that nobody is singled out by them; a free
+    answer's words only with `words` (not to analysts)."""
     asked = {q.id: q for q in questions(uow=uow, survey_id=survey_id)}
     done = _completed(uow, survey_id)
     profiles = _profiles(done)
@@ -124,7 +128,7 @@ def export_rows(*, uow: UnitOfWork, survey_id: int) -> Iterable[list[str]]:
     for answer in _answers(uow, survey_id):
         if answer.set_id in kept:
             answers[answer.set_id].append(answer)
-    heard = _heard(uow, answers.values())
+    heard = _heard(uow, answers.values()) if words else {}
     yield ["response", "completed_on", "arrondissement", "gender", "age_band", "question",
            "kind", "question_text", "value", "answer"]
     for number, one in enumerate(done, start=1):
@@ -136,7 +140,8 @@ def export_rows(*, uow: UnitOfWork, survey_id: int) -> Iterable[list[str]]:
             yield [str(number), day, *profile, str(question.position), question.kind,
                    label(question.text, "fr"),
                    "" if answer.value is None else str(answer.value),
-                   _words(question, answer, heard, "fr")]
+                   _words(question, answer, heard, "fr")
+                   if words or question.kind != QuestionKind.FREE else ""]
 
 
 def _completed(uow: UnitOfWork, survey_id: int) -> list[_Set]:
@@ -167,11 +172,12 @@ def _heard(uow: UnitOfWork, groups: Iterable[list[_Answer]]) -> dict[int, Any]:
 
 
 def _question(question: SurveyQuestion, given: list[_Answer], language: str,
-              heard: dict[int, Any], withheld: bool) -> QuestionResult:
+              heard: dict[int, Any], withheld: bool, words: bool) -> QuestionResult:
     result = QuestionResult(position=question.position, kind=question.kind,
                             text=label(question.text, language), answered=len(given))
     if question.kind == QuestionKind.FREE:
-        result.free_answers = [_free(a, heard) for a in sorted(given, key=_when)]
+        result.free_answers = [_free(a, heard) for a in sorted(given, key=_when)] if words \
+            else []
         return result
     if withheld:
         return result

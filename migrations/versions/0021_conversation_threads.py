@@ -27,15 +27,15 @@ def upgrade() -> None:
             batch_op.add_column(sa.Column(
                 "thread", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
             batch_op.create_index(f"ix_{table}_thread", ["thread"], unique=False)
-    with op.batch_alter_table("submission", schema=None) as batch_op:
-        batch_op.add_column(sa.Column(
-            "thread", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+    # A plain ADD COLUMN: a batch "recreate" of submission on SQLite would drop the triggers
+    # of its search index (0005_search.py).
+    op.add_column("submission", sa.Column(
+        "thread", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
     op.execute("UPDATE submission SET thread = 'sub' || CAST(id AS VARCHAR(20))")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("submission", schema=None) as batch_op:
-        batch_op.drop_column("thread")
+    op.drop_column("submission", "thread")  # SQLite 3.35+: no rebuild, the triggers stay
     for table in ("outbound_message", "inbound_message"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(f"ix_{table}_thread")

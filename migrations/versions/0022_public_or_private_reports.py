@@ -21,12 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("submission", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("public", sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # A plain ADD COLUMN: a batch "recreate" of submission on SQLite would drop the triggers
+    # of its search index (0005_search.py).
+    op.add_column("submission", sa.Column("public", sa.Boolean(), nullable=False,
+                                          server_default=sa.false()))
     op.execute("UPDATE submission SET public = true WHERE channel = 'open311' OR kind = 'idea'")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("submission", schema=None) as batch_op:
-        batch_op.drop_column("public")
+    op.drop_column("submission", "public")  # SQLite 3.35+: no rebuild, the triggers stay

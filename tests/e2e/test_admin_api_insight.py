@@ -116,16 +116,24 @@ def test_exports_leave_personal_data_out_unless_allowed(app, messenger, client, 
     assert "22997123456" not in plain.text and "citizen_address" not in rows[0]
     assert client.get("/api/v1/exports/submissions.csv", headers=analyst,
                       params={"contacts": True}).status_code == 403
-    full = client.get("/api/v1/exports/submissions.csv", headers=nosy, params={"contacts": True})
+    unsaid = client.get("/api/v1/exports/submissions.csv", headers=nosy,
+                        params={"contacts": True})
+    assert unsaid.status_code == 422 and "reason" in unsaid.json()["detail"]
+    full = client.get("/api/v1/exports/submissions.csv", headers=nosy,
+                      params={"contacts": True, "reason": "Rappeler les riverains du caniveau"})
     assert list(csv.DictReader(io.StringIO(full.text)))[0]["citizen_address"] == "22997123456"
+    audited = client.get("/api/v1/audit", headers=nosy,
+                         params={"action": "export_contacts"}).json()["data"]
+    assert [(a["actor"], a["after"]["reason"]) for a in audited] == [
+        ("sena", "Rappeler les riverains du caniveau")]
 
 
-def test_exports_take_the_inbox_filters(app, messenger, client, analyst) -> None:
+def test_exports_take_the_inbox_filters(app, messenger, client, awa, analyst) -> None:
     drain = _report(Talker(app, messenger, "ama"), "Caniveau bouché près de l'école")
     lamp = _report(Talker(app, messenger, "kofi"), "Lampadaire éteint", photo=True)
 
     def exported(**params: object) -> list[str]:
-        response = client.get("/api/v1/exports/submissions.csv", headers=analyst, params=params)
+        response = client.get("/api/v1/exports/submissions.csv", headers=awa, params=params)
         assert response.status_code == 200, response.text
         return sorted(r["reference"] for r in csv.DictReader(io.StringIO(response.text)))
 
@@ -135,6 +143,8 @@ def test_exports_take_the_inbox_filters(app, messenger, client, analyst) -> None
     assert exported(q="ecole", has_photo=True) == []
     assert client.get("/api/v1/exports/submissions.csv", headers=analyst,
                       params={"category_id": 0}).status_code == 422
+    assert client.get("/api/v1/exports/submissions.csv", headers=analyst,
+                      params={"q": "ecole"}).status_code == 403  # no search of the words
 
 
 def test_the_audit_trail_is_readable_per_commune(app, messenger, client, awa, admin,

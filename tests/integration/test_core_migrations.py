@@ -44,3 +44,17 @@ def test_migrations_go_down_to_nothing_and_up_again(tmp_path) -> None:
         "alembic_version"}
     assert emptied == {"alembic_version"}
     assert again == tables
+
+
+def test_the_search_index_triggers_survive_every_migration(tmp_path) -> None:
+    """SQLite: a migration that rebuilt the submission table would drop the triggers that
+    keep the search index in step (0005_search.py); the inbox would then find nothing new."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    migrate(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        triggers = connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars().all()
+    engine.dispose()
+    assert sorted(triggers) == [f"submission_fts_{name}" for name in
+                                ("delete", "insert", "update")]
