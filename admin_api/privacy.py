@@ -39,17 +39,17 @@ def _moderator_names(uow: UnitOfWork, *ids: int | None) -> dict[int | None, str]
 
 def citizen_public(uow: UnitOfWork, viewer: Moderator,
                    row: Submission) -> schemas.CitizenPublic | None:
-    """Who filed it, unless they asked to stay anonymous or the viewer may not know."""
+    """Who filed it, masked (an account allowed to see contacts reveals the number with a
+    reason), unless they asked to stay anonymous or the viewer may not know."""
     if row.anonymous or row.citizen_id is None or viewer.role == Role.ANALYST:
         return None
     citizen = uow.session.get(Citizen, row.citizen_id)
     identity = uow.session.get(ChannelIdentity, row.identity_id) if row.identity_id else None
     if citizen is None or identity is None:
         return None
-    shown = identity.address if viewer.can_see_contacts else mask(identity.address)
-    name = identity.display_name if viewer.can_see_contacts else None
-    return schemas.CitizenPublic(channel=identity.channel, address=shown, display_name=name,
-                                 language=citizen.language, blocked=citizen.blocked)
+    return schemas.CitizenPublic(channel=identity.channel, address=mask(identity.address),
+                                 display_name=None, language=citizen.language,
+                                 blocked=citizen.blocked, may_reveal=viewer.can_see_contacts)
 
 
 def attachment_public(row: Attachment,
@@ -57,9 +57,10 @@ def attachment_public(row: Attachment,
     assert row.id is not None
     transcript = schemas.TranscriptPublic(**heard.model_dump(
         include=set(schemas.TranscriptPublic.model_fields))) if heard else None
+    url = None if row.erased_at else f"/api/v1/attachments/{row.id}"
     return schemas.AttachmentPublic(id=row.id, kind=row.kind, content_type=row.content_type,
-                                    size=row.size, sha256=row.sha256,
-                                    url=f"/api/v1/attachments/{row.id}", transcript=transcript)
+                                    size=row.size, sha256=row.sha256, url=url,
+                                    erased_at=row.erased_at, transcript=transcript)
 
 
 def history_public(row: StatusChange) -> schemas.HistoryPublic:

@@ -12,10 +12,25 @@ from core.submissions.models import Priority, Status
 
 class CitizenPublic(BaseModel):
     channel: str
-    address: str  # masked unless the account may see contacts
-    display_name: str | None
+    address: str = Field(description="masked: an account allowed to see contacts reveals it "
+                                     "with a reason (POST …/citizen/contact)")
+    display_name: str | None = Field(description="never shown here (revealed with the contact)")
     language: str | None
     blocked: bool
+    may_reveal: bool = Field(description="whether this account may reveal the contact")
+
+
+class ContactRevealIn(BaseModel):
+    reason: str = Field(min_length=10, max_length=300,
+                        description="why the number is needed; it goes to the audit log")
+
+
+class ContactPublic(BaseModel):
+    """A citizen's full contact, revealed with a reason (audited)."""
+
+    channel: str
+    address: str
+    display_name: str | None
 
 
 class TranscriptPublic(BaseModel):
@@ -39,7 +54,10 @@ class AttachmentPublic(BaseModel):
     content_type: str
     size: int
     sha256: str
-    url: str
+    url: str | None = Field(description="where to download it; null once erased")
+    erased_at: datetime | None = Field(
+        default=None, description="when the retention period erased the recording (its "
+                                  "transcript stays)")
     transcript: TranscriptPublic | None = None  # voice notes and audio
 
 

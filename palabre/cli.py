@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -386,6 +387,54 @@ def inbound_retry_failed() -> None:
         count = requeue_failed(uow=uow)
         uow.commit()
     click.echo(f"{count} message(s) queued again.")
+
+
+@main.group("retention")
+def retention_group() -> None:
+    """Personal data kept no longer than PALABRE_RETENTION_MONTHS."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+@click.option("--months", type=click.IntRange(min=1), default=None,
+              help="Instead of PALABRE_RETENTION_MONTHS.")
+def retention_run(dry_run: bool, months: int | None) -> None:
+    """Strip the contacts and voice recordings of submissions closed that long ago, forget
+    the identities of citizens silent that long (the daily job does the same, a batch at a
+    time); every real run is audited."""
+    from core.retention import service as retention
+
+    app = _app()
+    period = months or app.settings.retention_months
+    if period == 0:
+        raise click.ClickException("PALABRE_RETENTION_MONTHS=0: everything is kept "
+                                   "(give --months to run anyway).")
+    totals: dict[str, int] = {}
+    while True:
+        with app.uow_factory() as uow:
+            report = retention.apply_retention(uow=uow, months=period, dry_run=dry_run,
+                                               batch=COUNT_ALL if dry_run else retention.BATCH)
+            uow.commit()
+        for name, value in asdict(report).items():
+            if name != "cutoff":
+                totals[name] = totals.get(name, 0) + value
+        if dry_run or report.total == 0:
+            break
+    verb = "would be" if dry_run else "were"
+    click.echo(f"Data older than {report.cutoff:%Y-%m-%d} ({period} months):")
+    for name, label in RETENTION_LINES:
+        click.echo(f"  {totals[name]:>7} {label} {verb} {RETENTION_VERBS[name]}")
+
+
+COUNT_ALL = 10_000_000  # a dry run counts everything at once
+RETENTION_LINES = (("submissions", "closed submissions"), ("voice_notes", "voice recordings"),
+                   ("citizens", "silent citizens"), ("inbound", "received messages"),
+                   ("outbound", "messages to citizens"), ("provider_posts", "raw webhook bodies"))
+RETENTION_VERBS = {"submissions": "stripped of their author's contact",
+                   "voice_notes": "erased (transcripts kept)",
+                   "citizens": "forgotten (identities removed)",
+                   "inbound": "stripped of their sender", "outbound": "stripped of their address",
+                   "provider_posts": "deleted"}
 
 
 @main.group("moderators")

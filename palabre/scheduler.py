@@ -32,6 +32,7 @@ from core.conversations import service as conversations
 from core.council import service as council
 from core.db import SCHEDULER_TABLE, normalise_url
 from core.digests import service as digests
+from core.retention import service as retention
 from core.submissions import followups
 from core.submissions import scheduled as submissions_jobs
 from dialogs.digest import render_digest
@@ -115,6 +116,17 @@ def expire_conversations(app: App) -> int:
     return done
 
 
+def keep_personal_data_no_longer(app: App) -> int:
+    """Past PALABRE_RETENTION_MONTHS, contacts and voice recordings go (audited); a batch a
+    run, the next run takes the rest."""
+    if app.settings.retention_months == 0:
+        return 0
+    with app.uow_factory() as uow:
+        report = retention.apply_retention(uow=uow, months=app.settings.retention_months)
+        uow.commit()
+    return report.total
+
+
 def make_digests(app: App) -> int:
     """Last week's digest for every enabled commune, kept for the group animators."""
     made = 0
@@ -155,6 +167,8 @@ JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, {"trigger": "interval"
         Job("conversations.expire", expire_conversations, {"trigger": "interval", "hours": 1}),
         Job("submissions.followups", ask_followups, {"trigger": "cron", "hour": "9-18",
                                                      "minute": 5}),
+        Job("privacy.retention", keep_personal_data_no_longer,
+            {"trigger": "cron", "hour": 3, "minute": 20}),
         Job("digests.weekly", make_digests,
             {"trigger": "cron", "day_of_week": "mon", "hour": 7, "minute": 30}))
 

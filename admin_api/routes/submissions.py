@@ -76,6 +76,10 @@ def download_attachment(attachment_id: RowId, uow: UowDep, moderator: StaffDep) 
     commune = _commune_of(uow, attachment) if attachment is not None else None
     if attachment is None or commune is None or not may_see(moderator, commune):
         raise HTTPException(404, f"No attachment {attachment_id}.")
+    if attachment.erased_at is not None:
+        raise HTTPException(404, f"The recording of attachment {attachment_id} was erased on "
+                                 f"{attachment.erased_at:%Y-%m-%d} (retention period); its "
+                                 "transcript is kept.")
     path = uow.media.absolute(attachment.path)
     if not path.exists():
         raise HTTPException(404, f"The file of attachment {attachment_id} is missing.")
@@ -175,6 +179,18 @@ def claim(reference: str, uow: UowDep, moderator: StaffDep) -> Detail:
 @router.delete("/submissions/{reference}/claim", response_model=Detail)
 def release(reference: str, uow: UowDep, moderator: StaffDep) -> Detail:
     return _act(reference, uow, moderator, triage.release)
+
+
+@router.post("/submissions/{reference}/citizen/contact", response_model=schemas.ContactPublic)
+def reveal_contact(reference: str, body: schemas.ContactRevealIn, uow: UowDep,
+                   moderator: StaffDep) -> schemas.ContactPublic:
+    """The author's full number and name, for an account allowed to see contacts; the reason
+    goes to the audit log. Never for an anonymous submission (409)."""
+    identity = triage.reveal_contact(uow=uow, moderator=moderator, reference=reference,
+                                     reason=body.reason)
+    uow.commit()
+    return schemas.ContactPublic(channel=identity.channel, address=identity.address,
+                                 display_name=identity.display_name)
 
 
 @router.put("/submissions/{reference}/citizen/blocked", response_model=Detail)

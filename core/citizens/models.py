@@ -32,6 +32,8 @@ class Citizen(SQLModel, table=True):
     blocked: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # When the retention job forgot their identities (silent past PALABRE_RETENTION_MONTHS)
+    forgotten_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class ChannelIdentity(SQLModel, table=True):

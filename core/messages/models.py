@@ -107,6 +107,9 @@ class Attachment(SQLModel, table=True):
     remote: str | None = Field(default=None, max_length=1000)
     fetch_error: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # When the retention job erased the recording (a voice note of a long-closed submission);
+    # the row stays for its transcript.
+    erased_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class OutboxRecord(SQLModel, table=True):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from core import errors
-from core.citizens.models import Citizen
+from core.citizens.models import ChannelIdentity, Citizen
 from core.communes.models import Category
 from core.events import ModeratorReplied
 from core.moderation.models import Moderator, Role
@@ -22,6 +22,7 @@ from core.uow import UnitOfWork
 
 CLAIM_FOR = timedelta(minutes=5)
 MAX_LABELS = 10
+MIN_REASON = 10  # to reveal a number: "vérif" is not a reason
 
 
 def visible(*, uow: UnitOfWork, moderator: Moderator, reference: str) -> Submission:
@@ -196,6 +197,27 @@ def merge(*, uow: UnitOfWork, moderator: Moderator, reference: str, into: str) -
     _audit(uow, moderator, "merge", found, {"duplicate_of": None},
            {"duplicate_of": target.reference})
     return found
+
+
+def reveal_contact(*, uow: UnitOfWork, moderator: Moderator, reference: str,
+                   reason: str) -> ChannelIdentity:
+    """The author's full contact for an account allowed to see contacts, with the reason in
+    the audit trail; never that of an anonymous submission."""
+    if not moderator.can_see_contacts or moderator.role in (Role.ANALYST, Role.INTEGRATION):
+        raise errors.Forbidden("this account may not see citizens' contacts")
+    found = visible(uow=uow, moderator=moderator, reference=reference)
+    said = " ".join(reason.split())
+    if len(said) < MIN_REASON:
+        raise errors.Invalid(f"say why the number is needed ({MIN_REASON} characters or more)")
+    if found.anonymous:
+        raise errors.Conflict(f"{found.reference} is anonymous: its author is never shown")
+    identity = uow.session.get(ChannelIdentity, found.identity_id) if found.identity_id else None
+    if identity is None:
+        raise errors.Conflict(f"{found.reference} keeps no contact (erased, or past the "
+                              "retention period)")
+    record(uow=uow, moderator=moderator, action="reveal_contact", target_type="submission",
+           target_id=found.reference, commune_id=found.commune_id, after={"reason": said})
+    return identity
 
 
 def duplicates_of(*, uow: UnitOfWork, submission: Submission) -> list[Submission]:

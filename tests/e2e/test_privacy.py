@@ -156,3 +156,32 @@ def test_a_stranger_asking_after_a_complaint_reads_no_note_of_the_mairie(app, me
     answer = stranger.send(f"statut {complaint}")
     assert "en cours" in answer and "Agossou" not in answer
     assert "Agossou" in ama.send(f"statut {complaint}")
+
+
+def test_a_number_is_revealed_only_with_a_reason_which_is_audited(app, messenger,
+                                                                 client) -> None:
+    nosy = _account(app, "sena", Role.MODERATOR, ["BJ-LI-COT"], contacts=True)
+    plain = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    report = _report(ama, "Caniveau bouché devant l'école")
+    anonymous = _complaint(ama, "L'agent du guichet 3 demande 5000 F", anonymous=True)
+
+    shown = client.get(f"/api/v1/submissions/{report}", headers=nosy).json()["citizen"]
+    assert shown["address"] == "229••••••56" and shown["may_reveal"] is True
+    contact = f"/api/v1/submissions/{report}/citizen/contact"
+    assert client.post(contact, headers=nosy, json={}).status_code == 422
+    assert client.post(contact, headers=nosy, json={"reason": "voir"}).status_code == 422
+    assert client.post(contact, headers=plain,
+                       json={"reason": "Rappeler pour l'adresse exacte"}).status_code == 403
+    revealed = client.post(contact, headers=nosy,
+                           json={"reason": "Rappeler pour l'adresse exacte"})
+    assert revealed.status_code == 200 and revealed.json()["address"] == "22997123456"
+    never = client.post(f"/api/v1/submissions/{anonymous}/citizen/contact", headers=nosy,
+                        json={"reason": "Rappeler pour l'adresse exacte"})
+    assert never.status_code == 409 and "22997" not in never.text
+
+    trail = client.get("/api/v1/audit", headers=_account(app, "root", Role.ADMIN),
+                       params={"action": "reveal_contact"}).json()["data"]
+    assert [(e["actor"], e["target_id"], e["after"]["reason"]) for e in trail] == [
+        ("sena", report, "Rappeler pour l'adresse exacte")]

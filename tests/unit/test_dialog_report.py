@@ -437,7 +437,7 @@ def test_the_summary_says_what_public_and_private_mean() -> None:
     told = CATALOGS.render("fr", turn.prompt.says[1])
     assert "Open311" in told and "sans votre nom ni votre numéro" in told
     assert [CATALOGS.label("fr", o) for o in turn.prompt.options] == [
-        "Envoyer (public)", "Envoyer en privé", "Annuler"]
+        "Envoyer", "Envoyer en privé", "Annuler"]
 
 
 def test_cancelling_at_the_summary_sends_nothing() -> None:
