@@ -7,7 +7,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from admin_api import errors
-from admin_api.deps import FailedAuthentications
+from admin_api.deps import FailedAuthentications, HoldBackThrottled
 from admin_api.routes import (
     alerts,
     broadcasts,
@@ -27,6 +27,7 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     """Add the moderators' routes, error handling and authentication throttling to `web`."""
     web.state.uow_factory = uow_factory
     web.state.failed_authentications = FailedAuthentications()
+    web.add_middleware(HoldBackThrottled)
     errors.install(web)
     web.include_router(submissions.router)
     web.include_router(alerts.router)

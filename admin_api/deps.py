@@ -1,14 +1,23 @@
-"""What every route needs: a unit of work, and the moderator behind the bearer token."""
+"""What every route needs: a unit of work, and the moderator behind the bearer token (with
+failed authentications counted and slowed down)."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import ipaddress
+import logging
+import math
+import secrets
+import threading
 import time
-from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.communes import service as communes
 from core.moderation.models import Moderator, Role
@@ -21,34 +30,140 @@ from core.uow import UnitOfWork
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 OptionalRowId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
-FAILURES_ALLOWED = 5
-FAILURE_WINDOW_S = 60.0
+logger = logging.getLogger(__name__)
+
+FAILURES_ALLOWED = 5  # per source address, and per presented credential...
+FAILURE_WINDOW_S = 60.0  # ...in this sliding window; past them a failure is throttled
+FAILURE_DELAY_S = 1.0  # how long the answer to a throttled failure is held back
+REMEMBERED = 10_000  # sources, and as many credentials: a few megabytes at most
+SLOW_DOWN = "slow_down"  # the request state's key for what to await before answering
+
+
+class _Failures:
+    """The last few failure times of each key, for at most `capacity` keys (those that failed
+    least recently are forgotten first)."""
+
+    def __init__(self, *, allowed: int, window: float, capacity: int,
+                 clock: Callable[[], float]) -> None:
+        self._allowed, self._window, self._capacity, self._clock = (allowed, window, capacity,
+                                                                    clock)
+        self._seen: OrderedDict[Hashable, deque[float]] = OrderedDict()
+
+    def wait(self, key: Hashable) -> float:
+        """Seconds until a failure of this key is within the allowance again (0: it is)."""
+        seen = self._seen.get(key)
+        if seen is None or len(seen) < self._allowed:
+            return 0.0
+        return max(0.0, self._window - (self._clock() - seen[0]))
+
+    def add(self, key: Hashable) -> None:
+        """Count a failure of this key, now."""
+        now = self._clock()
+        self._seen.setdefault(key, deque(maxlen=self._allowed)).append(now)
+        self._seen.move_to_end(key)
+        self._forget(now)
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def _forget(self, now: float) -> None:
+        """Drop the keys whose last failure left the window, then the oldest past capacity."""
+        while self._seen:
+            last = next(iter(self._seen.values()))[-1]
+            if now - last <= self._window and len(self._seen) <= self._capacity:
+                return
+            self._seen.popitem(last=False)
 
 
 class FailedAuthentications:
-    """Counts failed tokens per client address; past a few a minute, the client must wait."""
+    """Failed credentials counted per source address and per credential: past a few in a
+    window, a failure is answered 429 and held back; a valid credential is never refused."""
 
-    def __init__(self) -> None:
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
+    def __init__(self, *, allowed: int = FAILURES_ALLOWED, window: float = FAILURE_WINDOW_S,
+                 delay: float = FAILURE_DELAY_S, capacity: int = REMEMBERED,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.delay, self._sleep = delay, sleep
+        self._sources = _Failures(allowed=allowed, window=window, capacity=capacity,
+                                  clock=clock)
+        self._credentials = _Failures(allowed=allowed, window=window, capacity=capacity,
+                                      clock=clock)
+        self._secret = secrets.token_bytes(16)  # fingerprints mean nothing outside the process
+        self._lock = threading.Lock()  # routes run in a pool of threads
 
-    def wait_for(self, client: str) -> float:
-        """Seconds the client must wait before trying again (0 when it may try now)."""
-        recent = self._recent(client)
-        if len(recent) < FAILURES_ALLOWED:
-            return 0.0
-        return max(1.0, FAILURE_WINDOW_S - (time.monotonic() - recent[0]))
+    def failed(self, *, source: str, credential: str) -> float:
+        """Count one failure; the seconds to wait if it is past the allowance, else 0."""
+        place, mark = source_of(source), self._fingerprint(credential)
+        with self._lock:
+            wait = max(self._sources.wait(place), self._credentials.wait(mark))
+            self._sources.add(place)
+            self._credentials.add(mark)
+            now_throttled = self._sources.wait(place) or self._credentials.wait(mark)
+        if now_throttled and not wait:
+            logger.warning("failed authentications from %s or with credential %s reached the "
+                           "allowance; further failures get 429", place, mark.hex()[:8])
+        return wait
 
-    def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
-        if len(self._seen) > 10_000:  # forget addresses that went quiet
-            for quiet in [c for c, seen in self._seen.items() if not self._recent(c)]:
-                del self._seen[quiet]
+    async def hold_back(self) -> None:
+        """Wait before answering a throttled failure."""
+        await self._sleep(self.delay)
 
-    def _recent(self, client: str) -> deque[float]:
-        recent = self._seen[client]
-        while recent and time.monotonic() - recent[0] > FAILURE_WINDOW_S:
-            recent.popleft()
-        return recent
+    def __len__(self) -> int:
+        """How many sources and credentials are remembered."""
+        return len(self._sources) + len(self._credentials)
+
+    def _fingerprint(self, credential: str) -> bytes:
+        return hashlib.blake2b(credential.encode("utf-8", "replace"), key=self._secret,
+                               digest_size=16).digest()
+
+
+def source_of(host: str) -> str:
+    """The client address failures are counted against: an IPv6 address's /64 (one
+    subscriber's network), IPv4 as it is, anything else cut short."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def failed_authentication(request: Request, credential: str) -> float:
+    """Count a credential that failed against it and the client; past the allowance, the
+    seconds to wait (and the answer is held back), else 0. No credential, no count."""
+    if not credential:
+        return 0.0
+    failures: FailedAuthentications = request.app.state.failed_authentications
+    wait = failures.failed(source=request.client.host if request.client else "unknown",
+                           credential=credential)
+    if wait:
+        setattr(request.state, SLOW_DOWN, failures.hold_back)
+    return wait
+
+
+def retry_after(wait: float) -> str:
+    """The Retry-After header's whole seconds (at least 1)."""
+    return str(max(1, math.ceil(wait)))
+
+
+class HoldBackThrottled:
+    """Middleware that waits, on the event loop rather than in a route's worker thread, before
+    starting the answer to a failure that `failed_authentication` throttled."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def held_back(message: Message) -> None:
+            slow_down = scope.get("state", {}).get(SLOW_DOWN)
+            if message["type"] == "http.response.start" and slow_down is not None:
+                await slow_down()
+            await send(message)
+
+        await self.app(scope, receive, held_back if scope["type"] == "http" else send)
 
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
@@ -61,23 +176,28 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 def current_moderator(request: Request, uow: UowDep,
                       authorization: Annotated[str | None, Header()] = None) -> Moderator:
-    """The account of the bearer token; 401 without a valid one, 429 after many failures."""
-    failures: FailedAuthentications = request.app.state.failed_authentications
-    client = request.client.host if request.client else "unknown"
-    wait = failures.wait_for(client)
-    if wait:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                            "Too many failed authentications; try again later.",
-                            headers={"Retry-After": str(int(wait) + 1)})
-    scheme, _, token = (authorization or "").partition(" ")
-    moderator = authenticate(uow=uow, token=token.strip()) if scheme.lower() == "bearer" else None
+    """The account of the bearer token; 401 without a valid one, 429 for a failure past the
+    allowance of its address or its token."""
+    token = _bearer(authorization)
+    moderator = authenticate(uow=uow, token=token) if token else None
     if moderator is None:
-        failures.failed(client)
+        wait = failed_authentication(request, token)
+        if wait:
+            raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                                "This token is not valid, and too many failed authentications "
+                                "came from this address or with this token; try again later.",
+                                headers={"Retry-After": retry_after(wait)})
         raise HTTPException(status.HTTP_401_UNAUTHORIZED,
                             "A valid token is needed: 'Authorization: Bearer <token>'.",
                             headers={"WWW-Authenticate": "Bearer"})
     uow.commit()  # last use of the token
     return moderator
+
+
+def _bearer(authorization: str | None) -> str:
+    """The token of an 'Authorization: Bearer <token>' header, or ''."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 ModeratorDep = Annotated[Moderator, Depends(current_moderator)]

@@ -62,8 +62,10 @@ def serve(console: bool, address: str) -> None:
     pollers = _start_polling(app) if settings.telegram_mode == "polling" else []
     speech = _start_transcription(settings, settings.transcription_workers)
     jobs = _start_scheduler(app) if settings.scheduler else None
+    # The web app believes X-Forwarded-* from PALABRE_TRUSTED_PROXIES only: uvicorn's own
+    # handling would also trust 127.0.0.1 (or FORWARDED_ALLOW_IPS) on top of it.
     config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
-                            log_level=settings.log_level.lower())
+                            log_level=settings.log_level.lower(), proxy_headers=False)
     server = uvicorn.Server(config)
     settle_memory()
     if not console:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import admin_api.app as admin_api
 from bots.telegram.webhook import telegram_router
@@ -22,6 +24,9 @@ def create_web_app(app: App) -> FastAPI:
     if app.whatsapp is not None and app.whatsapp.receiver is not None:
         web.include_router(whatsapp_router(app.whatsapp.receiver))
     admin_api.mount(web, uow_factory=app.uow_factory)
+    proxies = trusted_proxies(app.settings.trusted_proxies)
+    if proxies:  # added last, so outermost: every route and log sees the real client
+        web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
     @web.get("/healthz")
     def health() -> dict[str, str]:
@@ -30,6 +35,22 @@ def create_web_app(app: App) -> FastAPI:
         return {"status": "ok", "database": app.engine.dialect.name}
 
     return web
+
+
+def trusted_proxies(value: str) -> list[str]:
+    """The networks of PALABRE_TRUSTED_PROXIES (an address is a network of one); a ValueError
+    names an entry that is neither."""
+    networks = []
+    for entry in (item.strip() for item in value.split(",")):
+        if not entry:
+            continue
+        try:
+            # uvicorn would silently take a malformed entry for a host name that never matches
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError as exc:
+            raise ValueError(f"PALABRE_TRUSTED_PROXIES: {entry!r} is not an address or a "
+                             "network such as 10.0.0.0/8") from exc
+    return networks
 
 
 # Young collections every 50,000 allocations rather than 700, and the older generations

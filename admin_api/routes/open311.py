@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from admin_api import open311_format as doc
-from admin_api.deps import FailedAuthentications, UowDep
+from admin_api.deps import UowDep, failed_authentication, retry_after
 from admin_api.open311_format import Open311Error
 from core import errors
 from core.communes.models import Commune
@@ -85,7 +85,8 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Missing or invalid argument (the spec's list of errors)"},
     403: {"description": "Missing or invalid api_key"},
     404: {"description": "Unknown format, jurisdiction_id, service_code or request"},
-    429: {"description": "Too many invalid api_key from this address; wait and retry"},
+    429: {"description": "An invalid api_key, after too many from this address or with this "
+                         "key; wait and retry (a valid key is always served)"},
 }
 
 
@@ -320,18 +321,16 @@ def _public_report(uow: UnitOfWork, commune: Commune, wanted: str, name: str) ->
 
 
 def _integration(request: Request, uow: UnitOfWork, api_key: str | None) -> Moderator:
-    """The integration account of the api_key; repeated failures are slowed down."""
-    failures: FailedAuthentications | None = getattr(request.app.state,
-                                                     "failed_authentications", None)
-    client = request.client.host if request.client else "unknown"
-    wait = failures.wait_for(client) if failures else 0.0
-    if wait:
-        raise Open311Error(429, "Too many invalid api_key; try again later.",
-                           {"Retry-After": str(int(wait) + 1)})
-    account = authenticate(uow=uow, token=_clean(api_key)) if api_key else None
+    """The integration account of the api_key; failures past the allowance of the address or
+    the key are answered 429 and slowed down (a valid key never is)."""
+    key = _clean(api_key)
+    account = authenticate(uow=uow, token=key) if key else None
     if account is None:
-        if failures:
-            failures.failed(client)
+        wait = failed_authentication(request, key)
+        if wait:
+            raise Open311Error(429, "Invalid api_key, and too many failures from this address "
+                                    "or with this key; try again later.",
+                               {"Retry-After": retry_after(wait)})
         raise Open311Error(403, "Missing or invalid api_key: can't proceed with the request.")
     return account
 
