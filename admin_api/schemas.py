@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
 
 from core.submissions.models import Priority, Status
 
@@ -145,7 +145,7 @@ class PriorityIn(BaseModel):
 
 
 class CategoryIn(BaseModel):
-    category_id: int = Field(ge=1, le=2_147_483_647)
+    category_id: StrictInt = Field(ge=1, le=2_147_483_647)
 
 
 class LabelsIn(BaseModel):
@@ -157,7 +157,7 @@ class MergeIn(BaseModel):
 
 
 class FlagIn(BaseModel):
-    value: bool = True
+    value: StrictBool = True
 
 
 class CommunePublic(BaseModel):
@@ -182,13 +182,13 @@ class ListingPublic(BaseModel):
 class ListingIn(BaseModel):
     code: str = Field(pattern=r"^[a-z0-9_]{2,40}$")
     names: dict[str, str]
-    position: int | None = Field(default=None, ge=0, le=10_000)
+    position: StrictInt | None = Field(default=None, ge=0, le=10_000)
 
 
 class ListingChange(BaseModel):
     names: dict[str, str] | None = None
-    position: int | None = Field(default=None, ge=0, le=10_000)
-    active: bool | None = None
+    position: StrictInt | None = Field(default=None, ge=0, le=10_000)
+    active: StrictBool | None = None
 
 
 class CannedReplyPublic(BaseModel):
@@ -246,7 +246,7 @@ class BroadcastIn(BaseModel):
     topic: str | None = Field(default=None, max_length=64)
     send_at: datetime | None = Field(default=None, description=(
         "when to send, with its time zone (e.g. 2026-12-01T08:00:00+01:00); empty: now"))
-    urgent: bool = Field(default=False, description="sent even in quiet hours (21:00-07:00)")
+    urgent: StrictBool = Field(default=False, description="sent even in quiet hours (21:00-07:00)")
 
 
 class BroadcastProgressPublic(BaseModel):
@@ -352,19 +352,19 @@ class ProjectIn(BaseModel):
     plan: Literal["PAI", "PDC"] = "PAI"
     sector: str = Field(min_length=1, max_length=60)
     arrondissement: str | None = Field(default=None, max_length=80)
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    budget_fcfa: int = Field(default=0, ge=0, le=10**13)
+    latitude: StrictFloat | None = Field(default=None, ge=-90, le=90)
+    longitude: StrictFloat | None = Field(default=None, ge=-180, le=180)
+    budget_fcfa: StrictInt = Field(default=0, ge=0, le=10**13)
     funding_source: str = Field(default="", max_length=120)
     starts_on: date | None = None
     ends_on: date | None = None
     status: Literal["planned", "in_progress", "completed", "suspended"] = "planned"
-    progress: int = Field(default=0, ge=0, le=100)
+    progress: StrictInt = Field(default=0, ge=0, le=100)
     description: str = Field(default="", max_length=4000)
 
 
 class ProgressIn(BaseModel):
-    progress: int = Field(ge=0, le=100)
+    progress: StrictInt = Field(ge=0, le=100)
     status: Literal["planned", "in_progress", "completed", "suspended"] | None = None
     note: str = Field(default="", max_length=2000)
 
@@ -401,7 +401,7 @@ class DocumentLinkIn(BaseModel):
     commune_id: str = Field(max_length=16)
     kind: Literal["budget", "administrative_account", "pai", "pdc", "procurement",
                   "mayor_agenda"]
-    year: int = Field(ge=1990, le=2100)
+    year: StrictInt = Field(ge=1990, le=2100)
     title: str = Field(min_length=1, max_length=200)
     url: str = Field(max_length=1000, pattern=r"^https?://\S+$")
     summaries: dict[str, str] = Field(default_factory=dict, description=(
@@ -455,7 +455,7 @@ class AlertFeed(BaseModel):
 
 
 class AlertsSeenIn(BaseModel):
-    up_to: int = Field(ge=1, le=2_147_483_647)
+    up_to: StrictInt = Field(ge=1, le=2_147_483_647)
 
 
 Texts = dict[str, str]  # per language: {"fr": "…", "en": "…"}; French required
@@ -472,7 +472,7 @@ class SurveyIn(BaseModel):
     questions in order (rating 1-5, one choice, yes/no, free words or voice)."""
 
     commune_id: str = Field(max_length=16)
-    service_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    service_id: StrictInt | None = Field(default=None, ge=1, le=2_147_483_647)
     title: Texts
     intro: Texts = Field(default_factory=dict)
     questions: list[SurveyQuestionIn] = Field(default_factory=list, max_length=20)
@@ -481,7 +481,7 @@ class SurveyIn(BaseModel):
 class SurveyChange(BaseModel):
     """A draft's new definition (everything but its commune)."""
 
-    service_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    service_id: StrictInt | None = Field(default=None, ge=1, le=2_147_483_647)
     title: Texts
     intro: Texts = Field(default_factory=dict)
     questions: list[SurveyQuestionIn] = Field(default_factory=list, max_length=20)

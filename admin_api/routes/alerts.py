@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 
 from admin_api import schemas
 from admin_api.deps import StaffDep, UowDep
+from admin_api.errors import DocumentedRoute
 from core.moderation import alerts
 from core.moderation.models import Alert, Moderator
 
-router = APIRouter(prefix="/api/v1", tags=["alerts"])
+router = APIRouter(prefix="/api/v1", tags=["alerts"], route_class=DocumentedRoute)
 
 
 def _public(row: Alert, moderator: Moderator) -> schemas.AlertPublic:

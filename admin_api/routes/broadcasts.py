@@ -9,13 +9,14 @@ from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
+from admin_api.errors import DocumentedRoute
 from core.broadcasts import service as broadcasts
 from core.broadcasts.models import Audience, Broadcast
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["broadcasts"])
+router = APIRouter(prefix="/api/v1", tags=["broadcasts"], route_class=DocumentedRoute)
 
 
 def _public(uow: UnitOfWork, row: Broadcast) -> schemas.BroadcastPublic:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
+from admin_api.errors import DocumentedRoute
 from core.council import service as council
 from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate, SessionKind
 from core.moderation import service as moderation
@@ -18,7 +19,7 @@ from core.moderation.models import Moderator
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["council"])
+router = APIRouter(prefix="/api/v1", tags=["council"], route_class=DocumentedRoute)
 public = APIRouter(tags=["council"])  # what citizens were sent, served without login
 
 

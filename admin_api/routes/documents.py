@@ -12,13 +12,14 @@ from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
+from admin_api.errors import DocumentedRoute
 from core.documents import service as documents
 from core.documents.models import Document, DocumentKind
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.uow import UnitOfWork
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], route_class=DocumentedRoute)
 KINDS = "budget|administrative_account|pai|pdc|procurement|mayor_agenda"
 
 

@@ -15,6 +15,7 @@ from fastapi.responses import StreamingResponse
 
 from admin_api import schemas
 from admin_api.deps import InboxFilterDep, ReaderDep, UowDep, aware
+from admin_api.errors import DocumentedRoute
 from core.citizens.models import ChannelIdentity
 from core.moderation import service as moderation
 from core.moderation.models import Moderator, Role
@@ -23,7 +24,8 @@ from core.submissions.inbox import InboxFilter, Page, inbox
 from core.submissions.models import Kind, Submission
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"])
+router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"],
+                   route_class=DocumentedRoute)
 
 MIN_REASON = 10  # "enquête" is not a reason; "rappeler au sujet du dossier 12" is
 

@@ -10,13 +10,14 @@ from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
+from admin_api.errors import DocumentedRoute
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.projects import service as projects
 from core.projects.models import Project
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=DocumentedRoute)
 MAX_CSV_BYTES = 2_000_000
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException
 
 from admin_api import schemas
 from admin_api.deps import AdminDep, ReaderDep, RowId, StaffDep, UowDep, visible_commune
+from admin_api.errors import DocumentedRoute
 from core.communes import service as communes
 from core.communes.models import Category, MunicipalService
 from core.digests import service as digests
@@ -13,7 +14,7 @@ from core.moderation import service as moderation
 from core.moderation.models import CannedReply, Moderator
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["reference data"])
+router = APIRouter(prefix="/api/v1", tags=["reference data"], route_class=DocumentedRoute)
 
 
 

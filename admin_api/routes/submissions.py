@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from admin_api import privacy, schemas
 from admin_api.deps import InboxFilterDep, RowId, StaffDep, UowDep
+from admin_api.errors import DocumentedRoute
 from core.council.models import CouncilQuestion, CouncilSession
 from core.messages.models import Attachment
 from core.moderation.service import communes_visible_to, may_see
@@ -23,7 +24,7 @@ from core.surveys.models import Survey, SurveyAnswer, SurveyResponse
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["submissions"])
+router = APIRouter(prefix="/api/v1", tags=["submissions"], route_class=DocumentedRoute)
 
 
 @router.get("/submissions", response_model=schemas.SubmissionsPublic)

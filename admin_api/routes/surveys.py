@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from admin_api import schemas
 from admin_api.deps import ReaderDep, RowId, StaffDep, UowDep, visible_commune
+from admin_api.errors import DocumentedRoute
 from core.broadcasts.models import Audience
 from core.moderation import service as moderation
 from core.moderation.models import Moderator, Role
@@ -24,7 +25,7 @@ from core.surveys import service as surveys
 from core.surveys.models import QuestionKind, Survey
 from core.uow import UnitOfWork
 
-router = APIRouter(prefix="/api/v1", tags=["surveys"])
+router = APIRouter(prefix="/api/v1", tags=["surveys"], route_class=DocumentedRoute)
 
 
 def _public(uow: UnitOfWork, row: Survey) -> schemas.SurveyPublic:
