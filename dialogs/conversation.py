@@ -52,6 +52,7 @@ class Turn:
     says: tuple[Say, ...]
     prompt: Prompt | None
     commands: tuple[Command, ...] = ()
+    aside: bool = False  # help, a status asked, stop: not part of the flow it interrupts
 
 
 def onboarded(ctx: Lookup) -> bool:
@@ -194,9 +195,9 @@ class Engine:
     def _global(self, command: words.Global, current: Conversation, ctx: Lookup) -> Turn:
         again = self.ask(current, ctx) if current.flow else None
         if command.name == "help":
-            return Turn(current, (say("help.text"),), again)
+            return Turn(current, (say("help.text"),), again, aside=True)
         if command.name == "status" and (command.argument or not onboarded(ctx)):
-            return Turn(current, _status_says(command.argument, ctx), again)
+            return Turn(current, _status_says(command.argument, ctx), again, aside=True)
         if command.name == "language":
             draft = {"flow": current.flow, "state": current.state, "data": dict(current.data)}
             keep = current.flow not in (None, MENU, ONBOARDING, RESUME)
@@ -206,7 +207,7 @@ class Engine:
             return self.enter(ONBOARDING, {"only_commune": True}, ctx)
         if command.name == "stop":
             opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
-            return Turn(current, (say("stop.done"),), again, (opt_out,))
+            return Turn(current, (say("stop.done"),), again, (opt_out,), aside=True)
         if command.name == "open" and onboarded(ctx):
             return self.enter(command.argument, {}, ctx)
         if not onboarded(ctx):

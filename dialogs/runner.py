@@ -161,7 +161,7 @@ class Dialogs:
             files, self.max_file_bytes)
         turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
                 else self._execute(uow, self._plan(current, msg, lookup), current, lookup))
-        thread = threads.of_turn(current, turn.conversation)
+        thread = None if turn.aside else threads.of_turn(current, turn.conversation)
         recipient = messages.Recipient.of(identity)
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)

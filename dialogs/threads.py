@@ -5,7 +5,8 @@ said in another flow (a named report next to an anonymous complaint, a report in
 commune, a survey) is never shown there. A thread opens when a filing flow starts; every turn
 spent in it carries it (the turn that starts it, a pause and its resume, the turn that files
 and returns to the menu); the submission keeps it, and the messages about the submission
-afterwards (status updates, the mairie's replies, "was it fixed?") are put in it too.
+afterwards (status updates, the mairie's replies, "was it fixed?") are put in it too. An aside
+in the middle of a flow (help, the status of another submission, stop) is in no thread.
 """
 
 from __future__ import annotations

@@ -185,3 +185,40 @@ def test_a_number_is_revealed_only_with_a_reason_which_is_audited(app, messenger
                        params={"action": "reveal_contact"}).json()["data"]
     assert [(e["actor"], e["target_id"], e["after"]["reason"]) for e in trail] == [
         ("sena", report, "Rappeler pour l'adresse exacte")]
+
+
+def test_an_aside_in_the_middle_of_a_report_stays_out_of_its_conversation(app, messenger,
+                                                                         client) -> None:
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    complaint = _complaint(ama, "L'agent du guichet 3 demande 5000 F", anonymous=True)
+    ama.send("1")  # report
+    ama.send("2")  # drains
+    told = ama.send(f"statut {complaint}")  # what became of my complaint?
+    assert complaint in told and "5000 F" in told  # its author may read it
+    ama.send(location=PIN)
+    ama.send("1")  # no photo
+    ama.send("Caniveau bouché devant l'école")
+    offered = [c.id for c in ama.last_message().choices]
+    if "new" in offered:
+        ama.send(str(offered.index("new") + 1))
+    report = ama.send("1").split("référence ")[1].split(".")[0]
+
+    seen = _conversation(client, cotonou, report)
+    assert "Caniveau bouché" in seen
+    assert complaint not in seen and "5000 F" not in seen
+
+
+def test_other_communes_and_other_roles_cannot_open_it_at_all(app, messenger, client) -> None:
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    report = _report(ama, "Caniveau bouché devant chez Dossou")
+    bohicon = _account(app, "koffi", Role.MODERATOR, ["BJ-ZO-BOH"])
+    analyst = _account(app, "stat", Role.ANALYST, ["BJ-LI-COT"])
+    key = _account(app, "city-gis", Role.INTEGRATION, ["BJ-LI-COT"])
+    hidden = client.get(f"/api/v1/submissions/{report}", headers=bohicon)
+    assert hidden.status_code == 404 and "Dossou" not in hidden.text
+    assert client.get(f"/api/v1/submissions/{report}", headers=analyst).status_code == 403
+    assert client.get(f"/api/v1/submissions/{report}", headers=key).status_code == 403
+    assert client.get("/api/v1/submissions", headers=bohicon).json()["data"] == []
