@@ -19,9 +19,11 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import col, delete, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.citizens.models import ChannelIdentity, Citizen
 from core.conversations.models import Conversation
@@ -96,8 +98,8 @@ def apply_retention(*, uow: UnitOfWork, months: int, dry_run: bool = False,
     return report
 
 
-def _ids(uow: UnitOfWork, query: object) -> list[int]:
-    return [int(i) for i in uow.session.exec(query).all()]  # type: ignore[call-overload]
+def _ids(uow: UnitOfWork, query: SelectOfScalar[Any]) -> list[int]:
+    return [int(i) for i in uow.session.exec(query).all() if i is not None]
 
 
 def _closed_submissions(uow: UnitOfWork, cutoff: datetime, batch: int) -> list[int]:
