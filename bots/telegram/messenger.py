@@ -39,10 +39,12 @@ logger = logging.getLogger(__name__)
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH  # 1024
 CALLBACK_DATA_LIMIT = 64  # bytes
-SHORT_WAIT_S = 0.25  # a wait this short is slept; a longer one gives the message back
-# The bot-wide limit (30 a second) never asks for more than a second: that wait is slept, as
-# giving the message back would claim and return the rest of the batch for nothing.
-BOT_WIDE_WAIT_S = 1.0
+# Waits slept rather than given back, by what holds the message: a chat's short wait, and the
+# bot-wide limit (30 a second), which never asks for more than a second: giving the message back
+# would claim and return the rest of the batch for nothing. A pause after a 429 is never slept.
+SLEEPABLE_S = {"chat": 0.25, "bot": 1.0}
+LIMITS = {"pause": "the bot waits out a 429 (flood control)",
+          "bot": "the bot's 30 messages a second", "chat": "one a second, 20 a minute in a group"}
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -65,7 +67,10 @@ class TelegramMessenger:
         try:
             sent = self.client.call(message.account, lambda bot: self._send(bot, message))
         except TelegramError as exc:
-            raise delivery_error(exc) from exc
+            error = delivery_error(exc)
+            if error.throttled and error.retry_after:
+                self._pause(message.account, throttle, error.retry_after)
+            raise error from exc
         except TimeoutError as exc:
             raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
         finally:
@@ -73,19 +78,30 @@ class TelegramMessenger:
         return SendReceipt(external_id=str(sent.message_id))
 
     def _wait_turn(self, account: str, chat_id: str) -> Throttle:
+        throttle = self._throttle(account)
+        wait = throttle.reserve(chat_id)
+        held_by = throttle.holding(chat_id) if wait > 0 else ""
+        if 0 < wait <= SLEEPABLE_S.get(held_by, 0.0):
+            time.sleep(wait)
+            wait = throttle.reserve(chat_id)
+        if wait > 0:
+            limit = LIMITS.get(held_by, LIMITS["chat"])
+            raise DeliveryError(f"Telegram limit ({limit}) for chat {chat_id}", throttled=True,
+                                retry_after=wait)
+        return throttle
+
+    @staticmethod
+    def _pause(account: str, throttle: Throttle, seconds: float) -> None:
+        """Flood control holds the whole bot: no chat gets a message before it ends."""
+        throttle.pause(seconds)
+        logger.warning("Telegram bot %s: flood control (429), nothing sent for %s s",
+                       account, seconds)
+
+    def _throttle(self, account: str) -> Throttle:
         throttle = self.throttles.get(account)
         if throttle is None:
             throttle = Throttle(now=lambda: self.clock.now().timestamp())
             self.throttles[account] = throttle
-        wait = throttle.reserve(chat_id)
-        bot_wide = wait > 0 and throttle.waits_for_the_bot_only(chat_id)
-        if 0 < wait <= (BOT_WIDE_WAIT_S if bot_wide else SHORT_WAIT_S):
-            time.sleep(wait)
-            wait = throttle.reserve(chat_id)
-        if wait > 0:
-            which = "the bot's 30 messages a second" if bot_wide else f"chat {chat_id}"
-            raise DeliveryError(f"Telegram limit for {which}", throttled=True,
-                                retry_after=wait)
         return throttle
 
     async def _send(self, bot: Bot, message: OutboundMessage) -> Message:

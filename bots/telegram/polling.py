@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from typing import Any
 
 from telegram import Bot
@@ -17,6 +18,7 @@ from bots.telegram.receiver import TelegramReceiver
 logger = logging.getLogger(__name__)
 
 LONG_POLL_S = 25
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "channel_post"]
 PAUSE_AFTER_ERROR_S = 5.0
 
 
@@ -47,20 +49,27 @@ class Poller(threading.Thread):
                                             timeout=self.long_poll + 30)
         for update in updates:
             self._handle(update)
-            self.offset = update["update_id"] + 1
+            if isinstance(update, dict) and type(update.get("update_id")) is int:
+                self.offset = update["update_id"] + 1
         return len(updates)
 
-    async def _get_updates(self, bot: Bot) -> list[dict[str, Any]]:
-        found = await bot.get_updates(offset=self.offset, timeout=self.long_poll,
-                                      allowed_updates=["message", "edited_message",
-                                                       "callback_query", "channel_post"])
-        return [u.to_dict() for u in found]
+    async def _get_updates(self, bot: Bot) -> list[Any]:
+        """The updates as Telegram sent them, for the receiver to read one by one: PTB's
+        get_updates reads them all first, and one it cannot read would fail every poll."""
+        params: dict[str, Any] = {"timeout": self.long_poll, "allowed_updates": ALLOWED_UPDATES}
+        if self.offset is not None:
+            params["offset"] = self.offset
+        with warnings.catch_warnings():  # PTB suggests get_updates, which is the trouble
+            warnings.simplefilter("ignore")
+            found = await bot.do_api_request("getUpdates", api_kwargs=params)
+        return found if isinstance(found, list) else []
 
     def _handle(self, update: dict[str, Any]) -> None:
         try:
             reply = self.receiver.handle(self.bot, update)
         except NotAnUpdate as exc:
-            logger.warning("Telegram polling: skipped a malformed update: %s", exc)
+            logger.warning("Telegram polling for bot %s: skipped a malformed update: %s",
+                           self.bot.account, exc)
             return
         if reply and reply.get("method") == "answerCallbackQuery":
             query_id = reply["callback_query_id"]

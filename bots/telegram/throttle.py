@@ -1,5 +1,6 @@
 """Telegram's sending limits, kept per bot: about 30 messages a second overall, one a second
-per chat, 20 a minute per group or channel."""
+per chat, 20 a minute per group or channel; and after a 429, nothing at all until its
+retry_after has passed (Telegram's flood control holds the whole bot, not one chat)."""
 
 from __future__ import annotations
 
@@ -23,13 +24,15 @@ class Throttle:
         self._overall: deque[float] = deque()
         self._chats: dict[str, float] = {}
         self._groups: dict[str, deque[float]] = defaultdict(deque)
+        self._paused_until = float("-inf")
         self._lock = threading.Lock()
 
     def reserve(self, chat_id: str) -> float:
         """0 when a message may go now (and it is counted); else the seconds to wait."""
         with self._lock:
             now = self.now()
-            wait = max(self._overall_wait(now), self._chat_wait(chat_id, now))
+            wait = max(self._paused_until - now, self._overall_wait(now),
+                       self._chat_wait(chat_id, now))
             if is_group(chat_id):
                 wait = max(wait, self._group_wait(chat_id, now))
             if wait > 0:
@@ -49,12 +52,22 @@ class Throttle:
             if self._overall:
                 self._overall[-1] = max(self._overall[-1], self.now())
 
-    def waits_for_the_bot_only(self, chat_id: str) -> bool:
-        """Whether a wait comes from the bot-wide limit alone (not this chat's or group's)."""
+    def pause(self, seconds: float) -> None:
+        """Send nothing to any chat for `seconds` from now (a longer pause already set stays)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self.now() + seconds)
+
+    def holding(self, chat_id: str) -> str:
+        """What holds a message to this chat back now: "pause" (after a 429), "chat" (this
+        chat's or its group's limit), "bot" (the 30 a second alone) or "" (nothing)."""
         with self._lock:
             now = self.now()
+            if self._paused_until > now:
+                return "pause"
             group = self._group_wait(chat_id, now) if is_group(chat_id) else 0.0
-            return self._chat_wait(chat_id, now) == 0.0 and group == 0.0
+            if self._chat_wait(chat_id, now) > 0 or group > 0:
+                return "chat"
+            return "bot" if self._overall_wait(now) > 0 else ""
 
     def _overall_wait(self, now: float) -> float:
         while self._overall and now - self._overall[0] >= 1.0:

@@ -1,5 +1,5 @@
-"""`POST /webhooks/telegram` (and `/webhooks/telegram/{bot id}`): check the secret, store the
-update, answer at once."""
+"""`POST /webhooks/telegram` (and `/webhooks/telegram/{bot id}`): check the secret, read the
+update as the worker will (400 when it cannot), store it, answer at once."""
 
 from __future__ import annotations
 

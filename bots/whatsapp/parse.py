@@ -22,12 +22,17 @@ def form_dict(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
 
 
 def check_ids(form: Mapping[str, str]) -> str:
-    """The MessageSid, when the form has it and a WhatsApp sender; else NotAMessage."""
+    """The MessageSid, when the form has it, the citizen's From and the sender's To (Twilio
+    sends all three with every message); else NotAMessage."""
     sid = form.get("MessageSid") or form.get("SmsMessageSid") or ""
     if not sid.startswith(("SM", "MM")) or len(sid) > 64 \
-            or not form.get("From", "").startswith(PREFIX):
-        raise NotAMessage("MessageSid (SM…/MM…) and From (whatsapp:+…) are required")
+            or not _whatsapp(form.get("From", "")) or not _whatsapp(form.get("To", "")):
+        raise NotAMessage("MessageSid (SM…/MM…), From and To (whatsapp:+…) are required")
     return sid
+
+
+def _whatsapp(address: str) -> bool:
+    return address.startswith(PREFIX) and len(address) > len(PREFIX)
 
 
 def parse_message(form: Mapping[str, str], *, account: str) -> InboundMessage:

@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from bots.whatsapp.config import CHANNEL, WhatsAppConfig
 from bots.whatsapp.messenger import OUTSIDE_WINDOW, UNSUBSCRIBED
-from bots.whatsapp.parse import NotAMessage, form_dict, parse_message
+from bots.whatsapp.parse import NotAMessage, check_ids, form_dict, parse_message
 from core.messages import service as messages
 from core.messages.intake import Post
 from core.messages.models import OutboundStatus, OutboxRecord
@@ -63,7 +63,8 @@ class WhatsAppReceiver:
 
     def post_of(self, form: dict[str, str]) -> Post | None:
         """The form as a body to store; None when it is for a sender not configured here.
-        Raises NotAMessage for a form the worker could not read (ids, pin, media fields)."""
+        Raises NotAMessage for a form the worker could not read (ids, To, pin, media fields)."""
+        check_ids(form)  # before the sender: a form without To is malformed, not someone else's
         sender = self.config.sender_for(to=form.get("To", ""),
                                         service=form.get("MessagingServiceSid"))
         if sender is None:

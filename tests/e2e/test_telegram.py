@@ -13,9 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from bots.telegram.config import CHANNEL
 from bots.telegram.polling import Poller
 from core.citizens.models import ChannelIdentity
-from core.messages.models import Attachment, InboundRecord, OutboxRecord
+from core.messages import service as messages
+from core.messages.models import Attachment, InboundRecord, OutboxRecord, ProviderPost
 from core.moderation import service as moderation
 from core.moderation.models import Role
 from core.submissions.models import Submission
@@ -148,6 +150,42 @@ def test_a_body_that_is_not_an_update_gets_400_and_a_log_line(web, tg, body, cap
     answer = web.post(f"/webhooks/telegram/{BOT}", content=body, headers=secret(tg))
     assert answer.status_code == 400 and "not a Telegram Update" in answer.json()["detail"]
     assert "malformed update" in caplog.text
+
+
+def _without(data: dict[str, Any], *path: str) -> dict[str, Any]:
+    """The update with the field at this path removed."""
+    changed = copy.deepcopy(data)
+    *parents, last = path
+    inner = changed
+    for key in parents:
+        inner = inner[key]
+    del inner[last]
+    return changed
+
+
+UNREADABLE = [
+    {"update_id": 5, "message": {"chat": "x"}},
+    _without(update("text"), "message", "date"),
+    _without(update("text"), "message", "chat"),
+    _without(update("text"), "message", "message_id"),
+    _without(update("callback_query"), "callback_query", "chat_instance"),
+    update("text", chat={"id": CITIZEN}),  # a chat without its type
+    update("text", chat={"id": "x" * 80, "type": "private"}),
+    update("text", **{"from": {"id": CITIZEN, "is_bot": False, "first_name": 5}}),
+    update("location", location={"latitude": "ici", "longitude": 2.39}),
+]
+
+
+@pytest.mark.parametrize("body", UNREADABLE)
+def test_an_update_the_worker_could_not_read_gets_400_and_nothing_is_stored(
+        web, tg, body, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    answer = web.post(f"/webhooks/telegram/{BOT}", json=body, headers=secret(tg))
+    assert answer.status_code == 400 and "not a Telegram Update" in answer.json()["detail"]
+    assert "malformed update" in caplog.text
+    with tg.uow_factory() as uow:
+        assert uow.session.exec(select(ProviderPost)).all() == []
+        assert uow.session.exec(select(InboundRecord)).all() == []
 
 
 def test_a_first_message_gets_the_language_question_as_buttons(chat, fake) -> None:
@@ -309,6 +347,44 @@ def test_flood_control_waits_and_a_blocked_bot_marks_the_citizen_unreachable(
     with tg.uow_factory() as uow:
         identity = uow.session.exec(select(ChannelIdentity)).one()
         assert identity.unreachable
+
+
+def test_flood_control_pauses_every_chat_of_the_bot_until_retry_after(tg, fake, clock) -> None:
+    chats = [str(CITIZEN + n) for n in range(15)]
+    with tg.uow_factory() as uow:
+        for chat_id in chats:
+            messages.enqueue(uow=uow, to=messages.Recipient(CHANNEL, BOT, chat_id),
+                             text=f"Annonce pour {chat_id}", purpose="announcement")
+        uow.commit()
+    fake.fail_next("sendMessage", status=429, retry_after=5)
+
+    tg.pipeline.deliver()
+    assert [c.status for c in fake.sent("sendMessage")] == [429]  # nothing after the refusal
+    clock.advance(seconds=4.5)
+    tg.pipeline.deliver()
+    assert [c.status for c in fake.sent("sendMessage")] == [429]  # the bot still waits
+    clock.advance(seconds=0.5)
+    tg.pipeline.deliver()
+
+    assert sorted(c.chat_id or "" for c in fake.sent("sendMessage", ok=True)) == chats
+    assert all(fake.texts(chat_id) == [f"Annonce pour {chat_id}"] for chat_id in chats)
+    with tg.uow_factory() as uow:
+        sent = uow.session.exec(select(OutboxRecord)).all()
+        assert {(r.status, r.attempts) for r in sent} == {("sent", 1)}
+
+
+def test_polling_skips_an_update_it_could_not_read_and_goes_on(tg, fake, caplog) -> None:
+    assert tg.telegram is not None and tg.telegram.receiver is not None
+    fake.queue_update(_without(update("text", update_id=800000001), "message", "date"))
+    fake.queue_update(update("text", update_id=800000002))
+    poller = Poller(tg.telegram.receiver, tg.telegram.config.bots[0], long_poll=0)
+
+    assert poller.poll_once() == 2
+    assert poller.offset == 800000003
+    assert "malformed update" in caplog.text
+    with tg.uow_factory() as uow:
+        stored = uow.session.exec(select(ProviderPost)).all()
+    assert [p.external_id for p in stored] == [f"{BOT}:800000002"]
 
 
 def test_polling_feeds_the_same_pipeline(tg, fake, clock) -> None:

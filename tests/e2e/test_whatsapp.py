@@ -201,6 +201,34 @@ def test_a_form_with_missing_or_bad_fields_gets_400_and_a_log_line(
     assert stored_posts(wa) == []
 
 
+@pytest.mark.parametrize("to", [None, "", "+14155238886", "whatsapp:"])
+def test_a_signed_form_without_a_whatsapp_to_gets_400_and_a_log_line(
+        phone, web, wa, to, caplog) -> None:
+    caplog.set_level(logging.WARNING)
+    form = phone.form("text", To=to)
+    answer = post_form(web, WEBHOOK, form, signed(PUBLIC + WEBHOOK, form, DEFAULT_AUTH_TOKEN))
+    assert answer.status_code == 400 and "To" in answer.json()["detail"]
+    assert "malformed message form" in caplog.text
+    assert stored_posts(wa) == []
+
+
+def test_a_messaging_service_form_needs_its_to_as_well(settings, fake, clock, messenger,
+                                                        caplog) -> None:
+    service = "MG" + "e" * 32
+    app = bootstrap(whatsapp_settings(settings, fake, whatsapp_senders=service), clock=clock,
+                    messengers={"console": messenger})
+    try:
+        phone = Phone(app, TestClient(create_web_app(app)), fake, clock)
+        for to, status in ((None, 400), (SENDER, 200)):
+            form = phone.form("text", MessagingServiceSid=service, To=to)
+            answer = post_form(phone.web, WEBHOOK, form,
+                               signed(PUBLIC + WEBHOOK, form, DEFAULT_AUTH_TOKEN))
+            assert answer.status_code == status, answer.text
+        assert [p.account for p in stored_posts(app)] == [service]
+    finally:
+        app.close()
+
+
 def test_a_duplicate_message_sid_is_handled_once(phone, wa, fake) -> None:
     form = phone.form("text", Body="Bonjour")
     phone.post(form)

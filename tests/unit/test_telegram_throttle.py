@@ -42,3 +42,35 @@ def test_twenty_a_minute_per_group_or_channel() -> None:
         ticks.now += 1.0
     assert throttle.reserve("-100123") == 40.0  # the first of the 20 went 20 s ago
     assert throttle.reserve("@mairie_cotonou") == 0  # a public channel: a group of its own
+
+
+def test_a_pause_holds_back_every_chat_of_the_bot_until_it_ends() -> None:
+    ticks = Ticks()
+    throttle = Throttle(now=ticks)
+    assert throttle.reserve("42") == 0
+    throttle.pause(5.0)  # Telegram answered 429 "retry after 5"
+    assert throttle.reserve("43") == 5.0  # a chat never written to waits too
+    assert throttle.reserve("-100123") == 5.0
+    assert throttle.holding("43") == "pause"
+    ticks.now += 4.5
+    assert throttle.reserve("43") == 0.5
+    ticks.now += 0.5
+    assert throttle.reserve("43") == 0
+    assert throttle.reserve("42") == 0
+
+
+def test_a_shorter_pause_never_cuts_a_longer_one() -> None:
+    ticks = Ticks()
+    throttle = Throttle(now=ticks)
+    throttle.pause(5.0)
+    throttle.pause(1.0)
+    assert throttle.reserve("42") == 5.0
+
+
+def test_what_holds_a_message_back() -> None:
+    ticks = Ticks()
+    throttle = Throttle(now=ticks)
+    assert throttle.reserve("42") == 0
+    assert throttle.holding("42") == "chat"
+    assert all(throttle.reserve(str(chat)) == 0 for chat in range(100, 129))
+    assert throttle.holding("99") == "bot"
