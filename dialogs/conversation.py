@@ -1,12 +1,13 @@
 """One turn of a conversation: global words, expiry and resume, then the current state's step.
 
 Pure: takes the stored conversation, one message and the read-only facts; returns the next
-conversation, what to say, and the commands to carry out. The runner does the I/O.
+conversation, what to say, the commands to carry out, and the thread the turn belongs to (new
+threads' ids come from the factory the engine is given). The runner does the I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from dialogs.engine import (
     prompt,
     say,
 )
+from dialogs.threads import FILING_FLOWS, KEY, new_thread_id, thread_in
 from dialogs.views import status_lines
 
 MENU = "menu"
@@ -52,7 +54,7 @@ class Turn:
     says: tuple[Say, ...]
     prompt: Prompt | None
     commands: tuple[Command, ...] = ()
-    aside: bool = False  # help, a status asked, stop: not part of the flow it interrupts
+    thread: str | None = None  # the filing flow's thread it belongs to (dialogs/threads.py)
 
 
 def onboarded(ctx: Lookup) -> bool:
@@ -63,16 +65,19 @@ def onboarded(ctx: Lookup) -> bool:
 class Engine:
     """Runs turns over a set of flows."""
 
-    def __init__(self, flows: Mapping[str, Flow], *, timeout: timedelta) -> None:
+    def __init__(self, flows: Mapping[str, Flow], *, timeout: timedelta,
+                 new_thread: Callable[[], str] = new_thread_id) -> None:
         self.flows = flows
         self.timeout = timeout
+        self.new_thread = new_thread
 
     def turn(self, current: Conversation, msg: Msg, ctx: Lookup) -> Turn:
         if current.flow is not None and not self._known(current):  # renamed by an upgrade
             lost = self.turn(Conversation(), msg, ctx)
             return replace(lost, says=(say("resume.lost"), *lost.says))
         if msg.heard is not None and current.flow is not None:  # the voice note it waits for
-            return self.apply(current, self._step(current, msg, ctx), msg, ctx)
+            return self._handled(current, self.apply(current, self._step(current, msg, ctx),
+                                                     msg, ctx))
         if msg.invite is not None:
             return self._invited(current, msg.invite, ctx)
         command = words.match(msg.text) if msg.kind == "text" else None
@@ -86,7 +91,18 @@ class Engine:
             return self._resume(current, msg, ctx)
         if self._expired(current, ctx) and current.flow != MENU:
             return self._offer_resume(current, msg)
-        return self.apply(current, self._step(current, msg, ctx), msg, ctx)
+        return self._handled(current, self.apply(current, self._step(current, msg, ctx), msg,
+                                                 ctx))
+
+    def _handled(self, current: Conversation, turn: Turn) -> Turn:
+        """A message the current flow handled belongs to its thread; the menu's choice of a
+        filing flow, to the thread that flow opens."""
+        own = thread_in(current.data) if current.flow != RESUME else None
+        if own is not None:
+            return replace(turn, thread=own)
+        if current.flow == MENU:
+            return replace(turn, thread=_opened(turn))
+        return turn
 
     def free(self, current: Conversation, now: datetime) -> bool:
         """Whether a question of Palabre's may open now: the citizen is nowhere, has left the
@@ -109,7 +125,8 @@ class Engine:
             saved = dict(current.data) if current.flow == RESUME else {
                 "flow": current.flow, "state": current.state, "data": dict(current.data)}
             opened["return_to"] = {"flow": RESUME, "state": "ASK", "data": saved}
-        return self.enter(name, opened, ctx)
+        entered = self.enter(name, opened, ctx)  # "was it fixed?" opens in its submission's
+        return replace(entered, thread=thread_in(entered.conversation.data))
 
     def _known(self, current: Conversation) -> bool:
         if current.flow == RESUME:
@@ -146,7 +163,10 @@ class Engine:
         return Turn(Conversation(), step.says, None, step.commands)
 
     def enter(self, name: str, data: Mapping[str, Any], ctx: Lookup) -> Turn:
+        """Start a flow (a filing flow in a thread of its own)."""
         flow = self.flows[name]
+        if name in FILING_FLOWS and thread_in(data) is None:
+            data = {**data, KEY: self.new_thread()}
         entered = Conversation(flow=name, state=flow.entry(data, ctx), data=dict(data))
         return Turn(entered, (), self.ask(entered, ctx))
 
@@ -174,8 +194,9 @@ class Engine:
             restored = Conversation(flow=saved["flow"], state=saved["state"], data=saved["data"])
             if "replay" in saved:  # what they sent after the silence goes where it belonged
                 kept = msg_from_data(saved["replay"])
-                return self.apply(restored, self._step(restored, kept, ctx), kept, ctx)
-            return Turn(restored, (), self.ask(restored, ctx))
+                return self._handled(restored, self.apply(restored, self._step(
+                    restored, kept, ctx), kept, ctx))
+            return Turn(restored, (), self.ask(restored, ctx), thread=thread_in(restored.data))
         if msg.choice == "menu":
             return self.enter(MENU, {}, ctx)
         return Turn(current, (default_hint(msg, _resume_prompt(current)),),
@@ -187,6 +208,7 @@ class Engine:
         greeting: tuple[Say, ...] = (say("start.done"),) if ctx.citizen.opted_out else ()
         if argument in words.START_FLOWS:
             opened = self.enter(argument, {}, ctx)
+            opened = replace(opened, thread=_opened(opened))
         else:
             opened = self.enter(MENU, {}, ctx)
             greeting += _status_says(argument, ctx) if argument else ()
@@ -195,9 +217,9 @@ class Engine:
     def _global(self, command: words.Global, current: Conversation, ctx: Lookup) -> Turn:
         again = self.ask(current, ctx) if current.flow else None
         if command.name == "help":
-            return Turn(current, (say("help.text"),), again, aside=True)
+            return Turn(current, (say("help.text"),), again)
         if command.name == "status" and (command.argument or not onboarded(ctx)):
-            return Turn(current, _status_says(command.argument, ctx), again, aside=True)
+            return Turn(current, _status_says(command.argument, ctx), again)
         if command.name == "language":
             draft = {"flow": current.flow, "state": current.state, "data": dict(current.data)}
             keep = current.flow not in (None, MENU, ONBOARDING, RESUME)
@@ -207,9 +229,10 @@ class Engine:
             return self.enter(ONBOARDING, {"only_commune": True}, ctx)
         if command.name == "stop":
             opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
-            return Turn(current, (say("stop.done"),), again, (opt_out,), aside=True)
+            return Turn(current, (say("stop.done"),), again, (opt_out,))
         if command.name == "open" and onboarded(ctx):
-            return self.enter(command.argument, {}, ctx)
+            opened = self.enter(command.argument, {}, ctx)
+            return replace(opened, thread=_opened(opened))
         if not onboarded(ctx):
             wanted = command.argument if command.argument in words.START_FLOWS else None
             return self.enter(ONBOARDING, {"then": wanted} if wanted else {}, ctx)
@@ -220,6 +243,12 @@ class Engine:
         if command.name == "cancel" and current.flow not in (None, MENU):
             return replace(self.enter(MENU, {}, ctx), says=(say("cancel.done"),))
         return self.enter(MENU, {}, ctx)
+
+
+def _opened(turn: Turn) -> str | None:
+    """The thread of the filing flow a turn has just entered, if it entered one."""
+    entered = turn.conversation
+    return thread_in(entered.data) if entered.flow in FILING_FLOWS else None
 
 
 def _status_says(argument: str, ctx: Lookup) -> tuple[Say, ...]:

@@ -7,7 +7,6 @@ the outbox, the new conversation state and the message marked processed.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -161,7 +160,7 @@ class Dialogs:
             files, self.max_file_bytes)
         turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
                 else self._execute(uow, self._plan(current, msg, lookup), current, lookup))
-        thread = None if turn.aside else threads.of_turn(current, turn.conversation)
+        thread = turn.thread
         recipient = messages.Recipient.of(identity)
         language = citizen.language or DEFAULT_LANGUAGE
         survivor = uow.session.get(CitizenRow, citizen.id)
@@ -186,13 +185,9 @@ class Dialogs:
                                offered=[[c.id, normalise_name(c.label)] for c in choices])
 
     def _plan(self, current: Conversation, msg: Msg, lookup: DbLookup) -> Turn:
-        """The engine's turn, in a thread of its own when it opens a filing flow, with the
-        submission it files kept in the turn's thread."""
+        """The engine's turn, a submission it files keeping the turn's thread."""
         planned = self.engine.turn(current, msg, lookup)
-        after = threads.opened(planned.conversation, lambda: uuid.uuid4().hex)
-        thread = threads.of_turn(current, after)
-        return replace(planned, conversation=after,
-                       commands=threads.with_thread(planned.commands, thread))
+        return replace(planned, commands=threads.with_thread(planned.commands, planned.thread))
 
     def _lookup(self, uow: UnitOfWork, citizen: CitizenRow,
                 identity: ChannelIdentity) -> DbLookup:
@@ -210,7 +205,7 @@ class Dialogs:
             except DomainError as refused:
                 details = {k: str(v) for k, v in refused.details.items()}
                 return Turn(before, (say(f"error.{refused.code}", **details),),
-                            self.engine.ask(before, lookup))
+                            self.engine.ask(before, lookup), thread=turn.thread)
         if not results:
             return turn
         says = tuple(Say(s.key, {**results, **s.params}) for s in turn.says)

@@ -2,49 +2,37 @@
 
 A moderator reads beside a submission the messages of one thread only, so that what a citizen
 said in another flow (a named report next to an anonymous complaint, a report in another
-commune, a survey) is never shown there. A thread opens when a filing flow starts; every turn
-spent in it carries it (the turn that starts it, a pause and its resume, the turn that files
-and returns to the menu); the submission keeps it, and the messages about the submission
-afterwards (status updates, the mairie's replies, "was it fixed?") are put in it too. An aside
-in the middle of a flow (help, the status of another submission, stop) is in no thread.
+commune, a survey, an answer to "was it fixed?" about another submission) is never shown
+there. A thread opens when a filing flow starts; the engine says of each turn which thread it
+belongs to (`Turn.thread`): the thread of the flow that handled the message, or of the filing
+flow the citizen chose from the menu; none for the rest (an aside such as help or the status
+of another submission, the offer to resume after a silence, onboarding, other flows). The
+submission keeps its flow's thread, and the messages about it afterwards (status updates to
+its author, the mairie's replies, "was it fixed?") are put in it too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from core.commands import Command, SubmitComplaint, SubmitIdea, SubmitReport
-from dialogs.conversation import MENU, RESUME, Conversation
 
 FILING_FLOWS = frozenset({"report", "complaint", "idea"})  # each run opens a thread
-KEY = "thread"  # where a conversation keeps its thread, in its data
+KEY = "thread"  # where a flow keeps its thread, in its data
 FILING = (SubmitReport, SubmitComplaint, SubmitIdea)
 
 
-def thread_of(conversation: Conversation) -> str | None:
-    """The thread the conversation is in (a paused draft's, while it offers to resume)."""
-    data = conversation.data
-    if conversation.flow == RESUME:
-        data = data.get("data") or {}
+def new_thread_id() -> str:
+    return uuid.uuid4().hex
+
+
+def thread_in(data: Mapping[str, Any]) -> str | None:
+    """The thread a flow's data carries, if any."""
     found = data.get(KEY)
     return str(found) if found else None
-
-
-def opened(conversation: Conversation, new_thread: Callable[[], str]) -> Conversation:
-    """The conversation with a thread of its own when it has just entered a filing flow."""
-    if conversation.flow not in FILING_FLOWS or thread_of(conversation) is not None:
-        return conversation
-    return replace(conversation, data={**conversation.data, KEY: new_thread()})
-
-
-def of_turn(before: Conversation, after: Conversation) -> str | None:
-    """The thread a turn's messages belong to: where it led, or the flow it ended (filing and
-    going back to the menu); a turn that leaves a flow for another belongs to the other."""
-    led_to = thread_of(after)
-    if led_to is not None:
-        return led_to
-    return thread_of(before) if after.flow in (None, MENU) else None
 
 
 def with_thread(commands: tuple[Command, ...], thread: str | None) -> tuple[Command, ...]:

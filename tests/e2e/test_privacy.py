@@ -222,3 +222,52 @@ def test_other_communes_and_other_roles_cannot_open_it_at_all(app, messenger, cl
     assert client.get(f"/api/v1/submissions/{report}", headers=analyst).status_code == 403
     assert client.get(f"/api/v1/submissions/{report}", headers=key).status_code == 403
     assert client.get("/api/v1/submissions", headers=bohicon).json()["data"] == []
+
+
+def test_was_it_fixed_over_a_paused_anonymous_complaint_stays_with_its_report(
+        app, messenger, client, clock) -> None:
+    from palabre import scheduler
+
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    report = _report(ama, "Caniveau bouché devant l'école")
+    client.post(f"/api/v1/submissions/{report}/status", headers=cotonou,
+                json={"status": "resolved"})
+    ama.send("2")  # a complaint, left midway
+    ama.send("1")
+    ama.send("1")
+    clock.advance(days=15)
+    assert scheduler.ask_followups(app) == 1
+    assert "vraiment réglé" in ama.send_pending()
+    ama.send("2")  # not fixed
+    ama.send("Toujours bouché chez Dossou")
+    ama.send("1")  # back to the complaint
+    ama.send("L'agent du guichet 3 demande 5000 F")
+    complaint = ama.send("2").split("référence ")[1].split(".")[0]  # anonymous
+
+    beside_complaint = _conversation(client, cotonou, complaint)
+    assert "5000 F" in beside_complaint
+    assert "Dossou" not in beside_complaint and report not in beside_complaint
+    assert "Toujours bouché chez Dossou" in _conversation(client, cotonou, report)
+
+
+def test_what_is_said_after_a_silence_is_not_put_in_the_paused_flow(app, messenger, client,
+                                                                   clock) -> None:
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    ama.send("1")  # report
+    ama.send("2")  # drains
+    clock.advance(hours=3)
+    ama.send("L'agent du guichet 3 demande 5000 F pour un acte")
+    ama.send("1")  # continue the report
+    ama.send(location=PIN)
+    ama.send("1")  # no photo
+    ama.send("Caniveau bouché devant l'école")
+    offered = [c.id for c in ama.last_message().choices]
+    if "new" in offered:
+        ama.send(str(offered.index("new") + 1))
+    report = ama.send("1").split("référence ")[1].split(".")[0]
+    seen = _conversation(client, cotonou, report)
+    assert "Caniveau bouché" in seen and "5000 F" not in seen

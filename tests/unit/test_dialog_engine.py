@@ -47,7 +47,10 @@ def test_an_onboarded_citizen_without_a_conversation_gets_the_menu_of_their_comm
 def test_each_menu_entry_starts_its_flow(entry: str, state: str, asked: str) -> None:
     turn = ENGINE.turn(MENU, Msg(kind="text", text="1", choice=entry), FakeLookup())
 
-    assert turn.conversation == Conversation(flow=entry, state=state, data={})
+    files = entry in ("report", "complaint", "idea")  # in a thread of its own
+    assert turn.conversation == Conversation(flow=entry, state=state, data={
+        "thread": turn.thread} if files else {})
+    assert (turn.thread is not None) == files
     assert keys(turn.prompt.says)[0] == asked
     assert turn.commands == ()
 
