@@ -233,21 +233,17 @@ class DbLookup:
                               updated_at=row.updated_at, history=history, supports=supports or 0)
 
     def _may_read_notes(self, row: Submission) -> bool:
-        """Its author and followers read the notes of any submission; anyone those of a
-        public report or an idea (a complaint's or a private report's are not for others)."""
-        return row.public or submissions.concerns(uow=self._uow, citizen_id=self.citizen.id,
-                                                  submission=row)
+        return submissions.may_read_words(citizen_id=self.citizen.id, submission=row)
 
     def _title(self, row: Submission) -> str:
-        """What the citizen may read of it: an idea's title is public; the words of a report or
-        complaint only to its author and followers, others see its category or service."""
+        """What the citizen may read of it: an idea's title; the words of a report or
+        complaint to its author, or to anyone when it is public; else its category or
+        service."""
         assert row.id is not None
         if row.title:
             return row.title
         text = " ".join(row.description.split())
-        concerned = submissions.concerns(uow=self._uow, citizen_id=self.citizen.id,
-                                         submission=row)
-        if text and concerned:
+        if text and submissions.may_read_words(citizen_id=self.citizen.id, submission=row):
             return text[:60] + ("…" if len(text) > 60 else "")
         if row.category_id is not None:
             category = self._uow.session.get(Category, row.category_id)

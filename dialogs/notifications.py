@@ -47,7 +47,9 @@ class StatusNotifier:
             message = say("notify.merged", reference=submission.reference,
                           target=event.merged_into)
         else:
-            key = "notify.status_note" if event.public_note else "notify.status"
+            noted = event.public_note and submissions.may_read_words(citizen_id=citizen_id,
+                                                                     submission=submission)
+            key = "notify.status_note" if noted else "notify.status"
             message = say(key, reference=submission.reference,
                           status=say(f"status.{event.new_status}"), note=event.public_note)
         text = self.catalogs.render(citizen.language or DEFAULT_LANGUAGE, message)

@@ -251,6 +251,13 @@ def concerns(*, uow: UnitOfWork, citizen_id: int, submission: Submission) -> boo
     return submission.citizen_id == citizen_id or _is_follower(uow, submission.id, citizen_id)
 
 
+def may_read_words(*, citizen_id: int | None, submission: Submission) -> bool:
+    """Whether a citizen may read what a submission says and the mairie's notes to its
+    author: its author, and anyone when it is public (a report its author agreed to publish,
+    an idea); a follower of a private report or a complaint reads its status only."""
+    return submission.public or (citizen_id is not None and submission.citizen_id == citizen_id)
+
+
 def history(*, uow: UnitOfWork, submission_id: int) -> list[StatusChange]:
     query = (select(StatusChange).where(StatusChange.submission_id == submission_id)
              .order_by(col(StatusChange.at), col(StatusChange.id)))

@@ -229,6 +229,9 @@ def set_blocked(*, uow: UnitOfWork, moderator: Moderator, reference: str,
                 blocked: bool) -> Citizen:
     """Block (or unblock) the author of an item: their messages are kept but not answered."""
     found = _acting(uow, moderator, reference)
+    if found.anonymous:  # the author's other submissions would then show who they are
+        raise errors.Conflict(f"{found.reference} is anonymous: its author cannot be blocked "
+                              "through it (hide it as abuse instead)")
     citizen = uow.session.get(Citizen, found.citizen_id) if found.citizen_id else None
     if citizen is None:
         raise errors.Conflict(f"{found.reference} has no citizen (data erased)")

@@ -271,3 +271,41 @@ def test_what_is_said_after_a_silence_is_not_put_in_the_paused_flow(app, messeng
     report = ama.send("1").split("référence ")[1].split(".")[0]
     seen = _conversation(client, cotonou, report)
     assert "Caniveau bouché" in seen and "5000 F" not in seen
+
+
+def test_following_a_private_report_shows_its_status_never_its_words(app, messenger, client,
+                                                                    clock) -> None:
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    private = _report(ama, "Caniveau bouché devant chez Dossou", private=True)
+    kojo = Talker(app, messenger, "kojo")
+    kojo.onboard()
+    kojo.send("1")
+    kojo.send("2")
+    kojo.send(location=PIN)
+    kojo.send("1")
+    offered = kojo.send("Le caniveau déborde")
+    assert private in offered and "Dossou" not in offered  # offered by its category
+    kojo.send("1")  # follow it
+    client.post(f"/api/v1/submissions/{private}/status", headers=cotonou,
+                json={"status": "in_progress", "public_note": "M. Dossou, on passe jeudi"})
+    told = kojo.replies()
+    assert "en cours" in told and "Dossou" not in told
+    asked = kojo.send(f"statut {private}")
+    assert "en cours" in asked and "Dossou" not in asked
+    assert "M. Dossou, on passe jeudi" in ama.send(f"statut {private}")  # its author reads it
+
+
+def test_the_author_of_an_anonymous_complaint_cannot_be_blocked_through_it(app, messenger,
+                                                                          client) -> None:
+    cotonou = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    report = _report(ama, "Caniveau bouché devant l'école")
+    complaint = _complaint(ama, "L'agent du guichet 3 demande 5000 F", anonymous=True)
+    refused = client.put(f"/api/v1/submissions/{complaint}/citizen/blocked", headers=cotonou,
+                         json={"value": True})
+    assert refused.status_code == 409 and "anonymous" in refused.json()["detail"]
+    named = client.get(f"/api/v1/submissions/{report}", headers=cotonou).json()
+    assert named["citizen"]["blocked"] is False
