@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from dataclasses import asdict
 from typing import Any
 
 import click
@@ -402,8 +401,8 @@ def retention_group() -> None:
               help="Instead of PALABRE_RETENTION_MONTHS.")
 def retention_run(dry_run: bool, months: int | None) -> None:
     """Strip the contacts and voice recordings of submissions closed that long ago, forget
-    the identities of citizens silent that long (the daily job does the same, a batch at a
-    time); every real run is audited."""
+    the identities of citizens silent that long (the nightly job does the same); a real run
+    is audited."""
     from core.retention import service as retention
 
     app = _app()
@@ -411,28 +410,19 @@ def retention_run(dry_run: bool, months: int | None) -> None:
     if period == 0:
         raise click.ClickException("PALABRE_RETENTION_MONTHS=0: everything is kept "
                                    "(give --months to run anyway).")
-    totals: dict[str, int] = {}
-    while True:
-        with app.uow_factory() as uow:
-            report = retention.apply_retention(uow=uow, months=period, dry_run=dry_run,
-                                               batch=COUNT_ALL if dry_run else retention.BATCH)
-            uow.commit()
-        for name, value in asdict(report).items():
-            if name != "cutoff":
-                totals[name] = totals.get(name, 0) + value
-        if dry_run or report.total == 0:
-            break
+    report = retention.apply_retention(uow_factory=app.uow_factory, months=period,
+                                       dry_run=dry_run)
     verb = "would be" if dry_run else "were"
     click.echo(f"Data older than {report.cutoff:%Y-%m-%d} ({period} months):")
     for name, label in RETENTION_LINES:
-        click.echo(f"  {totals[name]:>7} {label} {verb} {RETENTION_VERBS[name]}")
+        click.echo(f"  {report.done[name]:>7} {label} {verb} {RETENTION_VERBS[name]}")
 
 
-COUNT_ALL = 10_000_000  # a dry run counts everything at once
 RETENTION_LINES = (("submissions", "closed submissions"), ("voice_notes", "voice recordings"),
                    ("citizens", "silent citizens"), ("inbound", "received messages"),
-                   ("outbound", "messages to citizens"), ("provider_posts", "raw webhook bodies"))
-RETENTION_VERBS = {"submissions": "stripped of their author's contact",
+                   ("outbound", "messages to citizens"),
+                   ("provider_posts", "raw webhook bodies"))
+RETENTION_VERBS = {"submissions": "stripped of their author's contact and followers",
                    "voice_notes": "erased (transcripts kept)",
                    "citizens": "forgotten (identities removed)",
                    "inbound": "stripped of their sender", "outbound": "stripped of their address",

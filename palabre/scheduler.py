@@ -117,14 +117,17 @@ def expire_conversations(app: App) -> int:
 
 
 def keep_personal_data_no_longer(app: App) -> int:
-    """Past PALABRE_RETENTION_MONTHS, contacts and voice recordings go (audited); a batch a
-    run, the next run takes the rest."""
+    """Past PALABRE_RETENTION_MONTHS, contacts and voice recordings go (audited); a run
+    stops after RETENTION_BUDGET_S, the next goes on."""
     if app.settings.retention_months == 0:
         return 0
-    with app.uow_factory() as uow:
-        report = retention.apply_retention(uow=uow, months=app.settings.retention_months)
-        uow.commit()
+    report = retention.apply_retention(uow_factory=app.uow_factory,
+                                       months=app.settings.retention_months,
+                                       budget_s=RETENTION_BUDGET_S)
     return report.total
+
+
+RETENTION_BUDGET_S = 20 * 60  # a night's run never holds the database for long
 
 
 def make_digests(app: App) -> int:

@@ -2,29 +2,36 @@
 
 Past the retention period Palabre forgets who said what, and keeps what was said:
 - a submission closed that long ago loses the link to its author (their number, their other
-  channels), its followers, and the audio of its voice notes; its text, photos, history and
-  transcripts stay, anonymous;
-- a citizen silent that long, with nothing open, loses their channel identities (number,
-  Telegram id, name) and conversation; their anonymous profile (language, commune, the
-  inclusion answers they chose to give) stays for the statistics;
-- messages that old lose their sender's address and name, and the providers' raw webhook
-  bodies (which carry numbers) are deleted.
-Every run that changes something is written to the audit trail; a dry run only counts.
+  channels) and its followers; the recordings of its voice notes go once they are
+  transcribed (a recording nobody could transcribe is the only record of what was said: it
+  stays, without its author); its text, photos, history and transcripts stay, anonymous;
+- a citizen silent that long, with nothing open, who follows nothing open and receives no
+  announcements they asked for, loses their channel identities (number, Telegram id, name),
+  conversation and the addresses of the messages they sent or were sent; their anonymous
+  profile (language, commune, the inclusion answers they chose to give) stays for the figures;
+- messages that old lose their sender's or recipient's address (one never sent is cancelled),
+  and the providers' raw webhook bodies (which carry numbers) are deleted.
+
+A run works each kind a batch at a time (each batch its own transaction, walking ids upwards so
+no batch reads again what an earlier one handled) until nothing is left or its time budget is
+spent; a dry run only counts. Every real run writes one line to the audit trail.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import col, delete, select, update
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, delete, exists, select, update
 from sqlmodel.sql.expression import SelectOfScalar
 
+from core.broadcasts.models import Subscription
 from core.citizens.models import ChannelIdentity, Citizen
 from core.conversations.models import Conversation
 from core.messages.models import (
@@ -37,31 +44,29 @@ from core.messages.models import (
 )
 from core.moderation.models import AuditEntry
 from core.submissions.models import OPEN_STATUSES, Follower, Status, Submission
+from core.transcripts.models import Transcription, TranscriptionStatus
 from core.uow import UnitOfWork
 
 ACTOR = "retention"
-BATCH = 1000  # rows of each kind per run: the daily job comes back for the rest
+BATCH = 1000  # rows of one kind per transaction
 VOICE_KINDS = ("voice", "audio")
 CLOSED = tuple(sorted(set(Status) - OPEN_STATUSES))
-# A message not sent within the retention period never will be: it is cancelled.
-UNSENT = (OutboundStatus.PENDING, OutboundStatus.HELD)
+UNSENT = (OutboundStatus.PENDING, OutboundStatus.HELD)  # never sent by now: cancelled
+KINDS = ("submissions", "voice_notes", "citizens", "inbound", "outbound", "provider_posts")
 
 
-@dataclass(frozen=True)
+@dataclass
 class RetentionReport:
     """What a run did (or, dry, would do) to data older than `cutoff`."""
 
     cutoff: datetime
-    submissions: int = 0  # closed submissions that lost their author's contact
-    voice_notes: int = 0  # voice recordings erased (their transcripts kept)
-    citizens: int = 0  # silent citizens whose identities were forgotten
-    inbound: int = 0  # messages whose sender's address and name were removed
-    outbound: int = 0  # messages to citizens whose address was removed (unsent: cancelled)
-    provider_posts: int = 0  # raw webhook bodies deleted
+    dry_run: bool = False
+    complete: bool = True  # False: the time budget ran out; the next run goes on
+    done: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
 
     @property
     def total(self) -> int:
-        return sum(v for k, v in asdict(self).items() if k != "cutoff")
+        return sum(self.done.values())
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -73,102 +78,89 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-def apply_retention(*, uow: UnitOfWork, months: int, dry_run: bool = False,
-                    batch: int = BATCH) -> RetentionReport:
-    """Strip or count what is older than `months` (up to `batch` rows of each kind); the
-    caller commits. A real run that changed something is audited."""
-    cutoff = months_before(uow.clock.now(), months)
-    submissions = _closed_submissions(uow, cutoff, batch)
-    voices = _voice_notes(uow, submissions, batch)
-    citizens = _silent_citizens(uow, cutoff, batch)
-    inbound = _old_inbound(uow, cutoff, batch)
-    outbound = _old_outbound(uow, cutoff, batch)
-    posts = _old_posts(uow, cutoff, batch)
-    report = RetentionReport(cutoff=cutoff, submissions=len(submissions),
-                             voice_notes=len(voices), citizens=len(citizens),
-                             inbound=len(inbound), outbound=len(outbound),
-                             provider_posts=len(posts))
-    if dry_run or report.total == 0:
-        return report
-    _strip_submissions(uow, submissions)
-    _erase_voices(uow, voices)
-    _forget_citizens(uow, citizens)
-    _strip_messages(uow, inbound, outbound, posts)
-    _audit(uow, report)
+Act = Callable[[UnitOfWork, Sequence[int]], None]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of data the retention period applies to: which rows, and what is done."""
+
+    name: str
+    rows: Callable[[datetime], SelectOfScalar[Any]]  # ids of the rows past the cutoff
+    act: Act
+
+
+def apply_retention(*, uow_factory: Callable[[], UnitOfWork], months: int,
+                    dry_run: bool = False, batch: int = BATCH,
+                    budget_s: float | None = None) -> RetentionReport:
+    """Strip (or, dry, count) what is older than `months`, kind after kind, until done or
+    `budget_s` seconds are spent; a real run is audited."""
+    with uow_factory() as uow:
+        report = RetentionReport(cutoff=months_before(uow.clock.now(), months), dry_run=dry_run)
+        if dry_run:
+            report.done = {k.name: _count(uow, k.rows(report.cutoff)) for k in KINDS_OF_DATA}
+            return report
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+    for kind in KINDS_OF_DATA:
+        report.complete = _work_through(uow_factory, kind, report, batch, deadline)
+        if not report.complete:
+            break
+    _audit(uow_factory, report)
     return report
 
 
-def _ids(uow: UnitOfWork, query: SelectOfScalar[Any]) -> list[int]:
-    return [int(i) for i in uow.session.exec(query).all() if i is not None]
+def _count(uow: UnitOfWork, rows: SelectOfScalar[Any]) -> int:
+    return int(uow.session.exec(select(func.count()).select_from(rows.subquery())).one())
 
 
-def _closed_submissions(uow: UnitOfWork, cutoff: datetime, batch: int) -> list[int]:
-    """Closed before the cutoff and still tied to someone (an author, a follower, audio)."""
-    followed = select(Follower.submission_id)
-    audio = select(Attachment.submission_id).where(
-        col(Attachment.kind).in_(VOICE_KINDS), col(Attachment.erased_at).is_(None),
-        col(Attachment.submission_id).is_not(None))
+def _work_through(uow_factory: Callable[[], UnitOfWork], kind: Kind, report: RetentionReport,
+                  batch: int, deadline: float | None) -> bool:
+    """Batches of one kind until none is left (True) or the deadline passes (False)."""
+    after = 0
+    while deadline is None or time.monotonic() < deadline:
+        with uow_factory() as uow:
+            query = kind.rows(report.cutoff)
+            id_column = query.selected_columns[0]
+            ids = [int(i) for i in uow.session.exec(
+                query.where(id_column > after).order_by(id_column).limit(batch)).all()]
+            if not ids:
+                return True
+            kind.act(uow, ids)
+            uow.commit()
+        report.done[kind.name] += len(ids)
+        after = ids[-1]
+    return False
+
+
+def _closed_submissions(cutoff: datetime) -> SelectOfScalar[Any]:
+    """Closed before the cutoff and still tied to someone (an author or a follower)."""
+    followed = exists().where(col(Follower.submission_id) == col(Submission.id))
     tied = or_(col(Submission.citizen_id).is_not(None), col(Submission.identity_id).is_not(None),
-               col(Submission.id).in_(followed), col(Submission.id).in_(audio))
-    return _ids(uow, select(Submission.id).where(
-        col(Submission.status).in_(CLOSED), col(Submission.updated_at) < cutoff, tied)
-        .order_by(col(Submission.id)).limit(batch))
-
-
-def _voice_notes(uow: UnitOfWork, submissions: Sequence[int], batch: int) -> list[int]:
-    if not submissions:
-        return []
-    return _ids(uow, select(Attachment.id).where(
-        col(Attachment.submission_id).in_(submissions), col(Attachment.kind).in_(VOICE_KINDS),
-        col(Attachment.erased_at).is_(None)).order_by(col(Attachment.id)).limit(batch))
-
-
-def _silent_citizens(uow: UnitOfWork, cutoff: datetime, batch: int) -> list[int]:
-    """Not heard from since the cutoff, not yet forgotten, with nothing still open."""
-    last_heard = or_(col(Citizen.last_seen_at) < cutoff,
-                     and_(col(Citizen.last_seen_at).is_(None), col(Citizen.created_at) < cutoff))
-    open_ones = select(Submission.citizen_id).where(
-        col(Submission.status).in_(OPEN_STATUSES), col(Submission.citizen_id).is_not(None))
-    return _ids(uow, select(Citizen.id).where(
-        last_heard, col(Citizen.forgotten_at).is_(None), col(Citizen.id).not_in(open_ones))
-        .order_by(col(Citizen.id)).limit(batch))
-
-
-def _old_inbound(uow: UnitOfWork, cutoff: datetime, batch: int) -> list[int]:
-    """Handled messages received before the cutoff that still name their sender."""
-    handled = col(InboundRecord.status).in_((InboundStatus.PROCESSED, InboundStatus.FAILED))
-    named = or_(col(InboundRecord.address).is_not(None),
-                col(InboundRecord.display_name).is_not(None))
-    return _ids(uow, select(InboundRecord.id).where(
-        handled, named, col(InboundRecord.received_at) < cutoff)
-        .order_by(col(InboundRecord.id)).limit(batch))
-
-
-def _old_outbound(uow: UnitOfWork, cutoff: datetime, batch: int) -> list[int]:
-    """Messages queued before the cutoff that still carry an address (not one being sent)."""
-    return _ids(uow, select(OutboxRecord.id).where(
-        col(OutboxRecord.status) != OutboundStatus.SENDING,
-        col(OutboxRecord.created_at) < cutoff, col(OutboxRecord.address) != "")
-        .order_by(col(OutboxRecord.id)).limit(batch))
-
-
-def _old_posts(uow: UnitOfWork, cutoff: datetime, batch: int) -> list[int]:
-    return _ids(uow, select(ProviderPost.id).where(col(ProviderPost.received_at) < cutoff)
-                .order_by(col(ProviderPost.id)).limit(batch))
+               followed)
+    return select(Submission.id).where(col(Submission.status).in_(CLOSED),
+                                       col(Submission.updated_at) < cutoff, tied)
 
 
 def _strip_submissions(uow: UnitOfWork, ids: Sequence[int]) -> None:
-    if not ids:
-        return
     uow.session.exec(update(Submission).where(col(Submission.id).in_(ids))
                      .values(citizen_id=None, identity_id=None))
     uow.session.exec(delete(Follower).where(col(Follower.submission_id).in_(ids)))
 
 
+def _transcribed_voices(cutoff: datetime) -> SelectOfScalar[Any]:
+    """Recordings of submissions closed before the cutoff whose words are kept in writing."""
+    old = select(Submission.id).where(col(Submission.status).in_(CLOSED),
+                                      col(Submission.updated_at) < cutoff)
+    heard = exists().where(col(Transcription.attachment_id) == col(Attachment.id),
+                           col(Transcription.status) == TranscriptionStatus.DONE,
+                           func.length(func.coalesce(col(Transcription.text), "")) > 0)
+    return select(Attachment.id).where(
+        col(Attachment.submission_id).in_(old), col(Attachment.kind).in_(VOICE_KINDS),
+        col(Attachment.erased_at).is_(None), heard)
+
+
 def _erase_voices(uow: UnitOfWork, ids: Sequence[int]) -> None:
     """The recordings go; the rows stay (their transcripts hang on them), without a file."""
-    if not ids:
-        return
     doomed = uow.session.exec(select(Attachment).where(col(Attachment.id).in_(ids))).all()
     paths = {a.path for a in doomed if a.path}
     now = uow.clock.now()
@@ -182,38 +174,92 @@ def _erase_voices(uow: UnitOfWork, ids: Sequence[int]) -> None:
             uow.after_commit(partial(uow.media.delete, path))
 
 
+def _silent_citizens(cutoff: datetime) -> SelectOfScalar[Any]:
+    """Not heard from since the cutoff, not yet forgotten, with nothing open they filed or
+    follow, and no announcements they asked for."""
+    last_heard = or_(col(Citizen.last_seen_at) < cutoff,
+                     and_(col(Citizen.last_seen_at).is_(None), col(Citizen.created_at) < cutoff))
+    still_open = col(Submission.status).in_(OPEN_STATUSES)
+    filed = exists().where(col(Submission.citizen_id) == col(Citizen.id), still_open)
+    follows = exists().where(col(Follower.citizen_id) == col(Citizen.id),
+                             col(Follower.submission_id) == col(Submission.id), still_open)
+    listens = and_(col(Citizen.broadcast_opt_out).is_(False), exists().where(
+        col(Subscription.citizen_id) == col(Citizen.id)))
+    return select(Citizen.id).where(last_heard, col(Citizen.forgotten_at).is_(None),
+                                    ~filed, ~follows, ~listens)
+
+
 def _forget_citizens(uow: UnitOfWork, ids: Sequence[int]) -> None:
-    if not ids:
-        return
-    uow.session.exec(delete(Conversation).where(col(Conversation.citizen_id).in_(ids)))
-    uow.session.exec(update(Submission).where(col(Submission.citizen_id).in_(ids))
-                     .values(identity_id=None))
-    for table in (InboundRecord, OutboxRecord):
-        uow.session.exec(update(table).where(col(table.citizen_id).in_(ids))
-                         .values(identity_id=None))
-    uow.session.exec(delete(ChannelIdentity).where(col(ChannelIdentity.citizen_id).in_(ids)))
+    theirs = partial(_of_citizens, ids)
+    uow.session.exec(delete(Conversation).where(theirs(Conversation)))
+    uow.session.exec(update(Submission).where(theirs(Submission)).values(identity_id=None))
+    uow.session.exec(update(InboundRecord).where(theirs(InboundRecord))
+                     .values(identity_id=None, address=None, display_name=None))
+    _strip_outbox(uow, theirs(OutboxRecord))
+    uow.session.exec(update(OutboxRecord).where(theirs(OutboxRecord)).values(identity_id=None))
+    uow.session.exec(delete(ChannelIdentity).where(theirs(ChannelIdentity)))
     uow.session.exec(update(Citizen).where(col(Citizen.id).in_(ids))
                      .values(display_name=None, forgotten_at=uow.clock.now()))
 
 
-def _strip_messages(uow: UnitOfWork, inbound: Sequence[int], outbound: Sequence[int],
-                    posts: Sequence[int]) -> None:
-    if inbound:
-        uow.session.exec(update(InboundRecord).where(col(InboundRecord.id).in_(inbound))
-                         .values(address=None, display_name=None))
-    if outbound:
-        chosen = col(OutboxRecord.id).in_(outbound)
-        uow.session.exec(update(OutboxRecord).where(chosen, col(OutboxRecord.status).in_(UNSENT))
-                         .values(status=OutboundStatus.CANCELLED,
-                                 last_error="not sent within the retention period"))
-        uow.session.exec(update(OutboxRecord).where(chosen).values(address=""))
-    if posts:
-        uow.session.exec(delete(ProviderPost).where(col(ProviderPost.id).in_(posts)))
+def _of_citizens(ids: Sequence[int], table: Any) -> Any:
+    return col(table.citizen_id).in_(ids)
 
 
-def _audit(uow: UnitOfWork, report: RetentionReport) -> None:
-    counts = {k: v for k, v in asdict(report).items() if k != "cutoff"}
-    uow.session.add(AuditEntry(actor=ACTOR, action="retention", target_type="personal_data",
-                               target_id=f"before {report.cutoff:%Y-%m-%d}",
-                               after={"cutoff": report.cutoff.isoformat(), **counts},
-                               at=uow.clock.now()))
+def _old_inbound(cutoff: datetime) -> SelectOfScalar[Any]:
+    """Handled messages received before the cutoff that still name their sender."""
+    handled = col(InboundRecord.status).in_((InboundStatus.PROCESSED, InboundStatus.FAILED))
+    named = or_(col(InboundRecord.address).is_not(None),
+                col(InboundRecord.display_name).is_not(None))
+    return select(InboundRecord.id).where(handled, named, col(InboundRecord.received_at) < cutoff)
+
+
+def _strip_inbound(uow: UnitOfWork, ids: Sequence[int]) -> None:
+    uow.session.exec(update(InboundRecord).where(col(InboundRecord.id).in_(ids))
+                     .values(address=None, display_name=None))
+
+
+def _old_outbound(cutoff: datetime) -> SelectOfScalar[Any]:
+    """Messages queued before the cutoff that still carry an address (not one being sent)."""
+    return select(OutboxRecord.id).where(col(OutboxRecord.status) != OutboundStatus.SENDING,
+                                         col(OutboxRecord.created_at) < cutoff,
+                                         col(OutboxRecord.address) != "")
+
+
+def _strip_outbound(uow: UnitOfWork, ids: Sequence[int]) -> None:
+    _strip_outbox(uow, col(OutboxRecord.id).in_(ids))
+
+
+def _strip_outbox(uow: UnitOfWork, chosen: Any) -> None:
+    """No address left on these messages; those never sent are cancelled."""
+    uow.session.exec(update(OutboxRecord).where(chosen, col(OutboxRecord.status).in_(UNSENT))
+                     .values(status=OutboundStatus.CANCELLED,
+                             last_error="not sent within the retention period"))
+    uow.session.exec(update(OutboxRecord).where(
+        chosen, col(OutboxRecord.status) != OutboundStatus.SENDING).values(address=""))
+
+
+def _old_posts(cutoff: datetime) -> SelectOfScalar[Any]:
+    return select(ProviderPost.id).where(col(ProviderPost.received_at) < cutoff)
+
+
+def _delete_posts(uow: UnitOfWork, ids: Sequence[int]) -> None:
+    uow.session.exec(delete(ProviderPost).where(col(ProviderPost.id).in_(ids)))
+
+
+KINDS_OF_DATA = (Kind("submissions", _closed_submissions, _strip_submissions),
+                 Kind("voice_notes", _transcribed_voices, _erase_voices),
+                 Kind("citizens", _silent_citizens, _forget_citizens),
+                 Kind("inbound", _old_inbound, _strip_inbound),
+                 Kind("outbound", _old_outbound, _strip_outbound),
+                 Kind("provider_posts", _old_posts, _delete_posts))
+
+
+def _audit(uow_factory: Callable[[], UnitOfWork], report: RetentionReport) -> None:
+    with uow_factory() as uow:
+        uow.session.add(AuditEntry(
+            actor=ACTOR, action="retention", target_type="personal_data",
+            target_id=f"before {report.cutoff:%Y-%m-%d}",
+            after={"cutoff": report.cutoff.isoformat(), "complete": report.complete,
+                   **report.done}, at=uow.clock.now()))
+        uow.commit()

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from core.citizens.models import ChannelIdentity, Citizen
+from core.messages import service as messages
 from core.messages.models import Attachment, InboundRecord, OutboxRecord, ProviderPost
 from core.messages.neutral import IncomingFile
 from core.moderation.models import AuditEntry, Role
@@ -71,21 +72,17 @@ def test_past_the_retention_period_contacts_and_voices_go_the_records_stay(
     assert audio.exists()
     clock.advance(days=30 * 25)
 
-    with app.uow_factory() as uow:
-        dry = apply_retention(uow=uow, months=24, dry_run=True)
-        uow.commit()
-    assert (dry.submissions, dry.voice_notes, dry.citizens) == (1, 1, 1)
+    dry = apply_retention(uow_factory=app.uow_factory, months=24, dry_run=True)
+    assert [dry.done[k] for k in ("submissions", "voice_notes", "citizens")] == [1, 1, 1]
     with app.uow_factory() as uow:
         assert uow.session.exec(select(ChannelIdentity)).all() != []
         assert uow.session.exec(select(AuditEntry).where(
             AuditEntry.action == "retention")).all() == []
     assert audio.exists()
 
-    with app.uow_factory() as uow:
-        done = apply_retention(uow=uow, months=24)
-        uow.commit()
-    assert (done.submissions, done.voice_notes, done.citizens) == (1, 1, 1)
-    assert done.inbound > 0 and done.outbound > 0
+    done = apply_retention(uow_factory=app.uow_factory, months=24, batch=2)  # a few batches
+    assert [done.done[k] for k in ("submissions", "voice_notes", "citizens")] == [1, 1, 1]
+    assert done.done["inbound"] > 2 and done.done["outbound"] > 2 and done.complete
     with app.uow_factory() as uow:
         gone = submissions.get_by_reference(uow=uow, reference=closed)
         assert (gone.citizen_id, gone.identity_id, gone.description) == (None, None, "")
@@ -115,16 +112,17 @@ def test_past_the_retention_period_contacts_and_voices_go_the_records_stay(
     assert voice["url"] is None and voice["transcript"]["text"] == "le caniveau déborde"
     assert client.get(f"/api/v1/attachments/{recording.id}",
                       headers=admin).status_code == 404
-    with app.uow_factory() as uow:  # a second run finds nothing more
-        assert apply_retention(uow=uow, months=24).total == 0
+    assert apply_retention(uow_factory=app.uow_factory, months=24).total == 0  # nothing more
+    with app.uow_factory() as uow:  # each real run is audited, the empty one too
+        runs = uow.session.exec(select(AuditEntry).where(AuditEntry.action == "retention")).all()
+        assert len(runs) == 2
 
 
 def test_nothing_recent_is_touched(app, messenger, clock) -> None:
     client = TestClient(create_web_app(app))
     _scene(app, messenger, client)
     clock.advance(days=30 * 23)
-    with app.uow_factory() as uow:
-        assert apply_retention(uow=uow, months=24).total == 0
+    assert apply_retention(uow_factory=app.uow_factory, months=24).total == 0
 
 
 def test_a_month_back_keeps_the_day_or_the_months_last(clock) -> None:
@@ -158,3 +156,61 @@ def test_the_command_counts_then_strips(app, messenger, clock, database_url, tmp
         assert len(uow.session.exec(select(ChannelIdentity)).all()) == 1
         assert uow.session.exec(select(Submission).where(
             col(Submission.citizen_id).is_(None))).all() != []
+
+
+def test_a_recording_nobody_transcribed_stays_without_its_author(app, messenger, clock) -> None:
+    client = TestClient(create_web_app(app))
+    moderator = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    closed = _voice_report(ama)
+    client.post(f"/api/v1/submissions/{closed}/status", headers=moderator,
+                json={"status": "rejected"})
+    clock.advance(days=30 * 25)
+    done = apply_retention(uow_factory=app.uow_factory, months=24)
+    assert (done.done["submissions"], done.done["voice_notes"]) == (1, 0)
+    with app.uow_factory() as uow:
+        recording = uow.session.exec(select(Attachment).where(Attachment.kind == "voice")).one()
+        assert recording.erased_at is None and uow.media.absolute(recording.path).exists()
+        assert submissions.get_by_reference(uow=uow, reference=closed).citizen_id is None
+
+
+def test_who_still_follows_something_or_listens_is_not_forgotten(app, messenger, clock) -> None:
+    client = TestClient(create_web_app(app))
+    kojo = Talker(app, messenger, "22996000001")
+    kojo.onboard()
+    open_report = _report(kojo, "Lampadaire éteint rue 12")
+    follower, listener, silent = (Talker(app, messenger, n) for n in ("229961", "229962",
+                                                                      "229963"))
+    for talker in (follower, listener, silent):
+        talker.onboard()
+    with app.uow_factory() as uow:  # as when offered it as a similar report
+        someone = uow.session.exec(select(ChannelIdentity).where(
+            ChannelIdentity.address == "229961")).one()
+        submissions.follow(uow=uow, citizen_id=someone.citizen_id, reference=open_report)
+        uow.commit()
+    listener.send("7")  # council
+    listener.send("1")  # follow the council
+    with app.uow_factory() as uow:  # an announcement queued for the silent one, unsent
+        identity = uow.session.exec(select(ChannelIdentity).where(
+            ChannelIdentity.address == "229963")).one()
+        messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text="Réunion")
+        uow.commit()
+    clock.advance(days=30 * 25)
+    kojo.send("aide")  # Kojo is still active
+    with app.uow_factory() as uow:
+        uow.session.add(OutboxRecord(  # a message queued yesterday to the silent one
+            citizen_id=identity.citizen_id, identity_id=identity.id, channel="console",
+            address="229963", text="Nouvelle réunion", next_attempt_at=uow.clock.now(),
+            created_at=uow.clock.now()))
+        uow.commit()
+    done = apply_retention(uow_factory=app.uow_factory, months=24)
+    assert done.done["citizens"] == 1
+    with app.uow_factory() as uow:
+        kept = {i.address for i in uow.session.exec(select(ChannelIdentity)).all()}
+        assert kept == {"22996000001", "229961", "229962"}
+        to_silent = uow.session.exec(select(OutboxRecord).where(
+            OutboxRecord.citizen_id == identity.citizen_id)).all()
+        assert {m.address for m in to_silent} == {""}
+        assert [m.status for m in to_silent if m.text == "Nouvelle réunion"] == ["cancelled"]
+    assert client.get("/healthz").status_code == 200
