@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
 
+from core.moderation.service import MIN_REASON
 from core.submissions.models import Priority, Status
 
 
@@ -21,7 +22,7 @@ class CitizenPublic(BaseModel):
 
 
 class ContactRevealIn(BaseModel):
-    reason: str = Field(min_length=10, max_length=300,
+    reason: str = Field(min_length=MIN_REASON, max_length=300,
                         description="why the number is needed; it goes to the audit log")
 
 

@@ -153,31 +153,43 @@ class Dialogs:
         if record.kind == messages.INVITE_KIND and not self.engine.free(current,
                                                                        uow.clock.now()):
             return  # busy: not interrupted (the asker puts the question again later)
+        turn = self._decide(uow, record, citizen, identity, current, row.offered if row else [])
+        self._keep(uow, record, citizen, identity, current, turn)
+
+    def _decide(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
+                identity: ChannelIdentity, current: Conversation,
+                offered: list[list[str]]) -> Turn:
+        """The turn, its commands carried out (unless a file could not be fetched)."""
         lookup = self._lookup(uow, citizen, identity)
         files = _attachments(uow, record)
-        msg = to_msg(record, files, row.offered if row else [], self.min_confidence)
+        msg = to_msg(record, files, offered, self.min_confidence)
         refused = (say("error.edited"),) if record.extra.get("edited") else _refused(
             files, self.max_file_bytes)
-        turn = (Turn(current, refused, self.engine.ask(current, lookup)) if refused
-                else self._execute(uow, self._plan(current, msg, lookup), current, lookup))
-        thread = turn.thread
-        recipient = messages.Recipient.of(identity)
-        language = citizen.language or DEFAULT_LANGUAGE
+        if refused:
+            return Turn(current, refused, self.engine.ask(current, lookup))
+        return self._execute(uow, self._plan(current, msg, lookup), current, lookup)
+
+    def _keep(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
+              identity: ChannelIdentity, current: Conversation, turn: Turn) -> None:
+        """The reply in the outbox and the new state, both in the turn's thread; nothing
+        kept of a citizen erased during the turn but the confirmation."""
+        assert citizen.id is not None
+        recipient, in_reply_to = messages.Recipient.of(identity), record.id
         survivor = uow.session.get(CitizenRow, citizen.id)
         if survivor is not None and turn.commands:  # the question may name what just changed
             fresh = self._lookup(uow, survivor, identity)
             turn = replace(turn, prompt=self.engine.ask(turn.conversation, fresh))
-        in_reply_to = record.id
         if survivor is None:  # erased during this turn, with the messages they sent
             recipient, in_reply_to = recipient.anonymous(), None
+        language = citizen.language or DEFAULT_LANGUAGE
         text, choices = self.render(language, turn.says, turn.prompt)
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
                              in_reply_to=in_reply_to, hints=self.hints(language, turn.prompt),
                              purpose=_purpose(record, current, turn),
-                             thread=thread if survivor is not None else None)
+                             thread=turn.thread if survivor is not None else None)
         if survivor is not None:
-            record.thread = thread
+            record.thread = turn.thread
             survivor.last_seen_at = uow.clock.now()
             after = turn.conversation
             conversations.save(uow=uow, citizen_id=citizen.id, flow=after.flow, state=after.state,

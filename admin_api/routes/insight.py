@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Annotated
 
@@ -22,12 +22,12 @@ from core.moderation.models import Moderator, Role
 from core.submissions import stats
 from core.submissions.inbox import InboxFilter, Page, inbox
 from core.submissions.models import Kind, Submission
+from core.submissions.service import LOCAL_TZ
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"],
                    route_class=DocumentedRoute)
 
-MIN_REASON = 10  # "enquête" is not a reason; "rappeler au sujet du dossier 12" is
 
 EXPORT_COLUMNS = ("reference", "kind", "status", "commune_id", "arrondissement_id",
                   "category_id", "service_id", "title", "description", "latitude", "longitude",
@@ -50,9 +50,10 @@ def get_stats(uow: UowDep, moderator: ReaderDep, commune: str | None = None,
               ) -> schemas.StatsPublic:
     """Counts, median hours to first response and to resolution, share resolved, and who
     takes part by gender and age band (groups under 5 people are null)."""
+    days = moderator.role == Role.ANALYST  # no instants to bracket a person with
     scope = stats.Scope(communes=moderation.communes_visible_to(moderator), commune_id=commune,
-                        kind=kind, created_from=aware(created_from),
-                        created_to=aware(created_to))
+                        kind=kind, created_from=_whole_day(aware(created_from), days),
+                        created_to=_whole_day(aware(created_to), days, end=True))
     return schemas.StatsPublic(**asdict(stats.compute(uow=uow, scope=scope, period=period)))
 
 
@@ -70,9 +71,15 @@ def export_submissions(
     if analyst and wanted.text:  # a search would tell what the words say
         raise HTTPException(403, "Analysts do not search the words citizens wrote.")
     wanted = replace(wanted, communes=moderation.communes_visible_to(moderator),
-                     include_hidden=wanted.include_hidden and not analyst)
+                     include_hidden=wanted.include_hidden and not analyst,
+                     created_from=_whole_day(wanted.created_from, analyst),
+                     created_to=_whole_day(wanted.created_to, analyst, end=True))
     if contacts:
-        _may_export_contacts(uow, moderator, wanted, reason)
+        covered = [wanted.commune_id] if wanted.commune_id else sorted(
+            wanted.communes or ()) or [None]  # each commune's moderators read it in the audit
+        moderation.record_contacts_seen(uow=uow, moderator=moderator, reason=reason,
+                                        target_type="export", target_id="submissions.csv",
+                                        communes=covered)
     first = inbox(uow=uow, wanted=wanted, limit=100)  # bad input fails here, not mid-stream
     if contacts:
         uow.commit()  # the audit line, before any contact leaves
@@ -85,21 +92,14 @@ def export_submissions(
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _may_export_contacts(uow: UnitOfWork, moderator: Moderator, wanted: InboxFilter,
-                         reason: str | None) -> None:
-    """Contacts leave only for an account allowed them, with a reason, into the audit log."""
-    if not moderator.can_see_contacts or moderator.role == Role.ANALYST:
-        raise HTTPException(403, "This account may not export citizens' contacts.")
-    said = " ".join((reason or "").split())
-    if len(said) < MIN_REASON:
-        raise HTTPException(422, f"Say why the contacts are needed: reason, {MIN_REASON} "
-                                 "characters or more (it goes to the audit log).")
-    covered = [wanted.commune_id] if wanted.commune_id else sorted(wanted.communes or ()) or [
-        None]  # each commune's moderators read it in their audit trail
-    for commune_id in covered:
-        moderation.record(uow=uow, moderator=moderator, action="export_contacts",
-                          target_type="export", target_id="submissions.csv",
-                          commune_id=commune_id, after={"reason": said})
+def _whole_day(moment: datetime | None, rounded: bool, *,
+               end: bool = False) -> datetime | None:
+    """For an analyst, the start (or the end) of that day in Benin: filters of whole days
+    cannot bracket one submission's instant."""
+    if moment is None or not rounded:
+        return moment
+    start = moment.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start + timedelta(days=1, microseconds=-1) if end else start
 
 
 def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, header: tuple[str, ...],

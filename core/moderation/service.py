@@ -122,6 +122,31 @@ def record(*, uow: UnitOfWork, moderator: Moderator, action: str, target_type: s
                                after=_plain(after or {}), at=uow.clock.now()))
 
 
+MIN_REASON = 10  # "vérif" is no reason; "rappeler pour l'adresse exacte" is
+
+
+def may_see_contacts(moderator: Moderator) -> bool:
+    """Accounts made with --contacts, of staff: never analysts nor integrations."""
+    return moderator.can_see_contacts and moderator.role in (Role.ADMIN, Role.MODERATOR)
+
+
+def record_contacts_seen(*, uow: UnitOfWork, moderator: Moderator, reason: str | None,
+                         target_type: str, target_id: str,
+                         communes: Iterable[str | None]) -> None:
+    """Contacts are seen only by an account allowed them, with a reason kept in the audit
+    trail of each commune concerned; Forbidden or Invalid otherwise."""
+    if not may_see_contacts(moderator):
+        raise errors.Forbidden("this account may not see citizens' contacts")
+    said = " ".join((reason or "").split())
+    if len(said) < MIN_REASON:
+        raise errors.Invalid(f"say why the contacts are needed: a reason of {MIN_REASON} "
+                             "characters or more (it goes to the audit log)")
+    action = "export_contacts" if target_type == "export" else "reveal_contact"
+    for commune_id in communes:
+        record(uow=uow, moderator=moderator, action=action, target_type=target_type,
+               target_id=target_id, commune_id=commune_id, after={"reason": said})
+
+
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values.items()}
 

@@ -15,14 +15,13 @@ from core.citizens.models import ChannelIdentity, Citizen
 from core.communes.models import Category
 from core.events import ModeratorReplied
 from core.moderation.models import Moderator, Role
-from core.moderation.service import may_see, record
+from core.moderation.service import may_see, may_see_contacts, record, record_contacts_seen
 from core.submissions import service as submissions
 from core.submissions.models import Priority, Status, Submission
 from core.uow import UnitOfWork
 
 CLAIM_FOR = timedelta(minutes=5)
 MAX_LABELS = 10
-MIN_REASON = 10  # to reveal a number: "vérif" is not a reason
 
 
 def visible(*, uow: UnitOfWork, moderator: Moderator, reference: str) -> Submission:
@@ -203,20 +202,17 @@ def reveal_contact(*, uow: UnitOfWork, moderator: Moderator, reference: str,
                    reason: str) -> ChannelIdentity:
     """The author's full contact for an account allowed to see contacts, with the reason in
     the audit trail; never that of an anonymous submission."""
-    if not moderator.can_see_contacts or moderator.role in (Role.ANALYST, Role.INTEGRATION):
+    if not may_see_contacts(moderator):
         raise errors.Forbidden("this account may not see citizens' contacts")
     found = visible(uow=uow, moderator=moderator, reference=reference)
-    said = " ".join(reason.split())
-    if len(said) < MIN_REASON:
-        raise errors.Invalid(f"say why the number is needed ({MIN_REASON} characters or more)")
     if found.anonymous:
         raise errors.Conflict(f"{found.reference} is anonymous: its author is never shown")
     identity = uow.session.get(ChannelIdentity, found.identity_id) if found.identity_id else None
     if identity is None:
         raise errors.Conflict(f"{found.reference} keeps no contact (erased, or past the "
                               "retention period)")
-    record(uow=uow, moderator=moderator, action="reveal_contact", target_type="submission",
-           target_id=found.reference, commune_id=found.commune_id, after={"reason": said})
+    record_contacts_seen(uow=uow, moderator=moderator, reason=reason, target_type="submission",
+                         target_id=found.reference, communes=[found.commune_id])
     return identity
 
 

@@ -145,3 +145,20 @@ def test_an_integration_key_reads_no_export_nor_submission(app, messenger, clien
     assert client.get("/api/v1/exports/submissions.csv", headers=key).status_code == 403
     assert client.get(f"/api/v1/submissions/{report}", headers=key).status_code == 403
     assert client.get("/api/v1/stats", headers=key).status_code == 403
+
+
+def test_an_analysts_period_counts_whole_days(app, messenger, client, clock) -> None:
+    _filed(app, messenger)
+    analyst = _account(app, "stat", Role.ANALYST, ["BJ-LI-COT"])
+    moderator = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    after = (clock.now() + timedelta(seconds=1)).isoformat()
+    before = (clock.now() - timedelta(seconds=1)).isoformat()
+    for bound in ({"created_from": after}, {"created_to": before}):
+        for path in ("/api/v1/exports/submissions.csv", "/api/v1/stats"):
+            analysts = client.get(path, headers=analyst, params=bound)
+            staff = client.get(path, headers=moderator, params=bound)
+            assert analysts.status_code == staff.status_code == 200
+            if path.endswith(".csv"):
+                assert (len(_rows(analysts)), len(_rows(staff))) == (3, 0), bound
+            else:
+                assert (analysts.json()["total"], staff.json()["total"]) == (3, 0), bound
