@@ -75,8 +75,8 @@ def export_submissions(
                      created_from=_whole_day(wanted.created_from, analyst),
                      created_to=_whole_day(wanted.created_to, analyst, end=True))
     if contacts:
-        covered = [wanted.commune_id] if wanted.commune_id else sorted(
-            wanted.communes or ()) or [None]  # each commune's moderators read it in the audit
+        covered: list[str | None] = [wanted.commune_id] if wanted.commune_id else [
+            *sorted(wanted.communes or ())] or [None]  # each commune's audit trail has it
         moderation.record_contacts_seen(uow=uow, moderator=moderator, reason=reason,
                                         target_type="export", target_id="submissions.csv",
                                         communes=covered)

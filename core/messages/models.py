@@ -65,7 +65,7 @@ class InboundRecord(SQLModel, table=True):
     external_id: str = Field(max_length=128)
     address: str | None = Field(default=None, max_length=64)  # who sent it, on the channel
     display_name: str | None = Field(default=None, max_length=120)
-    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
+    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id", index=True,
                                     ondelete="SET NULL")
     citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
                                    ondelete="SET NULL")
@@ -100,7 +100,9 @@ class Attachment(SQLModel, table=True):
     content_type: str = Field(max_length=120)
     size: int
     sha256: str = Field(max_length=64)
-    path: str = Field(max_length=300)  # relative to the media root; "" until fetched
+    # Relative to the media root; "" until fetched. Indexed: files are shared by content
+    # hash, and one is deleted only when no attachment names it any more.
+    path: str = Field(max_length=300, index=True)
     original_name: str | None = Field(default=None, max_length=200)
     # A file the channel fetches after acknowledging: its provider reference, and why it
     # could not be fetched (too large, gone…) when it could not.
@@ -121,7 +123,7 @@ class OutboxRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
                                    ondelete="SET NULL")
-    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
+    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id", index=True,
                                     ondelete="SET NULL")
     channel: str = Field(max_length=16)
     account: str = Field(default="", max_length=64)

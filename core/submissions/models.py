@@ -72,7 +72,7 @@ class Submission(SQLModel, table=True):
     public: bool = False
     citizen_id: int | None = Field(default=None, foreign_key="citizen.id", index=True,
                                    ondelete="SET NULL")
-    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id",
+    identity_id: int | None = Field(default=None, foreign_key="channel_identity.id", index=True,
                                     ondelete="SET NULL")
     channel: str = Field(max_length=16)
     # The messages of the flow that filed it and those about it since carry this thread; they
