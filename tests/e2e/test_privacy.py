@@ -25,6 +25,12 @@ def client(app) -> TestClient:
 def _report(talker: Talker, text: str, pin: Point = PIN, *, private: bool = False) -> str:
     talker.send("1")  # report
     talker.send("2")  # drains
+    return _report_from_place(talker, text, pin, private=private)
+
+
+def _report_from_place(talker: Talker, text: str, pin: Point = PIN, *,
+                       private: bool = False) -> str:
+    """A report whose category was chosen: the pin, no photo, the words, sent."""
     talker.send(location=pin)
     talker.send("1")  # no photo
     talker.send(text)
@@ -197,13 +203,7 @@ def test_an_aside_in_the_middle_of_a_report_stays_out_of_its_conversation(app, m
     ama.send("2")  # drains
     told = ama.send(f"statut {complaint}")  # what became of my complaint?
     assert complaint in told and "5000 F" in told  # its author may read it
-    ama.send(location=PIN)
-    ama.send("1")  # no photo
-    ama.send("Caniveau bouché devant l'école")
-    offered = [c.id for c in ama.last_message().choices]
-    if "new" in offered:
-        ama.send(str(offered.index("new") + 1))
-    report = ama.send("1").split("référence ")[1].split(".")[0]
+    report = _report_from_place(ama, "Caniveau bouché devant l'école")
 
     seen = _conversation(client, cotonou, report)
     assert "Caniveau bouché" in seen
@@ -262,13 +262,7 @@ def test_what_is_said_after_a_silence_is_not_put_in_the_paused_flow(app, messeng
     clock.advance(hours=3)
     ama.send("L'agent du guichet 3 demande 5000 F pour un acte")
     ama.send("1")  # continue the report
-    ama.send(location=PIN)
-    ama.send("1")  # no photo
-    ama.send("Caniveau bouché devant l'école")
-    offered = [c.id for c in ama.last_message().choices]
-    if "new" in offered:
-        ama.send(str(offered.index("new") + 1))
-    report = ama.send("1").split("référence ")[1].split(".")[0]
+    report = _report_from_place(ama, "Caniveau bouché devant l'école")
     seen = _conversation(client, cotonou, report)
     assert "Caniveau bouché" in seen and "5000 F" not in seen
 
