@@ -27,9 +27,10 @@ def _citizen(app, address: str, *, language: str | None = None, channel: str = "
 
 
 def _report(app, author: ChannelIdentity, *followers: ChannelIdentity) -> str:
+    """A report its author agreed to publish, so that followers read the mairie's notes too."""
     new = submissions.NewSubmission(kind=Kind.REPORT, commune_id="BJ-LI-COT", channel="console",
                                     citizen_id=author.citizen_id, identity_id=author.id,
-                                    description="Caniveau bouché")
+                                    description="Caniveau bouché", public=True)
     with app.uow_factory() as uow:
         reference = submissions.submit(uow=uow, new=new).reference
         for follower in followers:
