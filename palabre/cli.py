@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,15 +19,14 @@ from core.submissions import service as submissions
 from core.submissions.models import Status
 from core.submissions.service import LOCAL_TZ
 from core.uow import UnitOfWork
+from palabre import logs
 from palabre.bootstrap import App, bind_communes, bootstrap, migrate, prepare
 from palabre.settings import Settings
 
 
 def _app(*, console: bool = False) -> App:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.root.level))
+    logs.setup(settings.log_level, file=settings.log_file if console else None)
     messengers = {"console": ConsoleMessenger(sys.stdout)} if console else {}
     app = bootstrap(settings, messengers=messengers)
     if settings.auto_migrate:
@@ -59,26 +58,50 @@ def serve(console: bool, address: str) -> None:
                     wakeup=app.wakeup)
     worker.start()
     pollers = _start_polling(app) if settings.telegram_mode == "polling" else []
-    speech = _start_transcription(settings, settings.transcription_workers)
+    speech = _start_transcription(settings, settings.transcription_workers,
+                                  log_file=settings.log_file if console else None)
     jobs = _start_scheduler(app) if settings.scheduler else None
     # The web app believes X-Forwarded-* from PALABRE_TRUSTED_PROXIES only: uvicorn's own
-    # handling would also trust 127.0.0.1 (or FORWARDED_ALLOW_IPS) on top of it.
+    # handling would also trust 127.0.0.1 (or FORWARDED_ALLOW_IPS) on top of it. Its log
+    # lines go where ours go (log_config=None: uvicorn configures no handler of its own).
     config = uvicorn.Config(create_web_app(app), host=settings.host, port=settings.port,
-                            log_level=settings.log_level.lower(), proxy_headers=False)
+                            log_config=None, proxy_headers=False)
     server = uvicorn.Server(config)
     settle_memory()
-    if not console:
-        server.run()
+    _exit_on_sigterm()
+    try:
+        if console:
+            _serve_beside_a_chat(server, app, address)
+        else:
+            server.run()
+    finally:
         _stop(worker, pollers, app, speech, jobs)
-        return
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (systemd, docker, kill) ends `serve` through its cleanup like Ctrl-C does:
+    uvicorn re-raises the signal once its own shutdown is done, which would otherwise kill
+    the process and leave its transcription workers running as orphans."""
+    import signal
+
+    def leave(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
+def _serve_beside_a_chat(server: Any, app: App, address: str) -> None:
+    settings = app.settings
     web = threading.Thread(target=server.run, name="palabre-web", daemon=True)
     web.start()
     click.echo(f"Palabre is listening on http://{settings.host}:{settings.port} "
-               f"(health: /healthz). Chat below as '{address}'; /quit to stop.\n")
-    _chat(app, address)
-    server.should_exit = True
-    web.join(timeout=5)
-    _stop(worker, pollers, app, speech, jobs)
+               f"(health: /healthz; log: {settings.log_file}). "
+               f"Chat below as '{address}'; /quit to stop.\n")
+    try:
+        _chat(app, address)
+    finally:
+        server.should_exit = True
+        web.join(timeout=5)
 
 
 def _start_polling(app: App) -> list[Any]:
@@ -94,7 +117,8 @@ def _start_polling(app: App) -> list[Any]:
     return pollers
 
 
-def _start_transcription(settings: Settings, count: int) -> Any:
+def _start_transcription(settings: Settings, count: int, *,
+                         log_file: Path | None = None) -> Any:
     """Transcription worker processes, when voice notes are transcribed here."""
     from palabre.speech import Workers, transcribes
 
@@ -102,7 +126,7 @@ def _start_transcription(settings: Settings, count: int) -> Any:
         return None
     click.echo(f"Voice notes: {count} transcription worker(s) "
                f"({settings.transcription_routes}).")
-    return Workers(settings, count).start()
+    return Workers(settings, count, log_file=log_file).start()
 
 
 def _start_scheduler(app: App) -> Any:
@@ -135,7 +159,7 @@ def worker(count: int | None) -> None:
     import signal
 
     settings = Settings()
-    logging.basicConfig(level=settings.log_level)
+    logs.setup(settings.log_level)
     wanted = count or max(1, settings.transcription_workers)
     speech = _start_transcription(settings, wanted)
     if speech is None:
@@ -191,7 +215,6 @@ def scheduler_command() -> None:
     from palabre import scheduler
 
     app = _app()
-    logging.basicConfig(level=app.settings.log_level)
     jobs = scheduler.start(app)
     click.echo(f"Scheduler running: {', '.join(j.id for j in jobs.get_jobs())}. Ctrl-C stops.")
     stopping = threading.Event()

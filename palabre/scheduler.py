@@ -213,6 +213,7 @@ def start(app: App) -> BackgroundScheduler:
     _running["app"] = app
     scheduler = make_scheduler(app)
     scheduler.start()
+    logger.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     return scheduler
 
 

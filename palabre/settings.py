@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Where the log goes while a console chat holds the terminal (`palabre serve`, `palabre
+    # chat`); warnings and errors reach the terminal too. Without a console: the terminal.
+    log_file: Path = Path("palabre.log")
     # The address the providers reach this server at (webhook registration), e.g.
     # https://palabre.mairie-cotonou.bj
     public_url: str = ""

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import time
 from multiprocessing.synchronize import Event as StopEvent
+from pathlib import Path
 
 import core.models  # noqa: F401  # every table, so that foreign keys resolve in a worker
 from core.db import make_engine
@@ -21,6 +23,7 @@ from core.media import FileMediaStore
 from core.ports import SystemClock, Transcriber
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWorkFactory
+from palabre import logs
 from palabre.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,10 +47,10 @@ def transcribes(settings: Settings) -> bool:
     return bool(settings.transcription_routes.strip())
 
 
-def work(settings: Settings, name: str, stop: StopEvent) -> None:
+def work(settings: Settings, name: str, stop: StopEvent, log_file: Path | None = None) -> None:
     """One worker process: load the models, then hear queued notes until told to stop."""
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(settings.log_level, file=log_file)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     engine = make_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine, clock=SystemClock(),
                                     media=FileMediaStore(settings.media_dir))
@@ -63,6 +66,7 @@ def work(settings: Settings, name: str, stop: StopEvent) -> None:
                 stop.wait(IDLE_SECONDS)
     finally:
         engine.dispose()
+        logger.info("transcription worker %s stopped", name)
 
 
 def _round(uow_factory: UnitOfWorkFactory, speech: Transcriber, name: str) -> int:
@@ -78,9 +82,10 @@ def _round(uow_factory: UnitOfWorkFactory, speech: Transcriber, name: str) -> in
 class Workers:
     """Start and stop a number of transcription worker processes."""
 
-    def __init__(self, settings: Settings, count: int) -> None:
+    def __init__(self, settings: Settings, count: int, *, log_file: Path | None = None) -> None:
         self.settings = settings
         self.count = count
+        self.log_file = log_file  # where the parent logs, when not the terminal
         self._context = multiprocessing.get_context("spawn")  # no inherited threads or sockets
         self._stop = self._context.Event()
         self.processes: list[multiprocessing.process.BaseProcess] = []
@@ -89,7 +94,8 @@ class Workers:
         host = socket.gethostname()
         for number in range(self.count):
             name = f"{host}:{os.getpid()}:{number + 1}"
-            process = self._context.Process(target=work, args=(self.settings, name, self._stop),
+            process = self._context.Process(target=work,
+                                            args=(self.settings, name, self._stop, self.log_file),
                                             name=f"palabre-transcription-{number + 1}",
                                             daemon=True)
             process.start()

@@ -84,29 +84,60 @@ def test_serve_with_a_scripted_console_chat(tmp_path, env) -> None:
     assert "Welcome to Palabre" in transcript and "Which is your commune" in transcript
 
 
-def test_serve_answers_health_checks(tmp_path, env) -> None:
+def _health(server: subprocess.Popen, port: int) -> dict:
+    """/healthz's answer, once the server started by `server` listens."""
     import time
 
     import httpx
 
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
+        except httpx.TransportError:
+            assert server.poll() is None, server.communicate()[1]
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.3)
+
+
+def test_serve_answers_health_checks_and_logs_to_the_terminal(tmp_path, env) -> None:
     port = _free_port()
     server = subprocess.Popen([*PALABRE, "serve", "--no-console"], cwd=tmp_path,
-                              env={**env, "PALABRE_PORT": str(port)}, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                              env={**env, "PALABRE_PORT": str(port), "PALABRE_LOG_LEVEL": "INFO",
+                                   "PALABRE_TRANSCRIPTION_WORKERS": "1"},
+                              text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, server.communicate()[1]
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
-        assert answer.json() == {"status": "ok", "database": "sqlite"}
+        assert _health(server, port) == {"status": "ok", "database": "sqlite"}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.terminate()  # as systemd stops it: its transcription worker stops too
+        _, log = server.communicate(timeout=60)
+    assert '"GET /healthz HTTP/1.1" 200' in log and "INFO palabre.bootstrap: loaded" in log
+    assert re.search(r"transcription worker \S+ stopped", log), log
+    assert not (tmp_path / "palabre.log").exists()
+
+
+def test_a_console_session_shows_only_the_conversation(tmp_path, env) -> None:
+    """`scripts/run` as a newcomer starts it: the server's own lines go to palabre.log."""
+    port = _free_port()
+    server = subprocess.Popen([*PALABRE, "serve"], cwd=tmp_path, text=True,
+                              env={**env, "PALABRE_PORT": str(port), "PALABRE_LOG_LEVEL": "INFO",
+                                   "PALABRE_TRANSCRIPTION_WORKERS": "1"},
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+    try:
+        assert _health(server, port)["status"] == "ok"
+        chat, terminal_log = server.communicate("Bonjour\n2\n/quit\n", timeout=60)
+    finally:
+        server.kill() if server.poll() is None else None
+    assert terminal_log == ""
+    said = [line for line in chat.splitlines() if line.strip()]
+    assert said[0].startswith("Voice notes: 1 transcription worker(s)")
+    assert said[1].startswith("Palabre is listening on") and "log: palabre.log" in said[1]
+    assert said[2:4] == ["[demo] Bonjour", "[palabre → demo]"]
+    assert "Which is your commune" in chat and " INFO " not in chat
+    log = (tmp_path / "palabre.log").read_text()
+    assert '"GET /healthz HTTP/1.1" 200' in log and "INFO palabre.bootstrap: loaded" in log
+    assert "INFO palabre.scheduler: scheduler started" in log
 
 
 def test_an_operator_disabling_a_commune_is_not_undone_by_the_next_command(tmp_path,
