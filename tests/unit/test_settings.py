@@ -1,4 +1,5 @@
-"""Settings: every variable is documented in .env.example, and the defaults run with no file."""
+"""Settings: every variable is in .env.example and in docs/configuration.md with the default
+Palabre really uses, and the defaults run with no file."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from pathlib import Path
 
 from palabre.settings import Settings
 
-EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / ".env.example"
+GUIDE = ROOT / "docs" / "configuration.md"
+# Defaults the guide describes in words rather than as a value
+DESCRIBED = {"PALABRE_ENABLED_COMMUNES": "the 7 pilot communes",
+             "PALABRE_TELEGRAM_WEBHOOK_SECRET": "derived from the token"}
 
 
 def _documented() -> set[str]:
@@ -15,13 +21,41 @@ def _documented() -> set[str]:
     return set(names)
 
 
-def _variables() -> set[str]:
-    names = set()
+def _fields() -> dict[str, str]:
+    """Each variable's name → the settings field it sets."""
+    names = {}
     for name, field in Settings.model_fields.items():
         alias = field.validation_alias
         choices = getattr(alias, "choices", None)
-        names.add(str(choices[0]) if choices else f"PALABRE_{name.upper()}")
+        names[str(choices[0]) if choices else f"PALABRE_{name.upper()}"] = name
     return names
+
+
+def _variables() -> set[str]:
+    return set(_fields())
+
+
+def _example_values() -> dict[str, str]:
+    lines = [line for line in EXAMPLE.read_text().splitlines()
+             if line and not line.startswith("#")]
+    return dict(line.partition("=")[::2] for line in lines)
+
+
+def _guide_defaults() -> dict[str, str]:
+    """Each variable of the guide's tables → its default cell."""
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \| ([^|]+) \|", GUIDE.read_text(),
+                      flags=re.MULTILINE)
+    return {name: default.strip() for name, default in rows}
+
+
+def _read(name: str, value: str, monkeypatch) -> object:
+    """What Palabre makes of the variable set to this value, the others unset."""
+    for other in _variables():
+        monkeypatch.delenv(other, raising=False)
+    if value is not None:
+        monkeypatch.setenv(name, value)
+    read = getattr(Settings(_env_file=None), _fields()[name])
+    return read.get_secret_value() if hasattr(read, "get_secret_value") else read
 
 
 def test_every_setting_is_in_env_example() -> None:
@@ -40,9 +74,25 @@ def test_defaults_are_the_embedded_sqlite_and_the_pilot_communes(monkeypatch) ->
     assert "BJ-LI-COT" in settings.communes_to_enable
 
 
-def test_env_example_values_load(monkeypatch) -> None:
-    for line in EXAMPLE.read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            monkeypatch.setenv(name, value)
-    assert Settings(_env_file=None).conversation_timeout.total_seconds() == 30 * 60
+def test_env_example_values_are_the_defaults(monkeypatch) -> None:
+    for name, value in _example_values().items():
+        assert _read(name, value, monkeypatch) == _read(name, None, monkeypatch), name
+
+
+def test_every_setting_is_in_the_configuration_guide_and_nothing_else() -> None:
+    assert set(_guide_defaults()) - {"TEST_DATABASE_URL"} == _variables()
+
+
+def test_the_guide_gives_the_defaults_palabre_uses(monkeypatch) -> None:
+    for name, written in _guide_defaults().items():
+        if name == "TEST_DATABASE_URL":
+            continue
+        default = _read(name, None, monkeypatch)
+        if name in DESCRIBED:
+            assert written == DESCRIBED[name]
+        elif written == "empty":
+            assert default == "", name
+        else:
+            value = re.fullmatch(r"`([^`]*)`", written)
+            assert value is not None, f"{name}: {written}"
+            assert _read(name, value.group(1), monkeypatch) == default, name
