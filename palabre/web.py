@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import gc
 import ipaddress
+import logging
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import admin_api.app as admin_api
 from bots.telegram.webhook import telegram_router
 from bots.whatsapp.webhook import whatsapp_router
 from palabre.bootstrap import App
+
+logger = logging.getLogger(__name__)
 
 
 def create_web_app(app: App) -> FastAPI:
@@ -28,11 +32,18 @@ def create_web_app(app: App) -> FastAPI:
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
 
-    @web.get("/healthz")
-    def health() -> dict[str, str]:
-        with app.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return {"status": "ok", "database": app.engine.dialect.name}
+    @web.get("/healthz", responses={503: {"description": "The database does not answer."}})
+    def health(response: Response) -> dict[str, str]:
+        database = app.engine.dialect.name
+        try:
+            with app.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:  # what a monitor or a load balancer must be told
+            logger.warning("health check: the database does not answer (%s)",
+                           exc.__class__.__name__)
+            response.status_code = 503
+            return {"status": "unavailable", "database": database}
+        return {"status": "ok", "database": database}
 
     return web
 
