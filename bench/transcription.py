@@ -34,8 +34,6 @@ import importlib.util
 import multiprocessing
 import multiprocessing.connection
 import os
-import platform
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -47,11 +45,10 @@ if TYPE_CHECKING:
     from transcription.backends import Backend
     from transcription.service import SpeechToText
 
-if __package__ in (None, ""):  # run as `python bench/transcription.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tests import speech  # noqa: E402
-from transcription.models import BASE_FOLDER, bundled_base  # noqa: E402
+from bench.common.measures import memory_mib
+from bench.common.report import Columns, machine, progress
+from tests import speech
+from transcription.models import BASE_FOLDER, bundled_base
 
 TARGET_SECONDS = (5, 10, 20, 40, 60)
 SENTENCES = (
@@ -198,14 +195,6 @@ def make_clips(folder: Path) -> list[Clip]:
 # --- one variant, in its own process ----------------------------------------------------------
 
 
-def memory_mib(field_name: str) -> float:
-    """A line of /proc/self/status (VmRSS, VmHWM) in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(f"{field_name}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def measure(variant: Variant, clips: list[Clip], threads: int, cache: str) -> Measured:
     """Load the variant's model, warm it up on the shortest clip, then time every clip."""
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -294,31 +283,38 @@ def variants(openai_model: str | None) -> tuple[list[Variant], list[str]]:
 # --- report -----------------------------------------------------------------------------------
 
 
-def progress(line: str) -> None:
-    """A note on stderr, so stdout holds only the report."""
-    print(f"... {line}", file=sys.stderr, flush=True)
-
-
-def row(cells: Sequence[str]) -> str:
-    """One line of the table: the first column left-aligned, the numbers right-aligned."""
-    widths = (20, 8, 8, 7, 6, 7, 9, 9)
-    return "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                     for i, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+TABLE = Columns((20, 8, 8, 7, 6, 7, 9, 9))
 
 
 def clip_line(label: str, clip: Clip, heard: Heard) -> str:
-    return row((label, f"{clip.seconds:.1f}", f"{heard.seconds:.2f}",
-                f"{heard.seconds / clip.seconds:.3f}", f"{heard.errors / heard.words:.0%}",
-                "", "", ""))
+    """One clip's line: its length, the time it took, RTF and WER."""
+    return TABLE.line((label, f"{clip.seconds:.1f}", f"{heard.seconds:.2f}",
+                       f"{heard.seconds / clip.seconds:.3f}", f"{heard.errors / heard.words:.0%}",
+                       "", "", ""))
 
 
 def total_line(label: str, clips: list[Clip], result: Measured) -> str:
+    """A variant's totals over every clip, with its load time and memory."""
     audio = sum(clip.seconds for clip in clips)
     spent = sum(heard.seconds for heard in result.clips)
     wer = sum(h.errors for h in result.clips) / sum(h.words for h in result.clips)
-    return row((label, f"{audio:.1f}", f"{spent:.2f}", f"{spent / audio:.3f}", f"{wer:.0%}",
-                f"{result.load_s:.2f}", f"{result.rss_after_load_mib:.0f}",
-                f"{result.peak_rss_mib:.0f}"))
+    return TABLE.line((label, f"{audio:.1f}", f"{spent:.2f}", f"{spent / audio:.3f}", f"{wer:.0%}",
+                       f"{result.load_s:.2f}", f"{result.rss_after_load_mib:.0f}",
+                       f"{result.peak_rss_mib:.0f}"))
+
+
+def variant_lines(result: Measured, clips: list[Clip], show: bool) -> list[str]:
+    """A variant's block: a line per clip, its total, and the transcripts when asked for."""
+    label = result.variant.label
+    if result.problem:
+        return [f"{label}: failed: {result.problem}", ""]
+    lines = [clip_line(label, clip, heard) for clip, heard in zip(
+        clips, result.clips, strict=True)]
+    lines += [total_line(f"{label} total", clips, result), ""]
+    if show:
+        lines += [f"  {clip.seconds:4.0f} s: {heard.text or '(nothing heard)'}"
+                  for clip, heard in zip(clips, result.clips, strict=True)] + [""]
+    return lines
 
 
 def report(clips: list[Clip], results: list[Measured], skipped: list[str], threads: int,
@@ -326,22 +322,11 @@ def report(clips: list[Clip], results: list[Measured], skipped: list[str], threa
     """The printed report: setting, one block per variant (clips then total), notes."""
     lines = [f"Palabre transcription benchmark: {len(clips)} French OGG/Opus clips "
              f"({', '.join(f'{c.seconds:.0f}' for c in clips)} s), hint fr, "
-             f"{threads} CPU threads",
-             f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs",
-             "",
-             row(("variant", "audio s", "proc s", "RTF", "WER", "load s", "RSS MiB", "peak MiB")),
-             row(tuple("-" * w for w in (20, 8, 8, 7, 6, 7, 9, 9)))]
+             f"{threads} CPU threads", machine(), "",
+             TABLE.line(("variant", "audio s", "proc s", "RTF", "WER", "load s", "RSS MiB",
+                         "peak MiB")), TABLE.rule()]
     for result in results:
-        label = result.variant.label
-        if result.problem:
-            lines += [f"{label}: failed: {result.problem}", ""]
-            continue
-        lines += [clip_line(label, clip, heard) for clip, heard in zip(
-            clips, result.clips, strict=True)]
-        lines += [total_line(f"{label} total", clips, result), ""]
-        if show:
-            lines += [f"  {clip.seconds:4.0f} s: {heard.text or '(nothing heard)'}"
-                      for clip, heard in zip(clips, result.clips, strict=True)] + [""]
+        lines += variant_lines(result, clips, show)
     lines += ["RTF: processing ÷ audio seconds (decode + transcribe); WER over normalised words; "
               "load s: model load; RSS: resident after load; peak: VmHWM of the process",
               *skipped]
@@ -391,4 +376,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

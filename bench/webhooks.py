@@ -19,6 +19,9 @@ identified later, when the worker handles it).
 
     .venv/bin/python -m bench.webhooks                       # SQLite (+ PostgreSQL if set)
     .venv/bin/python -m bench.webhooks --updates 5000 --senders 50 --sqlite-only
+
+Read in the order of a run: the two servers, the requests and the asyncio client that sends
+them, the rounds, the report, the command line.
 """
 
 from __future__ import annotations
@@ -29,10 +32,8 @@ import contextlib
 import json
 import multiprocessing
 import os
-import platform
 import socket
 import statistics
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,16 +43,10 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request, Response
 
-if __package__ in (None, ""):  # run as `python bench/webhooks.py`
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.pipeline import (  # noqa: E402
-    Latencies,
-    postgres_problem,
-    progress,
-    temporary_postgres,
-    temporary_sqlite,
-)
+from bench.common.backends import databases
+from bench.common.cli import backend_parser, parse
+from bench.common.measures import Latencies
+from bench.common.report import Columns, machine, progress
 
 TOKEN = "123456789:AAH-bench-token-not-a-real-bot_000"
 ACCOUNT_SID = "AC" + "0" * 32
@@ -65,7 +60,11 @@ WARMUP = 200
 TARGET_P99_MS = 50.0
 
 
+# --- the servers ------------------------------------------------------------------------------
+
+
 def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -85,17 +84,19 @@ def serve_bare(port: int) -> None:
     uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning")
 
 
-def serve_palabre(port: int, database_url: str, media: str) -> None:  # noqa: D401
-    """Palabre's web app with one Telegram bot, on a migrated database."""
+def serve_palabre(port: int, database_url: str, media: str) -> None:
+    """Palabre's web app with one Telegram bot and one WhatsApp sender, on a migrated database."""
     import uvicorn
+    from pydantic import SecretStr
 
     from palabre.bootstrap import bootstrap, prepare
     from palabre.settings import Settings
     from palabre.web import create_web_app, settle_memory
 
-    settings = Settings(database_url=database_url, media_dir=Path(media), telegram_token=TOKEN,
-                        telegram_api_url="http://127.0.0.1:9", log_level="WARNING",
-                        twilio_account_sid=ACCOUNT_SID, twilio_auth_token=AUTH_TOKEN,
+    settings = Settings(database_url=database_url, media_dir=Path(media),
+                        telegram_token=SecretStr(TOKEN), telegram_api_url="http://127.0.0.1:9",
+                        log_level="WARNING", twilio_account_sid=ACCOUNT_SID,
+                        twilio_auth_token=SecretStr(AUTH_TOKEN),
                         twilio_api_url="http://127.0.0.1:9", whatsapp_senders=SENDER,
                         public_url=f"http://127.0.0.1:{port}",
                         _env_file=None)  # type: ignore[call-arg]
@@ -106,7 +107,11 @@ def serve_palabre(port: int, database_url: str, media: str) -> None:  # noqa: D4
     uvicorn.run(web, host="127.0.0.1", port=port, log_level="warning")
 
 
+# --- the requests and the client ------------------------------------------------------------
+
+
 def secret() -> str:
+    """The secret Telegram sends with each update to the bench's bot."""
     from bots.telegram.config import BotConfig
 
     return BotConfig(token=TOKEN).secret
@@ -218,7 +223,11 @@ async def hammer(url: str, headers: dict[str, str], first: int, count: int, send
     load.rates.append(count / (time.perf_counter() - started))
 
 
+# --- the rounds -------------------------------------------------------------------------------
+
+
 def wait_until_up(port: int, timeout: float = 120.0) -> None:
+    """Wait until a server accepts connections on the port."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -278,78 +287,90 @@ def stored(database_url: str, channel: str) -> int:
     return int(count)
 
 
+# --- report -----------------------------------------------------------------------------------
+
+TABLE = Columns((28, 7, 10, 9, 9, 8, 9), gap="")
+
+
 def line(load: Load, bare: Load) -> str:
+    """A server's line: answers, median round's throughput, p50/p99, non-200s, ÷ bare."""
     lat = load.latencies
-    return (f"{load.name:<28}{len(lat.seconds):>7,}{load.per_second():>10,.0f}"
-            f"{lat.ms(50):>9.1f}{lat.ms(99):>9.1f}{load.refused:>8}"
-            f"{load.per_second() / bare.per_second():>9.2f}")
+    return TABLE.line((load.name, f"{len(lat.seconds):,}", f"{load.per_second():,.0f}",
+                       f"{lat.ms(50):.1f}", f"{lat.ms(99):.1f}", str(load.refused),
+                       f"{load.per_second() / bare.per_second():.2f}"))
+
+
+def verdict(load: Load, stored: int, bare: Load, args: argparse.Namespace) -> str:
+    """Whether every update was stored once, and the goal met: half the bare throughput, p99
+    under the target."""
+    half = load.per_second() >= bare.per_second() / 2
+    fast = load.latencies.ms(99) < TARGET_P99_MS
+    return (f"{load.name}: {stored:,} messages stored for "
+            f"{args.rounds * args.updates + WARMUP:,} updates sent; throughput "
+            f"{'at least' if half else 'UNDER'} half the bare endpoint's, p99 "
+            f"{'under' if fast else 'OVER'} {TARGET_P99_MS:.0f} ms")
 
 
 def report(bare: Load, loads: Sequence[tuple[Load, int]], args: argparse.Namespace) -> str:
+    """The whole printed report: setting, the table, the verdicts, notes."""
     lines = [f"Palabre webhook benchmark: {args.rounds} rounds of {args.updates:,} updates from "
              f"{args.senders} concurrent senders to each server, in turn (after {WARMUP} "
              "warm-up), one uvicorn worker per server",
-             f"Python {platform.python_version()} on {os.cpu_count()} CPUs; 1-minute load "
-             f"average now {os.getloadavg()[0]:.2f}", "",
-             f"{'server':<28}{'answers':>7}{'per s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-             f"{'non-200':>8}{'÷ bare':>9}",
-             line(bare, bare)]
-    verdicts = []
-    for load, count in loads:
-        lines.append(line(load, bare))
-        half = load.per_second() >= bare.per_second() / 2
-        fast = load.latencies.ms(99) < TARGET_P99_MS
-        verdicts.append(f"{load.name}: {count:,} messages stored for "
-                        f"{args.rounds * args.updates + WARMUP:,} updates sent; throughput "
-                        f"{'at least' if half else 'UNDER'} half the bare endpoint's, p99 "
-                        f"{'under' if fast else 'OVER'} {TARGET_P99_MS:.0f} ms")
+             f"{machine()}; 1-minute load average now {os.getloadavg()[0]:.2f}", "",
+             TABLE.line(("server", "answers", "per s", "p50 ms", "p99 ms", "non-200", "÷ bare")),
+             line(bare, bare), *(line(load, bare) for load, _ in loads)]
+    verdicts = [verdict(load, count, bare, args) for load, count in loads]
     return "\n".join([*lines, "", *verdicts,
                       "per s: the median round's answers per second; p50/p99 over every round",
                       "÷ bare: throughput divided by the bare endpoint's, measured in the same "
                       "rounds (compare this across runs)"])
 
 
+# --- command line -----------------------------------------------------------------------------
+
+
 def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="bench.webhooks", description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=DEFAULT_UPDATES)
-    parser.add_argument("--senders", type=int, default=DEFAULT_SENDERS)
+    """The command line: how many updates, senders and rounds, which backends."""
+    parser = backend_parser("bench.webhooks", __doc__)
+    parser.add_argument("--updates", type=int, default=DEFAULT_UPDATES,
+                        help=f"updates per server and round (default {DEFAULT_UPDATES:,})")
+    parser.add_argument("--senders", type=int, default=DEFAULT_SENDERS,
+                        help=f"concurrent connections (default {DEFAULT_SENDERS})")
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                         help=f"rounds over every server in turn (default {DEFAULT_ROUNDS})")
-    parser.add_argument("--sqlite-only", action="store_true")
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL")
-                        or os.environ.get("BENCH_DATABASE_URL"))
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     if min(args.updates, args.senders, args.rounds) < 1:
         parser.error("--updates, --senders and --rounds must be at least 1")
-    problem = postgres_problem(args.pg_url) if args.pg_url and not args.sqlite_only else None
-    if problem:
-        parser.error(f"--pg-url: {problem}")
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = arguments(argv)
+def palabre_targets(stack: contextlib.ExitStack, processes: list[Any],
+                    args: argparse.Namespace) -> list[Target]:
+    """Palabre on each throw-away database, started: its Telegram and WhatsApp webhooks."""
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret()}
-    backends = [("SQLite", temporary_sqlite())]
-    if args.pg_url and not args.sqlite_only:
-        backends.append(("PostgreSQL", temporary_postgres(args.pg_url)))
-    with contextlib.ExitStack() as stack:
-        processes = []
-        process, port = start(serve_bare, ())
+    targets = []
+    for backend, database in databases(args, names=("SQLite", "PostgreSQL")):
+        url, media = stack.enter_context(database)
+        progress(f"starting Palabre on {backend}")
+        process, port = start(serve_palabre, (url, str(media)))
         processes.append(process)
+        base = f"http://127.0.0.1:{port}"
+        targets += [Target(Load(f"Palabre Telegram, {backend}"),
+                           f"{base}/webhooks/telegram/{BOT}", headers, url, "telegram"),
+                    Target(Load(f"Palabre WhatsApp, {backend}"),
+                           f"{base}/webhooks/twilio/whatsapp", {}, url, "whatsapp")]
+    return targets
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start every server, load each in turn round after round, count what was stored."""
+    args = arguments(argv)
+    with contextlib.ExitStack() as stack:
+        process, port = start(serve_bare, ())
+        processes = [process]
         stack.callback(stop, processes)
         bare = Target(Load("bare FastAPI endpoint"), f"http://127.0.0.1:{port}/hook", {})
-        targets = [bare]
-        for backend, database in backends:
-            url, media = stack.enter_context(database)
-            progress(f"starting Palabre on {backend}")
-            process, port = start(serve_palabre, (url, str(media)))
-            processes.append(process)
-            base = f"http://127.0.0.1:{port}"
-            targets += [Target(Load(f"Palabre Telegram, {backend}"),
-                               f"{base}/webhooks/telegram/{BOT}", headers, url, "telegram"),
-                        Target(Load(f"Palabre WhatsApp, {backend}"),
-                               f"{base}/webhooks/twilio/whatsapp", {}, url, "whatsapp")]
+        targets = [bare, *palabre_targets(stack, processes, args)]
         run_rounds(targets, args)
         counted = [(t.load, stored(t.database_url, t.channel)) for t in targets[1:]
                    if t.database_url]
@@ -358,10 +379,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def stop(processes: list[Any]) -> None:
+    """End the servers."""
     for process in processes:
         process.terminate()
         process.join(10)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
