@@ -1,9 +1,9 @@
-"""The README's demo, as an operator and a citizen would run it: a scripted `palabre chat`
-files a geolocated report; `palabre submissions status` notifies that citizen's console."""
+"""The `palabre` command as an operator and a citizen run it, in a fresh directory: a scripted
+`palabre chat` files a geolocated report, `palabre submissions status` notifies that citizen's
+console, `palabre serve` answers health checks and keeps its log out of the conversation."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.serving import free_port, fresh_environment, wait_healthy
+
 PALABRE = [sys.executable, "-m", "palabre"]
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     """A fresh embedded database in an empty directory, as on a new machine."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("PALABRE_")}
-    clean.pop("DATABASE_URL", None)
-    return {**clean, "PALABRE_LOG_LEVEL": "WARNING"}
+    return fresh_environment()
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], stdin: str = "") -> str:
@@ -69,45 +69,21 @@ def test_operator_gets_a_clear_error_for_an_invalid_transition(tmp_path, env) ->
     assert done.returncode != 0 and "COT-SIG-26-0404" in done.stderr
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_with_a_scripted_console_chat(tmp_path, env) -> None:
-    env = {**env, "PALABRE_PORT": str(_free_port())}
+    env = {**env, "PALABRE_PORT": str(free_port())}
     transcript = run(["serve"], tmp_path, env, stdin="Bonjour\n2\n")
     assert "Palabre is listening on http://127.0.0.1:" in transcript
     assert "Welcome to Palabre" in transcript and "Which is your commune" in transcript
 
 
-def _health(server: subprocess.Popen, port: int) -> dict:
-    """/healthz's answer, once the server started by `server` listens."""
-    import time
-
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).json()
-        except httpx.TransportError:
-            assert server.poll() is None, server.communicate()[1]
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.3)
-
-
 def test_serve_answers_health_checks_and_logs_to_the_terminal(tmp_path, env) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*PALABRE, "serve", "--no-console"], cwd=tmp_path,
                               env={**env, "PALABRE_PORT": str(port), "PALABRE_LOG_LEVEL": "INFO",
                                    "PALABRE_TRANSCRIPTION_WORKERS": "1"},
                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        assert _health(server, port) == {"status": "ok", "database": "sqlite"}
+        assert wait_healthy(server, port) == {"status": "ok", "database": "sqlite"}
     finally:
         server.terminate()  # as systemd stops it: its transcription worker stops too
         _, log = server.communicate(timeout=60)
@@ -118,14 +94,14 @@ def test_serve_answers_health_checks_and_logs_to_the_terminal(tmp_path, env) -> 
 
 def test_a_console_session_shows_only_the_conversation(tmp_path, env) -> None:
     """`scripts/run` as a newcomer starts it: the server's own lines go to palabre.log."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*PALABRE, "serve"], cwd=tmp_path, text=True,
                               env={**env, "PALABRE_PORT": str(port), "PALABRE_LOG_LEVEL": "INFO",
                                    "PALABRE_TRANSCRIPTION_WORKERS": "1"},
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE)
     try:
-        assert _health(server, port)["status"] == "ok"
+        assert wait_healthy(server, port)["status"] == "ok"
         chat, terminal_log = server.communicate("Bonjour\n2\n/quit\n", timeout=60)
     finally:
         server.kill() if server.poll() is None else None
