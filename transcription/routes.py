@@ -3,12 +3,17 @@
     fr=faster-whisper:bundled-base,yo=faster-whisper:bundled-base,
     fon=openai-whisper:/srv/models/fon.pt,*=faster-whisper:bundled-base
 
-Each item is `language=backend:model`; `*` is the fallback, which detects the language. A
+Each item is `language=backend:model`; `*` hears every other language Whisper knows. A
 Whisper model named or bundled only hears the languages Whisper was trained on, so routing Fon,
 Goun, Adja, Bariba, Dendi or Mina to one is refused. A model given as a path is taken to be a
 fine-tune for its route's language and accepted for any language; when Whisper has no token for
 that language the model is left to pick its own (a fine-tune on one language always picks it)
 and the transcript says the route's language.
+
+The citizen's language is always decoded as that language when the chosen model knows it
+(left to detection, a short French note comes back as Thai); detection is only for a note
+whose language nobody knows. A language no route can hear is never handed to another
+language's model: the note stays audio for the mairie.
 """
 
 from __future__ import annotations
@@ -48,6 +53,20 @@ class Route:
         """The language to make the model hear, or None to let it choose."""
         return self.language if self.language in WHISPER_LANGUAGES else None
 
+    def knows(self, language: str) -> bool:
+        """Whether this route's model was trained on the language (Whisper's list)."""
+        if is_english_only(self.model):
+            return language == "en"
+        return language in WHISPER_LANGUAGES
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The route for a note, and the language its model is told to hear (None: it detects)."""
+
+    route: Route
+    language: str | None
+
 
 @dataclass(frozen=True)
 class Routes:
@@ -56,10 +75,18 @@ class Routes:
     by_language: Mapping[str, Route] = field(default_factory=dict)
     fallback: Route | None = None
 
-    def choose(self, hint: str | None) -> Route | None:
-        """The hint's route, else the fallback (which detects), else None."""
+    def choose(self, hint: str | None) -> Choice | None:
+        """The hint's own route; else the fallback told to hear the hint's language, when
+        its model knows it; for no hint, the fallback detecting; otherwise None."""
         language = normal_language(hint) if hint else None
-        return self.by_language.get(language or "", self.fallback)
+        if language in self.by_language:
+            route = self.by_language[language]
+            return Choice(route, route.forced_language)
+        if self.fallback is None:
+            return None
+        if language is None:
+            return Choice(self.fallback, None)
+        return Choice(self.fallback, language) if self.fallback.knows(language) else None
 
     def all(self) -> list[Route]:
         """Every route, the fallback last."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from core.ports import Transcript, TranscriptionError
 from transcription.audio import Audio, decode
 from transcription.backends import Backend, Heard, make_backend
-from transcription.routes import Route, Routes
+from transcription.routes import Choice, Route, Routes
 
 logger = logging.getLogger(__name__)
 
@@ -45,25 +45,28 @@ class SpeechToText:
 
     def transcribe(self, path: Path, *, language_hint: str | None) -> Transcript:
         """The note's transcript; TranscriptionError when it cannot be heard or has no route."""
-        route = self.routes.choose(language_hint)
-        if route is None:
-            raise TranscriptionError(f"no speech model is routed for {language_hint!r} and "
-                                     "there is no * route", reason="no_model")
+        choice = self.routes.choose(language_hint)
+        if choice is None:
+            raise TranscriptionError(f"no speech model routed here hears {language_hint!r}: "
+                                     "the note is kept as audio", reason="no_model")
+        route = choice.route
         audio = decode(path, max_seconds=self.max_seconds)
         backend = self._backends[route.key]
         started = time.perf_counter()
-        heard = backend.hear(audio, language=route.forced_language)
+        heard = backend.hear(audio, language=choice.language)
         self._log(route, audio, time.perf_counter() - started)
-        return self._transcript(route, backend, audio, heard)
+        return self._transcript(choice, backend, audio, heard)
 
-    def _transcript(self, route: Route, backend: Backend, audio: Audio,
+    def _transcript(self, choice: Choice, backend: Backend, audio: Audio,
                     heard: Heard) -> Transcript:
         """The port's Transcript; a note in which the model heard no words is `silent`."""
         text = heard.text.strip()
         if not text:
             raise TranscriptionError("no speech was heard in the note", reason="silent",
                                      duration_s=audio.duration_s)
-        language = heard.language if route.language == "*" else route.language
+        route = choice.route
+        language = (choice.language or heard.language if route.language == "*"
+                    else route.language)
         return Transcript(text=text, language=language, confidence=heard.confidence,
                           duration_s=audio.duration_s, backend=backend.name,
                           model=backend.model)

@@ -87,12 +87,30 @@ def test_a_french_voice_note_is_heard_in_french(stt: SpeechToText,
         decode(notes["ogg-opus"], max_seconds=60).duration_s)
 
 
-def test_without_a_routed_hint_the_language_is_detected(stt: SpeechToText,
-                                                        notes: dict[str, Path]) -> None:
-    transcript = stt.transcribe(notes["ogg-opus"], language_hint="guw")  # Goun: no route
+def test_without_a_language_the_language_is_detected(stt: SpeechToText,
+                                                    notes: dict[str, Path]) -> None:
+    transcript = stt.transcribe(notes["ogg-opus"], language_hint=None)
 
     assert transcript.language == "fr"
     assert KEY_WORDS <= heard(transcript), transcript.text
+
+
+def test_with_only_the_fallback_route_a_french_citizen_is_heard_in_french(
+        model_dir: Path, notes: dict[str, Path]) -> None:
+    only_fallback = SpeechToText(parse_routes("*=faster-whisper:bundled-base"),
+                                 cache_dir=model_dir, cpu_threads=2)
+
+    transcript = only_fallback.transcribe(notes["3gp"], language_hint="fr")
+
+    assert transcript.language == "fr"
+    assert KEY_WORDS <= heard(transcript), transcript.text
+
+
+def test_a_goun_speakers_note_with_no_goun_route_stays_audio(stt: SpeechToText,
+                                                             notes: dict[str, Path]) -> None:
+    with pytest.raises(TranscriptionError) as caught:
+        stt.transcribe(notes["ogg-opus"], language_hint="guw")
+    assert caught.value.reason == "no_model"
 
 
 def test_a_narrowband_feature_phone_note_is_heard_too(stt: SpeechToText,

@@ -79,14 +79,25 @@ def test_english_only_models_serve_english_and_the_fallback() -> None:
 # --- which route a hint picks -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("hint", "language", "forced"), [
+@pytest.mark.parametrize(("hint", "language", "told"), [
     ("fr", "fr", "fr"), ("FR-bj", "fr", "fr"), ("yo_NG", "yo", "yo"), ("fon", "fon", None),
-    ("goun", "*", None), (None, "*", None), ("", "*", None)])
-def test_a_hint_picks_its_route_or_the_fallback_which_detects(
-        hint: str | None, language: str, forced: str | None) -> None:
-    route = parse_routes(SETTING).choose(hint)
-    assert route is not None
-    assert (route.language, route.forced_language) == (language, forced)
+    ("en", "*", "en"), ("ha", "*", "ha"), (None, "*", None), ("", "*", None)])
+def test_a_hint_picks_its_route_or_the_fallback_told_the_language(
+        hint: str | None, language: str, told: str | None) -> None:
+    choice = parse_routes(SETTING).choose(hint)
+    assert choice is not None
+    assert (choice.route.language, choice.language) == (language, told)
+
+
+@pytest.mark.parametrize("hint", ["guw", "bba", "ddn", "goun"])  # Goun, Bariba, Dendi
+def test_a_language_whisper_lacks_is_never_handed_to_the_fallback(hint: str) -> None:
+    assert parse_routes(SETTING).choose(hint) is None
+
+
+def test_an_english_only_fallback_hears_only_english() -> None:
+    routes = parse_routes("*=faster-whisper:tiny.en")
+    assert routes.choose("fr") is None
+    assert routes.choose("en") is not None and routes.choose("en").language == "en"
 
 
 def test_without_a_fallback_an_unrouted_hint_has_no_route() -> None:
@@ -183,14 +194,36 @@ def test_a_language_whisper_lacks_goes_to_its_model_and_keeps_its_name(
     assert (transcript.language, transcript.backend) == ("fon", "openai-whisper")
 
 
-def test_an_unrouted_hint_falls_back_to_detection(
+def test_with_only_the_fallback_the_citizens_language_is_told_to_the_model(note: Path) -> None:
+    made: list[FakeBackend] = []
+    service = SpeechToText(parse_routes("*=faster-whisper:bundled-base"),
+                           make=lambda backend, model: made.append(
+                               FakeBackend(backend, model, detects="th")) or made[-1])
+
+    transcript = service.transcribe(note, language_hint="fr")
+
+    assert made[0].asked == ["fr"]  # not left to detection, which heard Thai
+    assert transcript.language == "fr"
+
+
+def test_only_a_note_of_unknown_language_is_detected(
         service: SpeechToText, made: dict[tuple[str, str], FakeBackend], note: Path) -> None:
     made["faster-whisper", "bundled-base"].detects = "yo"
 
-    transcript = service.transcribe(note, language_hint="goun")
+    transcript = service.transcribe(note, language_hint=None)
 
     assert made["faster-whisper", "bundled-base"].asked == [None]
     assert transcript.language == "yo"
+
+
+def test_a_language_no_route_hears_stays_audio(
+        service: SpeechToText, made: dict[tuple[str, str], FakeBackend], note: Path) -> None:
+    with pytest.raises(TranscriptionError) as caught:
+        service.transcribe(note, language_hint="guw")  # Goun: no route, unknown to Whisper
+
+    assert (caught.value.reason, caught.value.retryable) == ("no_model", False)
+    assert "kept as audio" in str(caught.value)
+    assert [backend.asked for backend in made.values()] == [[], []]
 
 
 def test_without_a_fallback_an_unrouted_language_has_no_model(note: Path) -> None:
