@@ -28,6 +28,34 @@ class Moderator(SQLModel, table=True):
     active: bool = True
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     alerts_seen_up_to: int = 0  # the last alert this moderator marked as seen
+    # For the console's sign-in: an Argon2 hash, None until a one-time link set it
+    password_hash: str | None = Field(default=None, max_length=200)
+
+
+class SignInLink(SQLModel, table=True):
+    """A one-time link to set a password (the first one, or a new one); only its SHA-256 is
+    kept."""
+
+    __tablename__ = "signin_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    moderator_id: int = Field(foreign_key="moderator.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser; the cookie holds a random token, only its SHA-256 is kept."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    moderator_id: int = Field(foreign_key="moderator.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    last_seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
 class ApiToken(SQLModel, table=True):
