@@ -9,12 +9,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
+from admin_api.console.refusals import is_console, refusal_page
 from core import errors
 
 logger = logging.getLogger(__name__)
@@ -71,20 +72,26 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-def _http(request: Request, exc: HTTPException) -> JSONResponse:
+def _http(request: Request, exc: HTTPException) -> Response:
     """Refusals raised by routes and by the framework (404 of an unknown path, 405…)."""
+    if is_console(request):
+        return refusal_page(request, exc.status_code, str(exc.detail))
     return JSONResponse({"detail": str(exc.detail), "code": CODES.get(exc.status_code, "error")},
                         status_code=exc.status_code, headers=dict(exc.headers or {}))
 
 
-def _domain(request: Request, exc: errors.DomainError) -> JSONResponse:
+def _domain(request: Request, exc: errors.DomainError) -> Response:
     code = next((http for kind, http in STATUS if isinstance(exc, kind)), 422)
+    if is_console(request):
+        return refusal_page(request, code, str(exc))
     return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
 
 
-def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+def _validation(request: Request, exc: RequestValidationError) -> Response:
     problems = [f"{'.'.join(str(p) for p in e['loc'] if p != 'body')}: {e['msg']}"
                 for e in exc.errors()]
+    if is_console(request):
+        return refusal_page(request, 422, "; ".join(problems))
     return JSONResponse({"detail": "; ".join(problems), "code": "invalid_request"},
                         status_code=422)
 

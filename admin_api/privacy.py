@@ -6,7 +6,10 @@ from admin_api import schemas
 from core.citizens.models import ChannelIdentity, Citizen
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Moderator, Role
+from core.submissions import service as submissions
+from core.submissions import triage
 from core.submissions.models import StatusChange, Submission
+from core.transcripts import service as transcripts
 from core.transcripts.models import Transcription
 from core.uow import UnitOfWork
 
@@ -75,3 +78,23 @@ def message_public(row: InboundRecord | OutboxRecord) -> schemas.MessagePublic:
                                      text=row.text)
     return schemas.MessagePublic(direction="out", at=row.created_at, kind=row.purpose,
                                  text=row.text)
+
+
+def submission_detail(uow: UnitOfWork, viewer: Moderator,
+                      row: Submission) -> schemas.SubmissionDetailPublic:
+    """Everything about one submission the viewer may know: its files with their
+    transcripts, its history, its own conversation, its supporters and followers."""
+    assert row.id is not None
+    base = submission_public(uow, row)
+    files = submissions.attachments_of(uow=uow, submission_id=row.id)
+    heard = transcripts.of_attachments(uow=uow, attachment_ids=[a.id for a in files if a.id])
+    return schemas.SubmissionDetailPublic(
+        **base.model_dump(),
+        citizen=citizen_public(uow, viewer, row),
+        attachments=[attachment_public(a, heard.get(a.id or 0)) for a in files],
+        history=[history_public(h) for h in submissions.history(uow=uow, submission_id=row.id)],
+        messages=[message_public(m)
+                  for m in submissions.conversation_of(uow=uow, submission=row)],
+        supporters=submissions.support_count(uow=uow, submission_id=row.id),
+        followers=submissions.follower_count(uow=uow, submission_id=row.id),
+        duplicates=[d.reference for d in triage.duplicates_of(uow=uow, submission=row)])

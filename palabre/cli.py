@@ -475,9 +475,43 @@ def moderators_add(name: str, role: str, communes_: tuple[str, ...], contacts: b
         except DomainError as exc:
             raise click.ClickException(str(exc)) from exc
         issued = moderation.issue_token(uow=uow, moderator=account, label="first")
+        link = _signin_link(app, uow, account) if account.role in CONSOLE_ROLES else None
         uow.commit()
     click.echo(f"{name} ({role}{', ' + ', '.join(ids) if ids else ''}) created.")
     click.echo(f"Token (shown once, keep it secret): {issued.token}")
+    if link:
+        click.echo(f"Console: {name} chooses a password within 3 days at {link}")
+
+
+CONSOLE_ROLES = (Role.ADMIN, Role.MODERATOR)
+
+
+def _signin_link(app: App, uow: UnitOfWork, account: Any) -> str:
+    """A one-time address where the account sets its console password."""
+    from core.moderation import signin
+
+    settings = app.settings
+    base = settings.public_url.rstrip("/") or f"http://{settings.host}:{settings.port}"
+    return f"{base}/console/password/{signin.issue_signin_link(uow=uow, moderator=account)}"
+
+
+@moderators_group.command("link")
+@click.argument("name")
+def moderators_link(name: str) -> None:
+    """A new one-time link to set the console password (a forgotten one, a new colleague);
+    an unused earlier link stops working, sessions end once the password is set."""
+    app = _app()
+    with app.uow_factory() as uow:
+        try:
+            account = moderation.get_moderator(uow=uow, name=name)
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if account.role not in CONSOLE_ROLES:
+            raise click.ClickException(f"{name} is an {account.role}: the console is for "
+                                       "admins and moderators.")
+        link = _signin_link(app, uow, account)
+        uow.commit()
+    click.echo(f"{name} chooses a password within 3 days at {link}")
 
 
 def _commune_id(uow: UnitOfWork, text: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import admin_api.app as admin_api
+from admin_api import console
 from bots.telegram.webhook import telegram_router
 from bots.whatsapp.webhook import whatsapp_router
 from palabre.bootstrap import App
@@ -28,6 +29,7 @@ def create_web_app(app: App) -> FastAPI:
     if app.whatsapp is not None and app.whatsapp.receiver is not None:
         web.include_router(whatsapp_router(app.whatsapp.receiver))
     admin_api.mount(web, uow_factory=app.uow_factory)
+    console.mount(web)
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

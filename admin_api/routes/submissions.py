@@ -16,12 +16,10 @@ from admin_api.errors import DocumentedRoute
 from core.council.models import CouncilQuestion, CouncilSession
 from core.messages.models import Attachment
 from core.moderation.service import communes_visible_to, may_see
-from core.submissions import service as submissions
 from core.submissions import triage
 from core.submissions.inbox import MAX_PAGE, inbox
 from core.submissions.models import Submission
 from core.surveys.models import Survey, SurveyAnswer, SurveyResponse
-from core.transcripts import service as transcripts
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"], route_class=DocumentedRoute)
@@ -49,25 +47,7 @@ def get_submission(reference: str, uow: UowDep,
                    moderator: StaffDep) -> schemas.SubmissionDetailPublic:
     """Everything about one submission: messages, files, place, history, supporters."""
     row = triage.visible(uow=uow, moderator=moderator, reference=reference)
-    return _detail(uow, moderator, row)
-
-
-def _detail(uow: UnitOfWork, moderator: Any, row: Submission) -> schemas.SubmissionDetailPublic:
-    assert row.id is not None
-    base = privacy.submission_public(uow, row)
-    files = submissions.attachments_of(uow=uow, submission_id=row.id)
-    heard = transcripts.of_attachments(uow=uow, attachment_ids=[a.id for a in files if a.id])
-    return schemas.SubmissionDetailPublic(
-        **base.model_dump(),
-        citizen=privacy.citizen_public(uow, moderator, row),
-        attachments=[privacy.attachment_public(a, heard.get(a.id or 0)) for a in files],
-        history=[privacy.history_public(h)
-                 for h in submissions.history(uow=uow, submission_id=row.id)],
-        messages=[privacy.message_public(m)
-                  for m in submissions.conversation_of(uow=uow, submission=row)],
-        supporters=submissions.support_count(uow=uow, submission_id=row.id),
-        followers=submissions.follower_count(uow=uow, submission_id=row.id),
-        duplicates=[d.reference for d in triage.duplicates_of(uow=uow, submission=row)])
+    return privacy.submission_detail(uow, moderator, row)
 
 
 @router.get("/attachments/{attachment_id}", response_class=FileResponse)
@@ -108,7 +88,7 @@ def _act(reference: str, uow: UnitOfWork, moderator: Any,
     action(uow=uow, moderator=moderator, reference=reference, **arguments)
     uow.commit()
     row = triage.visible(uow=uow, moderator=moderator, reference=reference)
-    return _detail(uow, moderator, row)
+    return privacy.submission_detail(uow, moderator, row)
 
 
 Detail = schemas.SubmissionDetailPublic

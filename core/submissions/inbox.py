@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, exists, literal_column, or_
+from sqlalchemy import ColumnElement, Text, and_, cast, exists, func, literal_column, or_
 from sqlmodel import col, select
 
 from core import errors
@@ -71,6 +71,15 @@ def inbox(*, uow: UnitOfWork, wanted: InboxFilter, sort: str = "created",
     rows = rows[:size]
     last = rows[-1] if rows and more else None
     return Page(rows, _cursor(getattr(last, sort + "_at"), last.id) if last else None)
+
+
+def count(*, uow: UnitOfWork, wanted: InboxFilter) -> int:
+    """How many submissions the filter holds (a folder's count)."""
+    found = _matches(uow, wanted.text) if wanted.text else None
+    query = select(func.count()).select_from(Submission).where(*_conditions(wanted))
+    if found is not None:
+        query = query.where(found.condition)
+    return int(uow.session.exec(query).one())
 
 
 def _column(name: str, unindexed: bool = False) -> Any:

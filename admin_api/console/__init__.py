@@ -1,0 +1,26 @@
+"""The moderators' console: server-rendered pages under /console/, on the same core services
+as the API. Every page is whole without JavaScript."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from admin_api.console import auth, desk
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount(web: FastAPI) -> None:
+    """Add the console's pages, its static files, and `/` leading to it."""
+    web.include_router(auth.router)
+    web.include_router(desk.router)
+    web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    web.add_exception_handler(auth.SignInNeeded, auth.to_sign_in)  # type: ignore[arg-type]
+
+    @web.get("/", include_in_schema=False)
+    def front_door() -> RedirectResponse:
+        return RedirectResponse("/console/", status_code=307)

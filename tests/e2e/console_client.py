@@ -1,0 +1,43 @@
+"""A moderator's browser on the console, through HTTP: forms with their CSRF token, cookies."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from core.moderation import service as moderation
+from core.moderation import signin
+from core.moderation.models import Role
+
+PASSWORD = "manguier-de-gbegamey"
+
+
+def account(app, name: str, role: Role = Role.MODERATOR, communes=("BJ-LI-COT",)) -> None:
+    """An account whose password is set, as after its one-time link."""
+    with app.uow_factory() as uow:
+        made = moderation.add_moderator(uow=uow, name=name, role=role,
+                                        communes=list(communes) if role != Role.ADMIN else [])
+        link = signin.issue_signin_link(uow=uow, moderator=made)
+        signin.set_password(uow=uow, token=link, password=PASSWORD)
+        uow.commit()
+
+
+def csrf_of(page: Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def post_form(client: TestClient, page_path: str, action: str, fields: dict[str, str]) -> Response:
+    """Open the page, then send one of its forms as a browser would (with its CSRF token)."""
+    page = client.get(page_path)
+    assert page.status_code == 200, page.text
+    return client.post(action, data={**fields, "csrf": csrf_of(page)}, follow_redirects=False)
+
+
+def signed_in(client: TestClient, name: str, password: str = PASSWORD) -> Response:
+    answer = post_form(client, "/console/sign-in", "/console/sign-in",
+                       {"name": name, "password": password})
+    return answer

@@ -1,0 +1,138 @@
+"""The triage desk in a browser's way: a citizen's real report in the inbox and on its page,
+a status change and a reply that reach the citizen, and what must never happen (another
+commune's item, a script in a citizen's words, a form forged by another site)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from core.moderation.models import AuditEntry, Role
+from palabre.web import create_web_app
+from tests.e2e.console_client import account, csrf_of, post_form, signed_in
+from tests.e2e.test_privacy import _report
+from tests.talk import Talker
+
+
+@pytest.fixture
+def client(app) -> TestClient:
+    account(app, "awa")
+    browser = TestClient(create_web_app(app))
+    assert signed_in(browser, "awa").status_code == 303
+    return browser
+
+
+@pytest.fixture
+def ama(app, messenger) -> Talker:
+    talker = Talker(app, messenger, "ama")
+    talker.onboard()
+    return talker
+
+
+def test_the_inbox_shows_a_citizens_report_in_its_folders(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+
+    page = client.get("/console/")
+
+    assert page.status_code == 200 and reference in page.text
+    assert "Le caniveau déborde devant l&#39;école" in page.text
+    assert "Caniveau, inondation" in page.text  # its category, in the moderator's language
+    counts = dict(re.findall(r'folder=(\w+)".*?class="count">(\d+)<', page.text))
+    assert counts == {"all": "1", "new": "1", "mine": "0", "unassigned": "1", "overdue": "0",
+                      "reopened": "0"}
+    assert reference not in client.get("/console/?folder=mine").text
+    assert reference in client.get("/console/?q=caniveau").text
+    assert reference not in client.get("/console/?q=lampadaire").text
+    assert reference not in client.get("/console/?status=resolved").text
+
+
+def test_a_submission_shows_its_conversation_and_the_citizen_masked(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+
+    page = client.get(f"/console/s/{reference}")
+
+    assert page.status_code == 200
+    assert "6.37030, 2.39120" in page.text  # the pin, readable without any map
+    assert "De quel problème s&#39;agit-il ?" in page.text  # the bot's question, its own flow
+    assert "••• (console)" in page.text and not re.search(r"\bama\b", page.text)  # masked
+
+
+def test_a_status_change_tells_the_citizen_and_is_audited(app, client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+
+    done = post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/status",
+                     {"status": "in_progress", "public_note": "Une équipe passe jeudi",
+                      "internal_note": "ligne budgétaire 12"})
+
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/console/s/{reference}?done=status"
+    told = ama.replies()
+    assert "en cours de traitement" in told and "Une équipe passe jeudi" in told
+    assert "ligne budgétaire" not in told
+    page = client.get(done.headers["location"])
+    assert "le citoyen est prévenu" in page.text and "ligne budgétaire 12" in page.text
+    with app.uow_factory() as uow:
+        actions = [(e.actor, e.action) for e in uow.session.exec(select(AuditEntry)).all()]
+    assert ("awa", "status") in actions
+
+
+def test_a_move_the_lifecycle_refuses_is_said_plainly(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    refused = post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/status",
+                        {"status": "closed"})
+    assert refused.status_code == 409 and "Impossible" in refused.text
+    assert "new" in client.get(f"/console/s/{reference}").text
+
+
+def test_a_reply_reaches_the_citizen(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    sent = post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/reply",
+                     {"text": "Merci, pouvez-vous préciser le numéro de la rue ?"})
+    assert sent.status_code == 303
+    assert "préciser le numéro de la rue" in ama.replies()
+    empty = post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/reply",
+                      {"text": "  "})
+    assert empty.status_code == 422 and "réponse type" in empty.text
+
+
+def test_another_communes_submission_is_not_found(app, client, messenger) -> None:
+    koffi = Talker(app, messenger, "koffi")
+    koffi.onboard(commune="Abomey-Calavi")
+    reference = _report(koffi, "Lampadaire éteint")
+
+    page = client.get(f"/console/s/{reference}")
+
+    assert page.status_code == 404 and "Introuvable" in page.text
+    assert reference not in client.get("/console/").text
+    forged = post_form(client, "/console/", f"/console/s/{reference}/status",
+                       {"status": "acknowledged"})
+    assert forged.status_code == 404
+
+
+def test_a_script_in_a_citizens_words_is_shown_as_text(client, ama) -> None:
+    reference = _report(ama, '<script>alert("x")</script><img src=x onerror=alert(1)>')
+
+    for page in (client.get("/console/"), client.get(f"/console/s/{reference}")):
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page.text
+
+
+def test_a_form_sent_by_another_site_changes_nothing(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    forged = client.post(f"/console/s/{reference}/status", follow_redirects=False,
+                         data={"status": "rejected", "csrf": "guessed"})
+    assert forged.status_code == 403
+    assert "rejeté" not in client.get(f"/console/s/{reference}").text.split("<h1>")[1][:200]
+    page = client.get(f"/console/s/{reference}")
+    assert csrf_of(page)
+
+
+def test_an_analyst_cannot_open_a_submission(app, client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    account(app, "stat", Role.ANALYST)
+    analyst = TestClient(create_web_app(app))
+    signed_in(analyst, "stat")
+    assert analyst.get(f"/console/s/{reference}").status_code == 403
