@@ -186,8 +186,9 @@ def alternate(app: App, table: Table, turns: int, result: Result) -> None:
         timed_insert(app.engine, table, number, result)
 
 
-def run_backend(backend: str, url: str, media: Path, turns: int) -> Result:
+def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -> Result:
     """Migrate a fresh database, then alternate timed turns and timed bare inserts."""
+    turns = args.turns
     with pilot_app(url, media) as app:
         progress(f"{backend}: migrating and loading the communes")
         prepare(app)
@@ -297,9 +298,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the table."""
-    args = arguments(argv)
-    return measure_and_print(
-        args, lambda name, url, media: run_backend(name, url, media, args.turns), report)
+    return measure_and_print(arguments(argv), run_backend, report)
 
 
 if __name__ == "__main__":

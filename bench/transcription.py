@@ -195,8 +195,8 @@ def make_clips(folder: Path) -> list[Clip]:
 # --- one variant, in its own process ----------------------------------------------------------
 
 
-def measure(variant: Variant, clips: list[Clip], threads: int, cache: str) -> Measured:
-    """Load the variant's model, warm it up on the shortest clip, then time every clip."""
+def speech_to_text(variant: Variant, threads: int, cache: str) -> SpeechToText:
+    """Palabre's SpeechToText routing every note to the variant, offline."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     from transcription.backends import FasterWhisper, make_backend
     from transcription.routes import parse_routes
@@ -208,9 +208,14 @@ def measure(variant: Variant, clips: list[Clip], threads: int, cache: str) -> Me
                                  compute_type=variant.compute_type)
         return make_backend(backend, model, cpu_threads=threads)
 
+    return SpeechToText(parse_routes(f"*={variant.backend}:{variant.model}"),
+                        max_seconds=120, make=make)
+
+
+def measure(variant: Variant, clips: list[Clip], threads: int, cache: str) -> Measured:
+    """Load the variant's model, warm it up on the shortest clip, then time every clip."""
     result = Measured(variant)
-    stt = SpeechToText(parse_routes(f"*={variant.backend}:{variant.model}"),
-                       max_seconds=120, make=make)
+    stt = speech_to_text(variant, threads, cache)
     started = time.perf_counter()
     stt.preload()
     result.load_s = time.perf_counter() - started

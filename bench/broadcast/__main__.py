@@ -82,10 +82,7 @@ def checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argpar
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the table."""
-    args = arguments(argv)
-    return measure_and_print(
-        args, lambda name, url, media: run_backend(name, url, media, args), report,
-        names=("SQLite", "PostgreSQL"))
+    return measure_and_print(arguments(argv), run_backend, report, names=("SQLite", "PostgreSQL"))
 
 
 if __name__ == "__main__":

@@ -50,11 +50,14 @@ def quiet_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def measure_and_print(args: argparse.Namespace, run: Callable[[str, str, Path], R],
+def measure_and_print(args: argparse.Namespace,
+                      run: Callable[[str, str, Path, argparse.Namespace], R],
                       report: Callable[[list[R], argparse.Namespace, str | None], str],
                       names: tuple[str, str] = NAMES) -> int:
-    """Run the measure on each backend the arguments ask for, then print the report."""
+    """Call `run(backend, database URL, media folder, args)` on each backend the arguments ask
+    for, then print `report(results, args, why PostgreSQL was skipped)`; the exit status."""
     quiet_logging()
-    results, skipped = on_each_backend(args, run, names)
+    results, skipped = on_each_backend(
+        args, lambda name, url, media: run(name, url, media, args), names)
     print(report(results, args, skipped))
     return 0

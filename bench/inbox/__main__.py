@@ -100,9 +100,7 @@ def checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argpar
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the report."""
-    args = arguments(argv)
-    return measure_and_print(
-        args, lambda name, url, media: run_backend(name, url, media, args), report)
+    return measure_and_print(arguments(argv), run_backend, report)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import bench.retention
@@ -22,9 +23,10 @@ from palabre.bootstrap import prepare
 DEFAULT_CITIZENS = 10_000
 
 
-def run_backend(backend: str, url: str, media: Path, citizens: int) -> bool:
+def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -> bool:
     """Migrate a fresh database, load it, time the dry run, the baseline and the run, check,
     print what it found; whether every check passed."""
+    citizens = args.citizens
     with pilot_app(url, media) as app:
         progress(f"{backend}: migrating, loading {citizens:,} citizens, dry run, baseline")
         prepare(app)
@@ -59,8 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Palabre retention benchmark: {args.citizens:,} citizens per backend, PALABRE_"
           f"RETENTION_MONTHS={MONTHS}, batches of {retention.BATCH:,} rows of each kind\n"
           f"{machine()}; load average {os.getloadavg()[0]:.2f}", flush=True)
-    passed, skipped = on_each_backend(args, lambda name, url, media:
-                                      run_backend(name, url, media, args.citizens))
+    passed, skipped = on_each_backend(args, partial(run_backend, args=args))
     print(FOOTNOTE, *([skipped] if skipped else []), sep="\n")
     return 0 if all(passed) else 1
 

@@ -72,9 +72,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure SQLite, then PostgreSQL when a server is given, and print the report."""
-    args = arguments(argv)
-    return measure_and_print(
-        args, lambda name, url, media: run_backend(name, url, media, args), report)
+    return measure_and_print(arguments(argv), run_backend, report)
 
 
 if __name__ == "__main__":
