@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlmodel import col, select
 
 from admin_api import privacy
 from admin_api.console.auth import SignedInDep
@@ -40,6 +41,8 @@ class Row:
     place: str
     overdue: bool
     claimed: str | None  # who holds it, while their claim lasts
+    photo: bool
+    voice: bool
 
 
 def folder_filter(folder: str, moderator: Moderator) -> InboxFilter:
@@ -72,24 +75,46 @@ def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep,
     language = words(request).language
     counts = {name: count(uow=uow, wanted=folder_filter(name, moderator)) for name in FOLDERS}
     return render(request, "inbox.html", moderator=moderator, folder=folder, counts=counts,
-                  rows=[_row(uow, item, language) for item in page.items],
+                  rows=rows_of(uow, page.items, language),
                   next_cursor=page.next_cursor,
                   q=q or "", status=status, kind=kind, statuses=list(Status), kinds=list(Kind))
 
 
-def _row(uow: UnitOfWork, item: Submission, language: str) -> Row:
-    category = uow.session.get(Category, item.category_id) if item.category_id else None
-    holder = (uow.session.get(Moderator, item.claimed_by_id) if item.claimed_by_id and
-              item.claimed_until and item.claimed_until > uow.clock.now() else None)
-    return Row(item=item, category=label(category.names, language) if category else "",
-               place=_place(uow, item), overdue=OVERDUE in item.labels,
-               claimed=holder.name if holder else None)
+def rows_of(uow: UnitOfWork, items: list[Submission], language: str) -> list[Row]:
+    """The lines of a page, with a fixed number of queries whatever its length."""
+    categories = _by_id(uow, Category, {i.category_id for i in items})
+    places = _by_id(uow, Arrondissement, {i.arrondissement_id for i in items})
+    now = uow.clock.now()
+    holders = _by_id(uow, Moderator, {i.claimed_by_id for i in items
+                                      if i.claimed_until and i.claimed_until > now})
+    files = _file_kinds(uow, [i.id for i in items if i.id is not None])
+    return [Row(item=i, overdue=OVERDUE in i.labels,
+                category=label(categories[i.category_id].names, language)
+                if i.category_id in categories else "",
+                place=places[i.arrondissement_id].name if i.arrondissement_id in places
+                else i.place_text or "",
+                claimed=holders[i.claimed_by_id].name if i.claimed_by_id in holders else None,
+                photo="photo" in files.get(i.id, ()),
+                voice=bool({"voice", "audio"} & files.get(i.id, set())))
+            for i in items]
 
 
-def _place(uow: UnitOfWork, item: Submission) -> str:
-    arrondissement = (uow.session.get(Arrondissement, item.arrondissement_id)
-                      if item.arrondissement_id else None)
-    return arrondissement.name if arrondissement else (item.place_text or "")
+def _by_id(uow: UnitOfWork, table: Any, ids: set[Any]) -> dict[Any, Any]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {row.id: row for row in uow.session.exec(select(table).where(
+        col(table.id).in_(wanted))).all()}
+
+
+def _file_kinds(uow: UnitOfWork, ids: list[int]) -> dict[int, set[str]]:
+    kinds: dict[int, set[str]] = {}
+    if ids:
+        for submission_id, kind in uow.session.exec(select(
+                Attachment.submission_id, Attachment.kind).where(
+                col(Attachment.submission_id).in_(ids)).distinct()).all():
+            kinds.setdefault(submission_id, set()).add(kind)
+    return kinds
 
 
 @router.get("/s/{reference}", response_class=HTMLResponse)
@@ -99,7 +124,8 @@ def submission_page(request: Request, reference: str, uow: UowDep,
     item = triage.visible(uow=uow, moderator=moderator, reference=reference)
     detail = privacy.submission_detail(uow, moderator, item)
     return render(request, "submission.html", moderator=moderator, item=detail,
-                  row=_row(uow, item, words(request).language), statuses=list(Status),
+                  row=rows_of(uow, [item], words(request).language)[0],
+                  statuses=list(Status),
                   replies=canned_replies(uow=uow, commune_id=item.commune_id),
                   notice=request.query_params.get("done"))
 

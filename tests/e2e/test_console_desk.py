@@ -136,3 +136,37 @@ def test_an_analyst_cannot_open_a_submission(app, client, ama) -> None:
     analyst = TestClient(create_web_app(app))
     signed_in(analyst, "stat")
     assert analyst.get(f"/console/s/{reference}").status_code == 403
+
+
+def _queries(app, client, path: str) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731  # (conn, cursor, statement…)
+    event.listen(app.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(app.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def _many(app, how_many: int) -> None:
+    from core.submissions import service as submissions
+    from core.submissions.models import Kind
+
+    with app.uow_factory() as uow:
+        for number in range(how_many):
+            submissions.submit(uow=uow, new=submissions.NewSubmission(
+                kind=Kind.REPORT, commune_id="BJ-LI-COT", channel="console", citizen_id=None,
+                description=f"Lampadaire {number}", arrondissement_id="BJ-LI-COT-01"))
+        uow.commit()
+
+
+def test_the_inbox_page_costs_the_same_queries_for_3_items_or_30(app, client) -> None:
+    _many(app, 3)
+    few = _queries(app, client, "/console/")
+    _many(app, 27)
+    many = _queries(app, client, "/console/")
+    assert "Lampadaire 26" in client.get("/console/").text
+    assert many == few, (few, many)
