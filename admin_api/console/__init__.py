@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.console import auth, desk
+from admin_api.console import auth, desk, item
 
 STATIC = Path(__file__).parent / "static"
 
@@ -18,6 +18,7 @@ def mount(web: FastAPI) -> None:
     """Add the console's pages, its static files, and `/` leading to it."""
     web.include_router(auth.router)
     web.include_router(desk.router)
+    web.include_router(item.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     web.add_exception_handler(auth.SignInNeeded, auth.to_sign_in)  # type: ignore[arg-type]
 

@@ -1,25 +1,22 @@
-"""The triage desk: the inbox with its folders and filters, one submission with its
-conversation, and what a moderator does to it. Every write goes through the same core
-services as the API (audited, the lifecycle's rules applied, the citizen told)."""
+"""The triage desk's inbox: folders with their counts, the search box and the filters, keyset
+pages, and rows that say what a moderator needs to choose what to open next."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlmodel import col, select
 
-from admin_api import privacy
 from admin_api.console.auth import SignedInDep
-from admin_api.console.pages import check_csrf, redirect, render, words
+from admin_api.console.pages import render, words
 from admin_api.deps import UowDep
 from core.communes.models import Arrondissement, Category, label
 from core.messages.models import Attachment
 from core.moderation.models import Moderator
-from core.moderation.service import canned_replies, communes_visible_to, may_see
-from core.submissions import triage
+from core.moderation.service import communes_visible_to
 from core.submissions.inbox import MAX_PAGE, InboxFilter, count, inbox
 from core.submissions.models import Kind, Status, Submission
 from core.submissions.scheduled import OVERDUE
@@ -115,73 +112,3 @@ def _file_kinds(uow: UnitOfWork, ids: list[int]) -> dict[int, set[str]]:
                 col(Attachment.submission_id).in_(ids)).distinct()).all():
             kinds.setdefault(submission_id, set()).add(kind)
     return kinds
-
-
-@router.get("/s/{reference}", response_class=HTMLResponse)
-def submission_page(request: Request, reference: str, uow: UowDep,
-                    moderator: SignedInDep) -> HTMLResponse:
-    """One submission: its facts, files, conversation and history, and the forms to act."""
-    item = triage.visible(uow=uow, moderator=moderator, reference=reference)
-    detail = privacy.submission_detail(uow, moderator, item)
-    return render(request, "submission.html", moderator=moderator, item=detail,
-                  row=rows_of(uow, [item], words(request).language)[0],
-                  statuses=list(Status),
-                  replies=canned_replies(uow=uow, commune_id=item.commune_id),
-                  notice=request.query_params.get("done"))
-
-
-@router.post("/s/{reference}/status")
-def change_status(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-                  status: Annotated[Status, Form()],
-                  public_note: Annotated[str, Form(max_length=1000)] = "",
-                  internal_note: Annotated[str, Form(max_length=4000)] = "",
-                  csrf: Annotated[str | None, Form()] = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "status", triage.change_status,
-                status=status, public_note=public_note.strip() or None,
-                internal_note=internal_note.strip() or None)
-
-
-@router.post("/s/{reference}/reply")
-def reply(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-          text: Annotated[str, Form(max_length=2000)] = "",
-          canned: Annotated[str, Form(max_length=2000)] = "",
-          csrf: Annotated[str | None, Form()] = None) -> Response:
-    """Send the text written, or the canned reply chosen when nothing was written."""
-    check_csrf(request, csrf)
-    said = text.strip() or canned.strip()
-    if not said:
-        raise HTTPException(422, "reply.empty")
-    return _act(request, uow, moderator, reference, "reply", triage.reply, text=said)
-
-
-@router.post("/s/{reference}/claim")
-def claim(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-          csrf: Annotated[str | None, Form()] = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "claim", triage.claim)
-
-
-def _act(request: Request, uow: UnitOfWork, moderator: Moderator, reference: str, done: str,
-         action: Any, **arguments: Any) -> Response:
-    found = action(uow=uow, moderator=moderator, reference=reference, **arguments)
-    uow.commit()
-    return redirect(request, f"/console/s/{found.reference}?done={done}")
-
-
-@router.get("/files/{attachment_id}")
-def attachment_file(attachment_id: int, uow: UowDep, moderator: SignedInDep) -> FileResponse:
-    """A photo or voice note of a submission the moderator may see."""
-    attachment = uow.session.get(Attachment, attachment_id) if attachment_id < 2**31 else None
-    item = (uow.session.get(Submission, attachment.submission_id)
-            if attachment is not None and attachment.submission_id else None)
-    if attachment is None or item is None or not may_see(moderator, item.commune_id) or \
-            attachment.erased_at is not None:
-        raise HTTPException(404, "file.missing")
-    path = uow.media.absolute(attachment.path)
-    if not path.exists():
-        raise HTTPException(404, "file.missing")
-    return FileResponse(path, media_type=attachment.content_type.split(";")[0],
-                        headers={"Cache-Control": "private, max-age=3600",
-                                 "Content-Security-Policy": "default-src 'none'; sandbox",
-                                 "X-Content-Type-Options": "nosniff"})

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from core.geo import Point
 from core.moderation.models import AuditEntry, Role
 from palabre.web import create_web_app
 from tests.e2e.console_client import account, csrf_of, post_form, signed_in
@@ -170,3 +171,100 @@ def test_the_inbox_page_costs_the_same_queries_for_3_items_or_30(app, client) ->
     many = _queries(app, client, "/console/")
     assert "Lampadaire 26" in client.get("/console/").text
     assert many == few, (few, many)
+
+
+def test_a_note_stays_inside_the_mairie(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/note",
+              {"text": "Voir avec le service technique"})
+    assert "Voir avec le service technique" in client.get(f"/console/s/{reference}").text
+    assert "service technique" not in ama.replies()
+
+
+def test_another_moderators_claim_is_said_plainly(app, client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    assert post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/claim",
+                     {}).status_code == 303
+    account(app, "sena")
+    colleague = TestClient(create_web_app(app))
+    signed_in(colleague, "sena")
+    page = colleague.get(f"/console/s/{reference}")
+    assert "Pris par" in page.text and "awa" in page.text
+    refused = colleague.post(f"/console/s/{reference}/status", follow_redirects=False,
+                             data={"status": "acknowledged", "csrf": csrf_of(page)})
+    assert refused.status_code == 409 and "awa" in refused.text
+
+
+def test_assigning_labelling_and_prioritising_show_in_the_inbox(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    page = f"/console/s/{reference}"
+    post_form(client, page, f"{page}/assignee", {"assignee": "me"})
+    post_form(client, page, f"{page}/priority", {"value": "high"})
+    post_form(client, page, f"{page}/labels", {"value": "voirie, Akpakpa"})
+
+    shown = client.get(page).text
+    assert "haute" in shown and "Akpakpa, voirie" in shown
+    assert reference in client.get("/console/?folder=mine").text
+    assert reference not in client.get("/console/?folder=unassigned").text
+
+
+def test_an_item_hidden_as_abuse_leaves_the_inbox(client, ama) -> None:
+    reference = _report(ama, "Insultes")
+    post_form(client, f"/console/s/{reference}", f"/console/s/{reference}/hidden",
+              {"value": "true"})
+    assert reference not in client.get("/console/").text
+    assert "oui, comme abus" in client.get(f"/console/s/{reference}").text
+
+
+def test_a_report_is_merged_into_a_similar_one_nearby(app, client, ama, messenger) -> None:
+    first = _report(ama, "Le caniveau déborde devant l'école")
+    kojo = Talker(app, messenger, "kojo")
+    kojo.onboard()
+    second = _report(kojo, "Caniveau plein", Point(6.3704, 2.3913))  # another problem, he says
+
+    page = client.get(f"/console/s/{second}").text
+    assert f"Fusionner dans {first}" in page
+    merged = post_form(client, f"/console/s/{second}", f"/console/s/{second}/merge",
+                       {"into": first})
+
+    assert merged.status_code == 303
+    assert "doublon" in client.get(f"/console/s/{second}").text
+    assert first in kojo.replies()
+
+
+def _new_reference(text: str) -> str | None:
+    found = re.search(r"référence (\w{3}-\w{3}-\d\d-\d{4})", text)
+    return found.group(1) if found else None
+
+
+def test_a_photo_is_shown_as_a_small_thumbnail(app, client, ama, tmp_path) -> None:
+    import io
+
+    import av
+
+    from core.messages.neutral import IncomingFile
+
+    big = tmp_path / "big.jpg"
+    with av.open(str(big), "w", format="image2") as out:
+        stream = out.add_stream("mjpeg", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 1600, 1200, "yuvj420p"
+        frame = av.VideoFrame(1600, 1200, "yuvj420p")
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            out.mux(packet)
+    ama.send("1")
+    ama.send("2")
+    ama.send(location=Point(6.3703, 2.3912))
+    ama.send(files=(IncomingFile("photo", "image/jpeg", big.read_bytes(), "big.jpg"),))
+    ama.send("Caniveau")
+    reference = _new_reference(ama.send("1"))
+    page = client.get(f"/console/s/{reference}").text
+    file_id = re.search(r'/console/files/(\d+)\?size=thumb', page).group(1)
+
+    thumb = client.get(f"/console/files/{file_id}?size=thumb")
+    full = client.get(f"/console/files/{file_id}")
+
+    assert thumb.headers["content-type"] == "image/jpeg"
+    with av.open(io.BytesIO(thumb.content)) as small:
+        assert next(small.decode(video=0)).width == 320
+    assert len(thumb.content) < len(full.content)
+    assert "sandbox" in full.headers["content-security-policy"]

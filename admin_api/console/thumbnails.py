@@ -1,0 +1,44 @@
+"""Small JPEG copies of citizens' photos, so that a submission's page stays light on a
+prepaid connection; the full photo is one tap away."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import av
+
+logger = logging.getLogger(__name__)
+
+WIDTH = 320  # pixels: a phone's width of a page, half a laptop's column
+
+
+def thumbnail(path: Path) -> bytes | None:
+    """The photo at most WIDTH wide as JPEG bytes, kept beside it once made; None when it
+    cannot be read as a picture (the full file is served instead)."""
+    kept = path.with_name(path.name + f".w{WIDTH}.jpg")
+    if kept.exists():
+        return kept.read_bytes()
+    try:
+        small = _shrink(path)
+    except (av.FFmpegError, StopIteration, ValueError) as exc:
+        logger.info("no thumbnail for %s: %s", path.name, exc)
+        return None
+    kept.write_bytes(small)
+    return small
+
+
+def _shrink(path: Path) -> bytes:
+    with av.open(str(path)) as source:
+        frame = next(source.decode(video=0))
+    width = min(WIDTH, frame.width)
+    height = max(2, round(frame.height * width / frame.width) // 2 * 2)
+    picture = frame.reformat(width=width // 2 * 2, height=height, format="yuvj420p")
+    out = io.BytesIO()
+    with av.open(out, "w", format="image2pipe") as sink:
+        stream = sink.add_stream("mjpeg")
+        stream.width, stream.height, stream.pix_fmt = picture.width, picture.height, "yuvj420p"
+        for packet in [*stream.encode(picture), *stream.encode(None)]:
+            sink.mux(packet)
+    return out.getvalue()
