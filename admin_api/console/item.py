@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
+from sqlalchemy.exc import IntegrityError
 
 from admin_api import privacy
 from admin_api.console.auth import SignedInDep
@@ -18,6 +19,7 @@ from admin_api.console.thumbnails import thumbnail
 from admin_api.deps import UowDep
 from core.geo import Point
 from core.messages.models import Attachment
+from core.moderation import once
 from core.moderation.models import Moderator
 from core.moderation.service import audit_trail, canned_replies, communes_visible_to, may_see
 from core.submissions import service as submissions
@@ -26,7 +28,18 @@ from core.submissions.models import Kind, Priority, Status, Submission
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-CsrfField = Annotated[str | None, Form()]
+
+
+def sent_form(request: Request, csrf: Annotated[str | None, Form()] = None,
+              once: Annotated[str, Form(max_length=64)] = "") -> str:
+    """A form of this console (its CSRF token checked); the nonce that makes it act once."""
+    check_csrf(request, csrf)
+    if not once:
+        raise HTTPException(403, "csrf")
+    return once
+
+
+SentDep = Annotated[str, Depends(sent_form)]
 
 
 @router.get("/s/{reference}", response_class=HTMLResponse)
@@ -59,101 +72,92 @@ def _similar(uow: UnitOfWork, item: Submission) -> list[Submission]:
 
 @router.post("/s/{reference}/status")
 def change_status(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
+                  sent: SentDep,
                   status: Annotated[Status, Form()],
                   public_note: Annotated[str, Form(max_length=1000)] = "",
-                  internal_note: Annotated[str, Form(max_length=4000)] = "",
-                  csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "status", triage.change_status,
+                  internal_note: Annotated[str, Form(max_length=4000)] = "") -> Response:
+    return _act(request, uow, moderator, reference, sent, "status", triage.change_status,
                 status=status, public_note=public_note.strip() or None,
                 internal_note=internal_note.strip() or None)
 
 
 @router.post("/s/{reference}/reply")
-def reply(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
+def reply(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
           text: Annotated[str, Form(max_length=2000)] = "",
-          canned: Annotated[str, Form(max_length=2000)] = "",
-          csrf: CsrfField = None) -> Response:
+          canned: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """Send the text written, or the canned reply chosen when nothing was written."""
-    check_csrf(request, csrf)
     said = text.strip() or canned.strip()
     if not said:
         raise HTTPException(422, "reply.empty")
-    return _act(request, uow, moderator, reference, "reply", triage.reply, text=said)
+    return _act(request, uow, moderator, reference, sent, "reply", triage.reply, text=said)
 
 
 @router.post("/s/{reference}/note")
-def note(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-         text: Annotated[str, Form(min_length=1, max_length=4000)], csrf: CsrfField = None
-         ) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "note", triage.note, text=text.strip())
+def note(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+         text: Annotated[str, Form(min_length=1, max_length=4000)]) -> Response:
+    return _act(request, uow, moderator, reference, sent, "note", triage.note, text=text.strip())
 
 
 @router.post("/s/{reference}/claim")
-def claim(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-          release: Annotated[bool, Form()] = False, csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
+def claim(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+          release: Annotated[bool, Form()] = False) -> Response:
     if release:
-        return _act(request, uow, moderator, reference, "release", triage.release)
-    return _act(request, uow, moderator, reference, "claim", triage.claim)
+        return _act(request, uow, moderator, reference, sent, "release", triage.release)
+    return _act(request, uow, moderator, reference, sent, "claim", triage.claim)
 
 
 @router.post("/s/{reference}/assignee")
-def assign(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-           assignee: Annotated[str, Form(max_length=80)] = "", csrf: CsrfField = None
-           ) -> Response:
+def assign(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+           assignee: Annotated[str, Form(max_length=80)] = "") -> Response:
     """Assign to a colleague by name ("me" for oneself), or to nobody."""
-    check_csrf(request, csrf)
     owner = moderator.name if assignee.strip() == "me" else assignee.strip() or None
-    return _act(request, uow, moderator, reference, "assign", triage.assign, assignee=owner)
+    return _act(request, uow, moderator, reference, sent, "assign", triage.assign, assignee=owner)
 
 
 @router.post("/s/{reference}/priority")
-def priority(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-             value: Annotated[Priority, Form()], csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "priority", triage.set_priority,
+def priority(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+             value: Annotated[Priority, Form()]) -> Response:
+    return _act(request, uow, moderator, reference, sent, "priority", triage.set_priority,
                 priority=value)
 
 
 @router.post("/s/{reference}/labels")
-def labels(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-           value: Annotated[str, Form(max_length=500)] = "", csrf: CsrfField = None
-           ) -> Response:
+def labels(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+           value: Annotated[str, Form(max_length=500)] = "") -> Response:
     """The labels, written separated by commas."""
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "labels", triage.set_labels,
+    return _act(request, uow, moderator, reference, sent, "labels", triage.set_labels,
                 labels=[part for part in value.split(",") if part.strip()])
 
 
 @router.post("/s/{reference}/hidden")
-def hidden(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-           value: Annotated[bool, Form()], csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "hidden", triage.hide, hidden=value)
+def hidden(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+           value: Annotated[bool, Form()]) -> Response:
+    return _act(request, uow, moderator, reference, sent, "hidden", triage.hide, hidden=value)
 
 
 @router.post("/s/{reference}/blocked")
-def blocked(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-            value: Annotated[bool, Form()], csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "blocked", triage.set_blocked,
+def blocked(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+            value: Annotated[bool, Form()]) -> Response:
+    return _act(request, uow, moderator, reference, sent, "blocked", triage.set_blocked,
                 blocked=value)
 
 
 @router.post("/s/{reference}/merge")
-def merge(request: Request, reference: str, uow: UowDep, moderator: SignedInDep,
-          into: Annotated[str, Form(max_length=40)], csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
-    return _act(request, uow, moderator, reference, "merge", triage.merge, into=into.strip())
+def merge(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
+          into: Annotated[str, Form(max_length=40)]) -> Response:
+    return _act(request, uow, moderator, reference, sent, "merge", triage.merge, into=into.strip())
 
 
-def _act(request: Request, uow: UnitOfWork, moderator: Moderator, reference: str, done: str,
-         action: Any, **arguments: Any) -> Response:
-    action(uow=uow, moderator=moderator, reference=reference, **arguments)
-    uow.commit()
+def _act(request: Request, uow: UnitOfWork, moderator: Moderator, reference: str, nonce: str,
+         done: str, action: Any, **arguments: Any) -> Response:
+    """Do what the form asks, once: the same form sent again shows the result."""
     shown = triage.visible(uow=uow, moderator=moderator, reference=reference).reference
+    if once.first_use(uow=uow, moderator=moderator, nonce=nonce):
+        action(uow=uow, moderator=moderator, reference=reference, **arguments)
+        try:
+            uow.commit()
+        except IntegrityError:  # the same form, sent twice at once: the other copy acted
+            uow.rollback()
     return redirect(request, f"/console/s/{shown}?done={done}")
 
 

@@ -45,6 +45,11 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
+def form_nonce() -> str:
+    """A fresh value for one form, so that sending it twice acts once."""
+    return secrets.token_urlsafe(24)
+
+
 def check_csrf(request: Request, sent: str | None) -> None:
     """403 unless the form carries this browser's CSRF token (a page of another site cannot
     read the cookie, so it cannot send the token)."""
@@ -57,7 +62,7 @@ def render(request: Request, template: str, *, status_code: int = 200,
            **context: Any) -> HTMLResponse:
     """The page, with the moderator's words and this browser's CSRF token."""
     page = environment().get_template(template).render(
-        t=words(request), csrf=csrf_token(request), **context)
+        t=words(request), csrf=csrf_token(request), once=form_nonce, **context)
     return secured(request, HTMLResponse(page, status_code=status_code))
 
 

@@ -32,6 +32,17 @@ class Moderator(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=200)
 
 
+class FormUse(SQLModel, table=True):
+    """A console form already acted on: sent again (a double click, the back button), it
+    shows the result instead of acting twice. Kept a day."""
+
+    __tablename__ = "console_form_use"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    moderator_id: int = Field(foreign_key="moderator.id", index=True, ondelete="CASCADE")
+    used_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 class SignInLink(SQLModel, table=True):
     """A one-time link to set a password (the first one, or a new one); only its SHA-256 is
     kept."""

@@ -30,11 +30,23 @@ def csrf_of(page: Response) -> str:
     return found.group(1)
 
 
+def hidden_fields(page: Response, action: str) -> dict[str, str]:
+    """The hidden fields of the page's form that posts to `action` (its CSRF token, its
+    nonce), or only the page's CSRF token when it has no such form."""
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}"[^>]*>(.*?)</form>', page.text,
+                     flags=re.DOTALL)
+    if form is None:
+        return {"csrf": csrf_of(page)}
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(1)))
+
+
 def post_form(client: TestClient, page_path: str, action: str, fields: dict[str, str]) -> Response:
-    """Open the page, then send one of its forms as a browser would (with its CSRF token)."""
+    """Open the page, then send one of its forms as a browser would (with its hidden
+    fields)."""
     page = client.get(page_path)
     assert page.status_code == 200, page.text
-    return client.post(action, data={**fields, "csrf": csrf_of(page)}, follow_redirects=False)
+    return client.post(action, data={**hidden_fields(page, action), **fields},
+                        follow_redirects=False)
 
 
 def signed_in(client: TestClient, name: str, password: str = PASSWORD) -> Response:

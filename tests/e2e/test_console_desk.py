@@ -13,7 +13,7 @@ from sqlmodel import select
 from core.geo import Point
 from core.moderation.models import AuditEntry, Role
 from palabre.web import create_web_app
-from tests.e2e.console_client import account, csrf_of, post_form, signed_in
+from tests.e2e.console_client import account, csrf_of, hidden_fields, post_form, signed_in
 from tests.e2e.test_privacy import _report
 from tests.talk import Talker
 
@@ -109,7 +109,7 @@ def test_another_communes_submission_is_not_found(app, client, messenger) -> Non
     assert page.status_code == 404 and "Introuvable" in page.text
     assert reference not in client.get("/console/").text
     forged = post_form(client, "/console/", f"/console/s/{reference}/status",
-                       {"status": "acknowledged"})
+                       {"status": "acknowledged", "once": "a-nonce-of-her-own-making"})
     assert forged.status_code == 404
 
 
@@ -190,8 +190,8 @@ def test_another_moderators_claim_is_said_plainly(app, client, ama) -> None:
     signed_in(colleague, "sena")
     page = colleague.get(f"/console/s/{reference}")
     assert "Pris par" in page.text and "awa" in page.text
-    refused = colleague.post(f"/console/s/{reference}/status", follow_redirects=False,
-                             data={"status": "acknowledged", "csrf": csrf_of(page)})
+    refused = post_form(colleague, f"/console/s/{reference}", f"/console/s/{reference}/status",
+                        {"status": "acknowledged"})
     assert refused.status_code == 409 and "awa" in refused.text
 
 
@@ -268,3 +268,19 @@ def test_a_photo_is_shown_as_a_small_thumbnail(app, client, ama, tmp_path) -> No
         assert next(small.decode(video=0)).width == 320
     assert len(thumb.content) < len(full.content)
     assert "sandbox" in full.headers["content-security-policy"]
+
+
+def test_a_form_sent_twice_acts_once(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    page = client.get(f"/console/s/{reference}")
+    action = f"/console/s/{reference}/reply"
+    fields = {**hidden_fields(page, action), "text": "Merci, nous passons demain."}
+
+    first = client.post(action, data=fields, follow_redirects=False)
+    again = client.post(action, data=fields, follow_redirects=False)  # a double click
+
+    assert first.status_code == again.status_code == 303
+    assert again.headers["location"] == f"/console/s/{reference}?done=reply"
+    assert ama.replies().count("Merci, nous passons demain.") == 1
+    without = {key: value for key, value in fields.items() if key != "once"}
+    assert client.post(action, data=without, follow_redirects=False).status_code == 403
