@@ -44,7 +44,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, func, i
 from sqlmodel import Session, SQLModel, col, select
 
 from bench.common.backends import server_version
-from bench.common.cli import backend_parser, measure_and_print, parse
+from bench.common.cli import at_least, backend_parser, measure_and_print, parse
 from bench.common.database import pilot_app
 from bench.common.measures import Latencies
 from bench.common.report import Columns, machine, progress
@@ -291,8 +291,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
                         help=f"timed turns, and as many bare inserts, per backend "
                              f"(default {DEFAULT_TURNS})")
     args = parse(parser, argv)
-    if args.turns < 1:
-        parser.error("--turns must be at least 1")
+    at_least(parser, args, 1, "turns")
     return args
 
 

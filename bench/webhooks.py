@@ -44,7 +44,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import FastAPI, Request, Response
 
 from bench.common.backends import databases
-from bench.common.cli import backend_parser, parse
+from bench.common.cli import at_least, backend_parser, parse
 from bench.common.measures import Latencies
 from bench.common.report import Columns, machine, progress
 
@@ -339,8 +339,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS,
                         help=f"rounds over every server in turn (default {DEFAULT_ROUNDS})")
     args = parse(parser, argv)
-    if min(args.updates, args.senders, args.rounds) < 1:
-        parser.error("--updates, --senders and --rounds must be at least 1")
+    at_least(parser, args, 1, "updates", "senders", "rounds")
     return args
 
 

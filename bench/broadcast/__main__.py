@@ -13,7 +13,7 @@ from bench.broadcast.seed import TOKEN, Deployment, set_up, statuses
 from bench.broadcast.sender import deliver
 from bench.broadcast.telegram import RateLimitedTelegram
 from bench.common.backends import server_version
-from bench.common.cli import backend_parser, measure_and_print, parse, quick_or
+from bench.common.cli import at_least, backend_parser, measure_and_print, parse, quick_or
 from bench.common.report import progress
 from core.db import make_engine
 
@@ -69,8 +69,7 @@ def checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argpar
     """The arguments with their defaults (which depend on --quick and --messages) filled in."""
     args.messages = quick_or(args.messages, args.quick, full=DEFAULT_MESSAGES,
                              small=QUICK_MESSAGES)
-    if args.messages < 1 or args.rate < 1:
-        parser.error("--messages and --rate must be at least 1")
+    at_least(parser, args, 1, "messages", "rate")
     if args.kill_after is None:
         args.kill_after = KILL_SHARE * args.messages / args.rate
     if args.in_flight and args.signal != "kill":

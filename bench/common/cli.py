@@ -40,6 +40,14 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
     return args
 
 
+def at_least(parser: argparse.ArgumentParser, args: argparse.Namespace, minimum: int,
+             *names: str) -> None:
+    """Refuse any of the named options below `minimum`."""
+    for name in names:
+        if getattr(args, name) < minimum:
+            parser.error(f"--{name.replace('_', '-')} must be at least {minimum}")
+
+
 def quick_or(given: Any, quick: bool, *, full: Any, small: Any) -> Any:
     """An option's value: as given, else its --quick or its full default."""
     return given or (small if quick else full)

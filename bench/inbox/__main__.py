@@ -10,7 +10,7 @@ from pathlib import Path
 
 import bench.inbox
 from bench.common.backends import server_version
-from bench.common.cli import backend_parser, measure_and_print, parse
+from bench.common.cli import at_least, backend_parser, measure_and_print, parse
 from bench.common.database import pilot_app
 from bench.common.report import progress
 from bench.inbox.experiments import STEPS, run_experiments
@@ -91,10 +91,7 @@ def checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argpar
     unknown = set(args.steps) - {s.name for s in STEPS}
     if unknown:
         parser.error(f"--steps: unknown {', '.join(sorted(unknown))}")
-    if args.rows < 1:
-        parser.error("--rows must be at least 1")
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    at_least(parser, args, 1, "rows", "repeat")
     return args
 
 

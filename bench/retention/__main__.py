@@ -11,7 +11,7 @@ from pathlib import Path
 
 import bench.retention
 from bench.common.backends import on_each_backend, server_version
-from bench.common.cli import backend_parser, parse, quiet_logging
+from bench.common.cli import at_least, backend_parser, parse, quiet_logging
 from bench.common.database import pilot_app
 from bench.common.report import machine, progress
 from bench.retention.measure import bare_updates, checks, run_job
@@ -49,8 +49,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--citizens", type=int, default=DEFAULT_CITIZENS,
                         help=f"citizens to load per backend (default {DEFAULT_CITIZENS:,})")
     args = parse(parser, argv)
-    if args.citizens < 20:
-        parser.error("--citizens: at least 20")
+    at_least(parser, args, 20, "citizens")
     return args
 
 

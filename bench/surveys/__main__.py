@@ -9,7 +9,7 @@ from pathlib import Path
 
 import bench.surveys
 from bench.common.backends import server_version
-from bench.common.cli import backend_parser, measure_and_print, parse, quick_or
+from bench.common.cli import at_least, backend_parser, measure_and_print, parse, quick_or
 from bench.common.database import pilot_app
 from bench.common.report import progress
 from bench.surveys.measure import check, measure, profile_results
@@ -65,8 +65,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     args.repeat = quick_or(args.repeat, args.quick, full=DEFAULT_REPEAT, small=QUICK_REPEAT)
     if args.responses < 20:
         parser.error("--responses must be at least 20 (the small groups come first)")
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    at_least(parser, args, 1, "repeat")
     return args
 
 
