@@ -47,7 +47,7 @@ class Throttle:
     def settle(self) -> None:
         """The last message reserved was answered now: count it from now, as Telegram counts
         it from its arrival (counting from the reservation let network jitter put the 31st
-        message of a second inside Telegram's window: bench/broadcast.py saw a 429 a second)."""
+        message of a second inside Telegram's window: bench/broadcast/ saw a 429 a second)."""
         with self._lock:
             if self._overall:
                 self._overall[-1] = max(self._overall[-1], self.now())

@@ -30,7 +30,7 @@ from core.submissions.models import Submission
 MAX_WORDS = 8
 TRIGRAM = 3
 # Fewer rows than this hold the words: the FTS5 index is cheaper than walking the newest
-# rows with LIKE (bench/inbox.py measures both sides of this line).
+# rows with LIKE (bench/inbox/ measures both sides of this line).
 RARE_ENOUGH = 5_000
 # What the migrations add outside the models: Alembic's comparison leaves them alone.
 SQLITE_FTS = "submission_fts"

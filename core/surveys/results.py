@@ -6,7 +6,7 @@ answers with the transcripts of the spoken ones; and rows for a CSV without pers
 Only completed answer sets count: a set left midway may still change. Under five completed
 sets, the figures are withheld (the counts and free answers stay). Answers are read as
 plain rows in one query (no ORM objects: a survey may have tens of thousands of sets, see
-bench/surveys.py) and every figure is made in one pass over them.
+bench/surveys/) and every figure is made in one pass over them.
 """
 
 from __future__ import annotations
