@@ -49,8 +49,11 @@ def at_least(parser: argparse.ArgumentParser, args: argparse.Namespace, minimum:
 
 
 def quick_or(given: Any, quick: bool, *, full: Any, small: Any) -> Any:
-    """An option's value: as given, else its --quick or its full default."""
-    return given or (small if quick else full)
+    """An option's value: as given (0 included, for `at_least` to refuse), else its --quick
+    or its full default."""
+    if given is not None:
+        return given
+    return small if quick else full
 
 
 def quiet_logging() -> None:

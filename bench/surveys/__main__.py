@@ -65,7 +65,7 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     args.repeat = quick_or(args.repeat, args.quick, full=DEFAULT_REPEAT, small=QUICK_REPEAT)
     if args.responses < 20:
         parser.error("--responses must be at least 20 (the small groups come first)")
-    at_least(parser, args, 1, "repeat")
+    at_least(parser, args, 1, "repeat", "responses")
     return args
 
 
