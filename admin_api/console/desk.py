@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import col, func, select
 
 from admin_api.console.auth import SignedInDep
 from admin_api.console.pages import render, words
@@ -18,7 +18,7 @@ from core.messages.models import Attachment
 from core.moderation.models import Moderator
 from core.moderation.service import communes_visible_to
 from core.submissions.inbox import MAX_PAGE, InboxFilter, count, inbox
-from core.submissions.models import Kind, Status, Submission
+from core.submissions.models import Kind, Priority, Status, Submission
 from core.submissions.scheduled import OVERDUE
 from core.uow import UnitOfWork
 
@@ -58,23 +58,59 @@ def folder_filter(folder: str, moderator: Moderator) -> InboxFilter:
 def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep,
                folder: Annotated[str, Query(max_length=20)] = "all",
                q: Annotated[str | None, Query(max_length=200)] = None,
-               status: Annotated[Status | None, Query()] = None,
-               kind: Annotated[Kind | None, Query()] = None,
+               status: Annotated[str, Query(max_length=20)] = "",
+               kind: Annotated[str, Query(max_length=20)] = "",
                cursor: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
     """A folder's submissions, newest first, narrowed by the search box and the filters."""
     folder = folder if folder in FOLDERS else "all"
-    wanted = replace(folder_filter(folder, moderator), text=(q or "").strip() or None)
-    if status:
-        wanted = replace(wanted, statuses=(status,))
-    if kind:
-        wanted = replace(wanted, kinds=(kind,))
+    wanted = filtered(folder, moderator, q, status, kind)
     page = inbox(uow=uow, wanted=wanted, limit=min(PAGE, MAX_PAGE), cursor=cursor)
     language = words(request).language
     counts = {name: count(uow=uow, wanted=folder_filter(name, moderator)) for name in FOLDERS}
+    matching = count(uow=uow, wanted=wanted)
     return render(request, "inbox.html", moderator=moderator, folder=folder, counts=counts,
                   rows=rows_of(uow, page.items, language),
                   next_cursor=page.next_cursor,
-                  q=q or "", status=status, kind=kind, statuses=list(Status), kinds=list(Kind))
+                  q=q or "", status=Status(status) if status in set(Status) else None,
+                  kind=Kind(kind) if kind in set(Kind) else None, statuses=list(Status),
+                  kinds=list(Kind),
+                  priorities=list(Priority), matching=matching,
+                  newest=_newest(uow))
+
+
+@router.get("/poll")
+def poll(request: Request, uow: UowDep, moderator: SignedInDep,
+         after: Annotated[int, Query(ge=0, le=2_147_483_647)],
+         folder: Annotated[str, Query(max_length=20)] = "all",
+         q: Annotated[str | None, Query(max_length=200)] = None,
+         status: Annotated[str, Query(max_length=20)] = "",
+         kind: Annotated[str, Query(max_length=20)] = "") -> Response:
+    """How many items of the page's filter arrived after its newest one (the page's script
+    asks every half minute; unchanged, the answer is an empty 304)."""
+    wanted = filtered(folder, moderator, q, status, kind)
+    arrived = count(uow=uow, wanted=wanted, after_id=after)
+    tag = f'"{arrived}"'
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
+    return JSONResponse({"new": arrived}, headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+
+def _newest(uow: UnitOfWork) -> int:
+    """The id of the newest submission (what arrives later has a greater one)."""
+    return int(uow.session.exec(select(func.max(Submission.id))).one() or 0)
+
+
+def filtered(folder: str, moderator: Moderator, q: str | None, status: str,
+              kind: str) -> InboxFilter:
+    """The folder's filter narrowed by the search box and the filters (an empty or unknown
+    status or kind, as a form's "any" sends it, narrows nothing)."""
+    wanted = replace(folder_filter(folder if folder in FOLDERS else "all", moderator),
+                     text=(q or "").strip() or None)
+    if status in set(Status):
+        wanted = replace(wanted, statuses=(Status(status),))
+    if kind in set(Kind):
+        wanted = replace(wanted, kinds=(Kind(kind),))
+    return wanted
 
 
 def rows_of(uow: UnitOfWork, items: list[Submission], language: str) -> list[Row]:

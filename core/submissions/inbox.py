@@ -73,10 +73,13 @@ def inbox(*, uow: UnitOfWork, wanted: InboxFilter, sort: str = "created",
     return Page(rows, _cursor(getattr(last, sort + "_at"), last.id) if last else None)
 
 
-def count(*, uow: UnitOfWork, wanted: InboxFilter) -> int:
-    """How many submissions the filter holds (a folder's count)."""
+def count(*, uow: UnitOfWork, wanted: InboxFilter, after_id: int | None = None) -> int:
+    """How many submissions the filter holds (a folder's count); with `after_id`, only those
+    filed after that one (what arrived since a page was shown)."""
     found = _matches(uow, wanted.text) if wanted.text else None
     query = select(func.count()).select_from(Submission).where(*_conditions(wanted))
+    if after_id is not None:
+        query = query.where(col(Submission.id) > after_id)
     if found is not None:
         query = query.where(found.condition)
     return int(uow.session.exec(query).one())

@@ -128,3 +128,65 @@ def test_a_script_a_citizen_wrote_never_runs(app, chromium, messenger, tmp_path)
         assert page.locator("text=<script>alert(\"x\")</script>").first.is_visible()
         page.goto(base + "/console/")
     assert alerts == []
+
+
+def test_keyboard_triage_and_a_bulk_action_over_a_filter(app, chromium, report, messenger,
+                                                         tmp_path) -> None:
+    reference, ama = report
+    kojo = Talker(app, messenger, "kojo")
+    kojo.onboard()
+    kojo.send("1")
+    kojo.send("2")
+    kojo.send(location=Point(6.40, 2.45))
+    kojo.send("1")
+    kojo.send("Caniveau plein de sable")
+    other = kojo.send("1").split("référence ")[1].split(".")[0]
+    with serving(app) as base:
+        page = chromium.new_context(viewport=LAPTOP).new_page()
+        _sign_in(page, base)
+        page.keyboard.press("?")
+        assert page.locator("#keys").is_visible()
+        page.keyboard.press("?")
+        page.keyboard.press("j")
+        assert page.evaluate("document.activeElement.getAttribute('href')") == \
+            f"/console/s/{other}"  # the newest first
+        page.keyboard.press("j")
+        page.keyboard.press("o")
+        page.wait_for_url(f"{base}/console/s/{reference}")
+        page.keyboard.press("c")  # claim
+        page.wait_for_url(f"{base}/console/s/{reference}?done=claim")
+        assert page.evaluate("document.activeElement.className") == "notice"
+        page.keyboard.press("s")
+        assert page.evaluate("document.activeElement.id") == "status"
+
+        page.goto(f"{base}/console/")
+        page.select_option("select[name=status]", "new")
+        page.click("form.filters button")  # the filter form, as sent: an empty kind too
+        page.wait_for_url(f"{base}/console/?folder=all&q=&status=new&kind=")
+        page.click("summary")
+        page.check("input[name=everything]")
+        page.select_option("#bulk-action", "status")
+        page.select_option("#bulk select[name=status]", "acknowledged")
+        page.fill("input[name=public_note]", "Bien reçu, merci.")
+        page.click("#bulk button[type=submit]")
+        assert page.locator("text=2 dossier(s) sur 2 traités.").is_visible()
+    assert "Bien reçu, merci." in ama.replies() and "Bien reçu, merci." in kojo.replies()
+
+
+def test_new_items_are_announced_without_reloading(app, chromium, report, messenger) -> None:
+    with serving(app) as base:
+        page = chromium.new_context(viewport=LAPTOP).new_page()
+        page.clock.install()
+        _sign_in(page, base)
+        assert not page.locator("#arrived").is_visible()
+        kojo = Talker(app, messenger, "kojo")
+        kojo.onboard()
+        kojo.send("1")
+        kojo.send("2")
+        kojo.send(location=Point(6.40, 2.45))
+        kojo.send("1")
+        kojo.send("Caniveau plein de sable")
+        kojo.send("1")
+        page.clock.run_for(31_000)
+        page.wait_for_selector("#arrived", state="visible")
+        assert page.locator("#arrived span").inner_text() == "1"

@@ -284,3 +284,28 @@ def test_a_form_sent_twice_acts_once(client, ama) -> None:
     assert ama.replies().count("Merci, nous passons demain.") == 1
     without = {key: value for key, value in fields.items() if key != "once"}
     assert client.post(action, data=without, follow_redirects=False).status_code == 403
+
+
+def test_the_inbox_is_told_of_new_items_without_reloading(app, client, ama, messenger) -> None:
+    _report(ama, "Le caniveau déborde devant l'école")
+    page = client.get("/console/").text
+    poll = re.search(r'data-poll="([^"]+)"', page).group(1).replace("&amp;", "&")
+
+    quiet = client.get(poll)
+    assert quiet.json() == {"new": 0}
+    unchanged = client.get(poll, headers={"If-None-Match": quiet.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+    kojo = Talker(app, messenger, "kojo")
+    kojo.onboard()
+    _report(kojo, "Lampadaire éteint", Point(6.40, 2.45))
+    arrived = client.get(poll, headers={"If-None-Match": quiet.headers["etag"]})
+    assert arrived.status_code == 200 and arrived.json() == {"new": 1}
+
+
+def test_the_filter_form_as_a_browser_sends_it(client, ama) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    sent = client.get("/console/?folder=all&q=&status=&kind=")
+    assert sent.status_code == 200 and reference in sent.text
+    assert reference in client.get("/console/?folder=new&q=&status=new&kind=report").text
+    assert reference not in client.get("/console/?status=new&kind=idea").text
