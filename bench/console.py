@@ -1,0 +1,178 @@
+"""The moderators' console on a large database: what a page weighs on a prepaid modem, and
+how long the server takes to make it.
+
+Each backend gets a fresh database built by the real migrations, loaded with `--rows`
+submissions (default 100,000) shaped like the pilot (bench.inbox's generator: seven communes,
+Cotonou heaviest, photos and voice notes, French descriptions). A Cotonou moderator signs in
+through the sign-in form, then each page is asked for `--repeat` times through the whole web
+application in this process (routing, session, database, template), beside a baseline measured
+in the same run: `/healthz`, the floor of a request through the same stack (one `SELECT 1`).
+
+It prints, per page, the first load's compressed weight (the HTML, the stylesheet and the
+script, gzip level 6 as a proxy would serve them; photos are thumbnails loaded lazily, audio
+never preloaded, so neither counts) against the 60 KB goal, and p50/p95 server time against
+the 100 ms goal, with the ratio to the baseline.
+
+    .venv/bin/python -m bench.console --sqlite-only
+    .venv/bin/python -m bench.console --pg-url postgresql://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from bench.common.cli import at_least, backend_parser, measure_and_print, parse
+from bench.common.database import pilot_app
+from bench.common.measures import Latencies
+from bench.common.report import Columns, machine, progress
+from bench.inbox.generate import Tally
+from bench.inbox.seed import add_moderators, read_world, seed
+from core.moderation import service as moderation
+from core.moderation import signin
+from palabre.bootstrap import App, prepare
+from palabre.web import create_web_app
+
+DEFAULT_ROWS = 100_000
+DEFAULT_REPEAT = 50
+WEIGHT_GOAL_KB = 60
+TIME_GOAL_MS = 100
+PASSWORD = "bench-console-password"
+STATIC = Path(__file__).resolve().parents[1] / "admin_api" / "console" / "static"
+TABLE = Columns((34, 10, 9, 9, 8), left=1)
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    path: str
+    weight_kb: float
+    latencies: Latencies
+
+
+@dataclass(frozen=True)
+class Result:
+    backend: str
+    rows: int
+    pages: list[Page]
+
+
+def gzipped_kb(body: bytes) -> float:
+    return len(gzip.compress(body, compresslevel=6)) / 1024
+
+
+def signed_in(app: App) -> TestClient:
+    """A browser of Cotonou's first moderator, signed in through the form."""
+    with app.uow_factory() as uow:
+        awa = moderation.get_moderator(uow=uow, name="bench-cot-0")
+        signin.set_password(uow=uow, token=signin.issue_signin_link(uow=uow, moderator=awa),
+                            password=PASSWORD)
+        uow.commit()
+    client = TestClient(create_web_app(app))
+    form = client.get("/console/sign-in").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+    answer = client.post("/console/sign-in", follow_redirects=False,
+                         data={"name": "bench-cot-0", "password": PASSWORD, "csrf": csrf})
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def a_reference_with_a_photo(app: App) -> str:
+    query = text("SELECT s.reference FROM submission s JOIN attachment a "
+                 "ON a.submission_id = s.id WHERE s.commune_id = 'BJ-LI-COT' "
+                 "AND a.kind = 'photo' ORDER BY s.id DESC LIMIT 1")
+    with app.engine.connect() as connection:
+        return str(connection.execute(query).scalar_one())
+
+
+def timed(call: Callable[[], object], repeat: int) -> Latencies:
+    latencies = Latencies()
+    for _ in range(3):  # warm up: templates compiled, caches filled
+        call()
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        latencies.seconds.append(time.perf_counter() - started)
+    return latencies
+
+
+def measure_page(client: TestClient, name: str, path: str, repeat: int,
+                 assets: bytes) -> Page:
+    first = client.get(path)
+    assert first.status_code == 200, (path, first.status_code)
+    weight = gzipped_kb(first.content) + (gzipped_kb(assets) if assets else 0.0)
+    return Page(name, path, weight, timed(lambda: client.get(path), repeat))
+
+
+def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -> Result:
+    """Load the rows, sign in, and measure each page beside the baseline."""
+    with pilot_app(url, media) as app:
+        progress(f"{backend}: migrating and loading {args.rows:,} submissions")
+        prepare(app)
+        world = read_world(app)
+        add_moderators(app, world)
+        seed(app, world, args.rows, datetime.now(UTC).replace(microsecond=0), Tally(), 2024)
+        client = signed_in(app)
+        reference = a_reference_with_a_photo(app)
+        assets = (STATIC / "console.css").read_bytes() + (STATIC / "console.js").read_bytes()
+        progress(f"{backend}: measuring the pages")
+        pages = [measure_page(client, "baseline: /healthz", "/healthz", args.repeat, b""),
+                 measure_page(client, "inbox, first page", "/console/", args.repeat, assets),
+                 measure_page(client, "inbox, search 'caniveau'", "/console/?q=caniveau",
+                              args.repeat, assets),
+                 measure_page(client, "inbox, folder 'new'", "/console/?folder=new",
+                              args.repeat, assets),
+                 measure_page(client, f"a submission ({reference})", f"/console/s/{reference}",
+                              args.repeat, assets)]
+        return Result(backend, args.rows, pages)
+
+
+def report(results: list[Result], args: argparse.Namespace, skipped: str | None) -> str:
+    lines = [f"Console pages ({machine()}); {args.repeat} requests each, in process",
+             f"goals: first load <= {WEIGHT_GOAL_KB} KB compressed, p95 < {TIME_GOAL_MS} ms",
+             ""]
+    for result in results:
+        base = result.pages[0].latencies.ms(50)
+        lines += [f"{result.backend}, {result.rows:,} submissions",
+                  TABLE.line(["page", "gzip KB", "p50 ms", "p95 ms", "÷ base"]), TABLE.rule()]
+        for page in result.pages:
+            marks = ("!" if page.weight_kb > WEIGHT_GOAL_KB else "") + \
+                ("*" if page.latencies.ms(95) >= TIME_GOAL_MS else "")
+            lines.append(TABLE.line([page.name + (f" {marks}" if marks else ""),
+                                     f"{page.weight_kb:.1f}", f"{page.latencies.ms(50):.1f}",
+                                     f"{page.latencies.ms(95):.1f}",
+                                     f"{page.latencies.ms(50) / base:.1f}"]))
+        lines.append("")
+    lines.append("! over the weight goal; * p95 over the time goal. Not measured yet: the map "
+                 "and the dashboard (not built).")
+    if skipped:
+        lines.append(skipped)
+    return "\n".join(lines)
+
+
+def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = backend_parser("bench.console", __doc__)
+    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS,
+                        help=f"submissions to load per backend (default {DEFAULT_ROWS:,})")
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT,
+                        help=f"requests per page (default {DEFAULT_REPEAT})")
+    args = parse(parser, argv)
+    at_least(parser, args, 1, "rows", "repeat")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return measure_and_print(arguments(argv), run_backend, report)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
