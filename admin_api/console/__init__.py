@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.console import auth, bulk, desk, item
+from admin_api.console import auth, bulk, dashboard, desk, export, item
 
 STATIC = Path(__file__).parent / "static"
 
@@ -20,6 +20,8 @@ def mount(web: FastAPI) -> None:
     web.include_router(desk.router)
     web.include_router(item.router)
     web.include_router(bulk.router)
+    web.include_router(dashboard.router)
+    web.include_router(export.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     web.add_exception_handler(auth.SignInNeeded, auth.to_sign_in)  # type: ignore[arg-type]
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator
 from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -13,33 +10,27 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import StreamingResponse
 
-from admin_api import schemas
+from admin_api import exports, schemas
 from admin_api.deps import InboxFilterDep, ReaderDep, UowDep, aware
 from admin_api.errors import DocumentedRoute
-from core.citizens.models import ChannelIdentity
+from admin_api.exports import CONTACT_COLUMNS, EXPORT_COLUMNS, csv_lines, staff_row
 from core.moderation import service as moderation
 from core.moderation.models import Moderator, Role
 from core.submissions import stats
-from core.submissions.inbox import InboxFilter, Page, inbox
+from core.submissions.inbox import inbox
 from core.submissions.models import Kind, Submission
 from core.submissions.service import LOCAL_TZ
-from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["statistics, exports, audit"],
                    route_class=DocumentedRoute)
 
 
-EXPORT_COLUMNS = ("reference", "kind", "status", "commune_id", "arrondissement_id",
-                  "category_id", "service_id", "title", "description", "latitude", "longitude",
-                  "place_text", "priority", "labels", "channel", "created_at", "updated_at",
-                  "first_response_at", "resolved_at")
 # Analysts read figures: no words a citizen wrote, a position to about a kilometre, days
 # rather than instants (nothing precise enough to pick a person out).
 ANALYST_COLUMNS = tuple(c for c in EXPORT_COLUMNS
                         if c not in ("title", "description", "place_text"))
 ANALYST_DECIMALS = 2  # 0.01 degree: about 1.1 km
 TIMES = ("created_at", "updated_at", "first_response_at", "resolved_at")
-CONTACT_COLUMNS = ("citizen_channel", "citizen_address")
 
 
 @router.get("/stats", response_model=schemas.StatsPublic)
@@ -83,10 +74,10 @@ def export_submissions(
     first = inbox(uow=uow, wanted=wanted, limit=100)  # bad input fails here, not mid-stream
     if contacts:
         uow.commit()  # the audit line, before any contact leaves
-    layout = _analyst_row if analyst else partial(_staff_row, uow, contacts)
+    layout = _analyst_row if analyst else partial(staff_row, uow, contacts)
     header = ANALYST_COLUMNS if analyst else EXPORT_COLUMNS + (
         CONTACT_COLUMNS if contacts else ())
-    rows = _csv_lines(uow, wanted, header, layout, first)
+    rows = csv_lines(header, exports.rows(uow, wanted, layout, first))
     name = f"palabre-submissions-{datetime.now(UTC):%Y%m%d}.csv"
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -100,32 +91,6 @@ def _whole_day(moment: datetime | None, rounded: bool, *,
         return moment
     start = moment.astimezone(LOCAL_TZ).replace(hour=0, minute=0, second=0, microsecond=0)
     return start + timedelta(days=1, microseconds=-1) if end else start
-
-
-def _csv_lines(uow: UnitOfWork, wanted: InboxFilter, header: tuple[str, ...],
-               layout: Callable[[Submission], list[object]], page: Page) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    while True:
-        for row in page.items:
-            writer.writerow(layout(row))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        if page.next_cursor is None:
-            return
-        page = inbox(uow=uow, wanted=wanted, limit=100, cursor=page.next_cursor)
-
-
-def _staff_row(uow: UnitOfWork, contacts: bool, row: Submission) -> list[object]:
-    values = [getattr(row, column) for column in EXPORT_COLUMNS]
-    values[EXPORT_COLUMNS.index("labels")] = "; ".join(row.labels)
-    if contacts:
-        identity = (uow.session.get(ChannelIdentity, row.identity_id)
-                    if row.identity_id and not row.anonymous else None)
-        values += [identity.channel, identity.address] if identity else ["", ""]
-    return values
 
 
 def _analyst_row(row: Submission) -> list[object]:

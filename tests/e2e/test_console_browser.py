@@ -190,3 +190,12 @@ def test_new_items_are_announced_without_reloading(app, chromium, report, messen
         page.clock.run_for(31_000)
         page.wait_for_selector("#arrived", state="visible")
         assert page.locator("#arrived span").inner_text() == "1"
+
+
+def test_the_dashboard_fits_a_phone(app, chromium, report, tmp_path) -> None:
+    with serving(app) as base:
+        page = chromium.new_context(viewport=PHONE).new_page()
+        _sign_in(page, base, "/console/dashboard")
+        assert page.locator(".chart svg").first.is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        keep_screenshot(page, "console-dashboard-phone", tmp_path)

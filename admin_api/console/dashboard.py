@@ -1,0 +1,73 @@
+"""The mairie's figures at a glance: what came in and was resolved, how fast, by category,
+arrondissement and week, and who takes part (groups under five people hidden, as in the API).
+Charts are drawn on the server as SVG: nothing to download, nothing to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlmodel import col, select
+
+from admin_api.console.auth import SignedInDep
+from admin_api.console.pages import render, words
+from admin_api.deps import UowDep
+from core.communes.models import Arrondissement, Category, label
+from core.moderation.service import communes_visible_to
+from core.submissions import stats
+from core.uow import UnitOfWork
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+LONGEST = 12  # bars a chart shows; the rest are summed in one last bar
+
+
+@dataclass(frozen=True)
+class Bar:
+    name: str
+    value: int | None  # None: a group too small to show
+    share: float  # of the longest bar, 0 to 1
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, uow: UowDep, moderator: SignedInDep,
+              period: Annotated[str, Query(pattern="^(week|month)$")] = "week") -> HTMLResponse:
+    figures = stats.compute(uow=uow, period=period,
+                            scope=stats.Scope(communes=communes_visible_to(moderator)))
+    language = words(request).language
+    return render(request, "dashboard.html", moderator=moderator, figures=figures,
+                  period=period,
+                  by_period=bars(list(figures.by_period.items())[-LONGEST:], keep_order=True),
+                  by_category=bars(_named(uow, Category, figures.by_category, language)),
+                  by_arrondissement=bars(_named(uow, Arrondissement,
+                                                figures.by_arrondissement, language)),
+                  by_status=bars(list(figures.by_status.items())),
+                  by_gender=bars(list(figures.by_gender.items())),
+                  by_age_band=bars(list(figures.by_age_band.items()), keep_order=True))
+
+
+def bars(counts: list[tuple[str, int | None]], *, keep_order: bool = False) -> list[Bar]:
+    """The bars of a chart, the longest first unless the order means something (weeks)."""
+    ordered = counts if keep_order else sorted(counts, key=lambda kv: -(kv[1] or 0))
+    if len(ordered) > LONGEST:
+        rest = sum(v or 0 for _, v in ordered[LONGEST - 1:])
+        ordered = [*ordered[:LONGEST - 1], ("…", rest)]
+    top = max((v or 0 for _, v in ordered), default=0) or 1
+    return [Bar(name, value, (value or 0) / top) for name, value in ordered]
+
+
+def _named(uow: UnitOfWork, table: type[Category] | type[Arrondissement],
+           counts: dict[str, int], language: str) -> list[tuple[str, int | None]]:
+    """Counts keyed by id, keyed by name instead."""
+    ids = [key for key in counts if key != "none"]
+    found = {str(row.id): row for row in uow.session.exec(select(table).where(
+        col(table.id).in_([int(i) if table is Category else i for i in ids]))).all()} \
+        if ids else {}
+    named: list[tuple[str, int | None]] = []
+    for key, value in counts.items():
+        row = found.get(key)
+        name = (label(row.names, language) if isinstance(row, Category) else row.name) \
+            if row is not None else "—"
+        named.append((name, value))
+    return named
