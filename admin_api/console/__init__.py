@@ -14,8 +14,10 @@ from admin_api.console import auth, bulk, dashboard, desk, export, item
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(web: FastAPI) -> None:
-    """Add the console's pages, its static files, and `/` leading to it."""
+def mount(web: FastAPI, *, escalation_hours: int = 48) -> None:
+    """Add the console's pages, its static files, and `/` leading to it; an item still new
+    after `escalation_hours` is marked overdue."""
+    web.state.escalation_hours = escalation_hours
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)

@@ -12,15 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from admin_api.console.asked import Asked
 from admin_api.console.auth import SignedInDep
-from admin_api.console.desk import filtered
 from admin_api.console.item import SentDep
 from admin_api.console.pages import render
 from core import errors
 from core.moderation import once
 from core.moderation.models import Moderator
 from core.submissions import triage
-from core.submissions.inbox import MAX_PAGE, inbox
+from core.submissions.inbox import MAX_PAGE, InboxFilter, inbox
 from core.submissions.models import Priority, Status
 from core.uow import UnitOfWork
 
@@ -39,10 +39,7 @@ def bulk(request: Request, moderator: SignedInDep, sent: SentDep,
          action: Annotated[str, Form(pattern="^(status|assign|label|priority|duplicate)$")],
          references: Annotated[list[str], Form(max_length=MOST)] = [],  # noqa: B006
          everything: Annotated[bool, Form()] = False,
-         folder: Annotated[str, Form(max_length=20)] = "all",
-         q: Annotated[str, Form(max_length=200)] = "",
-         status_filter: Annotated[str, Form(max_length=20)] = "",
-         kind_filter: Annotated[str, Form(max_length=20)] = "",
+         filter: Annotated[str, Form(max_length=2000)] = "",
          status: Annotated[Status | None, Form()] = None,
          public_note: Annotated[str, Form(max_length=1000)] = "",
          assignee: Annotated[str, Form(max_length=80)] = "",
@@ -58,7 +55,7 @@ def bulk(request: Request, moderator: SignedInDep, sent: SentDep,
         if not once.first_use(uow=uow, moderator=moderator, nonce=sent):
             return render(request, "bulk.html", moderator=moderator, outcomes=[], repeated=True)
         uow.commit()
-        chosen = (_every(uow, moderator, folder, q, status_filter, kind_filter) if everything
+        chosen = (_every(uow, Asked.from_query(filter).filter(moderator)) if everything
                   else list(dict.fromkeys(r.strip() for r in references if r.strip())))
     if not chosen:
         raise HTTPException(422, "bulk.none")
@@ -103,10 +100,8 @@ def _one(factory: Callable[[], UnitOfWork], moderator: Moderator, reference: str
     return Outcome(reference, None)
 
 
-def _every(uow: UnitOfWork, moderator: Moderator, folder: str, q: str, status: str,
-           kind: str) -> list[str]:
+def _every(uow: UnitOfWork, wanted: InboxFilter) -> list[str]:
     """The references of every item the filter shows (MOST at most)."""
-    wanted = filtered(folder, moderator, q, status, kind)
     found: list[str] = []
     cursor = None
     while len(found) < MOST:

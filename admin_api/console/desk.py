@@ -3,30 +3,30 @@ pages, and rows that say what a moderator needs to choose what to open next."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import col, func, select
 
+from admin_api.console.asked import FOLDERS, Asked, asked, folder_filter
 from admin_api.console.auth import SignedInDep
 from admin_api.console.pages import render, words
 from admin_api.deps import UowDep
-from core.communes.models import Arrondissement, Category, label
+from core.communes.models import Arrondissement, Category, Commune, label
 from core.messages.models import Attachment
-from core.moderation.models import Moderator
-from core.moderation.service import communes_visible_to
-from core.submissions.inbox import MAX_PAGE, InboxFilter, count, inbox
+from core.moderation.models import Moderator, Role
+from core.moderation.service import communes_visible_to, list_moderators
+from core.submissions.inbox import MAX_PAGE, count, inbox
 from core.submissions.models import Kind, Priority, Status, Submission
 from core.submissions.scheduled import OVERDUE
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-
-OPEN = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED)
-FOLDERS = ("all", "new", "mine", "unassigned", "overdue", "reopened")
 PAGE = 50
+AskedDep = Annotated[Asked, Depends(asked)]
 
 
 @dataclass(frozen=True)
@@ -36,63 +36,53 @@ class Row:
     item: Submission
     category: str
     place: str
-    overdue: bool
+    overdue: bool  # still new past the escalation delay, or labelled so
     claimed: str | None  # who holds it, while their claim lasts
     photo: bool
     voice: bool
 
 
-def folder_filter(folder: str, moderator: Moderator) -> InboxFilter:
-    """The filter behind a folder, within the moderator's communes."""
-    mine = InboxFilter(communes=communes_visible_to(moderator))
-    return {
-        "new": replace(mine, statuses=(Status.NEW,)),
-        "mine": replace(mine, assignee_id=moderator.id, statuses=OPEN),
-        "unassigned": replace(mine, unassigned=True, statuses=OPEN),
-        "overdue": replace(mine, label=OVERDUE, statuses=OPEN),
-        "reopened": replace(mine, statuses=(Status.REOPENED,)),
-    }.get(folder, mine)
+@dataclass(frozen=True)
+class Choices:
+    """What the filter form offers: the categories, arrondissements and colleagues of the
+    moderator's communes."""
+
+    categories: list[tuple[int, str]]
+    arrondissements: list[tuple[str, str]]
+    colleagues: list[tuple[int, str]]
 
 
 @router.get("/", response_class=HTMLResponse)
-def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep,
-               folder: Annotated[str, Query(max_length=20)] = "all",
-               q: Annotated[str | None, Query(max_length=200)] = None,
-               status: Annotated[str, Query(max_length=20)] = "",
-               kind: Annotated[str, Query(max_length=20)] = "",
+def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep, wanted: AskedDep,
                cursor: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
     """A folder's submissions, newest first, narrowed by the search box and the filters."""
-    folder = folder if folder in FOLDERS else "all"
-    wanted = filtered(folder, moderator, q, status, kind)
-    page = inbox(uow=uow, wanted=wanted, limit=min(PAGE, MAX_PAGE), cursor=cursor)
+    narrowed = wanted.filter(moderator)
+    page = inbox(uow=uow, wanted=narrowed, limit=min(PAGE, MAX_PAGE), cursor=cursor)
     language = words(request).language
-    counts = {name: count(uow=uow, wanted=folder_filter(name, moderator)) for name in FOLDERS}
-    matching = count(uow=uow, wanted=wanted)
-    return render(request, "inbox.html", moderator=moderator, folder=folder, counts=counts,
-                  rows=rows_of(uow, page.items, language),
-                  next_cursor=page.next_cursor,
-                  q=q or "", status=Status(status) if status in set(Status) else None,
-                  kind=Kind(kind) if kind in set(Kind) else None, statuses=list(Status),
-                  kinds=list(Kind),
-                  priorities=list(Priority), matching=matching,
-                  newest=_newest(uow))
+    return render(request, "inbox.html", moderator=moderator, asked=wanted,
+                  counts={name: count(uow=uow, wanted=folder_filter(name, moderator))
+                          for name in FOLDERS},
+                  rows=rows_of(uow, page.items, language, overdue_after(request)),
+                  next_cursor=page.next_cursor, matching=count(uow=uow, wanted=narrowed),
+                  newest=_newest(uow), choices=_choices(uow, moderator, language),
+                  statuses=list(Status), kinds=list(Kind), priorities=list(Priority))
 
 
 @router.get("/poll")
-def poll(request: Request, uow: UowDep, moderator: SignedInDep,
-         after: Annotated[int, Query(ge=0, le=2_147_483_647)],
-         folder: Annotated[str, Query(max_length=20)] = "all",
-         q: Annotated[str | None, Query(max_length=200)] = None,
-         status: Annotated[str, Query(max_length=20)] = "",
-         kind: Annotated[str, Query(max_length=20)] = "") -> Response:
+def poll(request: Request, uow: UowDep, moderator: SignedInDep, wanted: AskedDep,
+         after: Annotated[int, Query(ge=0, le=2_147_483_647)]) -> Response:
     """How many items of the page's filter arrived after its newest one (the page's script
     asks every half minute; unchanged, the answer is an empty 304)."""
-    wanted = filtered(folder, moderator, q, status, kind)
-    arrived = count(uow=uow, wanted=wanted, after_id=after)
+    arrived = count(uow=uow, wanted=wanted.filter(moderator), after_id=after)
     tag = f'"{arrived}"'
     if request.headers.get("if-none-match") == tag:
         return Response(status_code=304, headers={"ETag": tag, "Cache-Control": "no-cache"})
     return JSONResponse({"new": arrived}, headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+
+def overdue_after(request: Request) -> timedelta:
+    """How long an item may stay new before it is overdue (PALABRE_ESCALATION_HOURS)."""
+    return timedelta(hours=getattr(request.app.state, "escalation_hours", 48))
 
 
 def _newest(uow: UnitOfWork) -> int:
@@ -100,20 +90,29 @@ def _newest(uow: UnitOfWork) -> int:
     return int(uow.session.exec(select(func.max(Submission.id))).one() or 0)
 
 
-def filtered(folder: str, moderator: Moderator, q: str | None, status: str,
-              kind: str) -> InboxFilter:
-    """The folder's filter narrowed by the search box and the filters (an empty or unknown
-    status or kind, as a form's "any" sends it, narrows nothing)."""
-    wanted = replace(folder_filter(folder if folder in FOLDERS else "all", moderator),
-                     text=(q or "").strip() or None)
-    if status in set(Status):
-        wanted = replace(wanted, statuses=(Status(status),))
-    if kind in set(Kind):
-        wanted = replace(wanted, kinds=(Kind(kind),))
-    return wanted
+def _choices(uow: UnitOfWork, moderator: Moderator, language: str) -> Choices:
+    communes = communes_visible_to(moderator)
+    categories = select(Category).where(col(Category.active)).order_by(col(Category.position))
+    places = select(Arrondissement).order_by(col(Arrondissement.name))
+    if communes is not None:
+        categories = categories.where(col(Category.commune_id).in_(sorted(communes)))
+        places = places.where(col(Arrondissement.commune_id).in_(sorted(communes)))
+    else:
+        enabled = select(Commune.id).where(col(Commune.enabled))
+        categories = categories.where(col(Category.commune_id).in_(enabled))
+        places = places.where(col(Arrondissement.commune_id).in_(enabled))
+    colleagues = [m for m in list_moderators(uow=uow) if m.active and m.id is not None and
+                  m.role in (Role.ADMIN, Role.MODERATOR) and
+                  (communes is None or set(m.communes) & communes or m.role == Role.ADMIN)]
+    return Choices(
+        categories=[(c.id or 0, label(c.names, language)) for c in uow.session.exec(
+            categories).all()],
+        arrondissements=[(a.id, a.name) for a in uow.session.exec(places).all()],
+        colleagues=[(m.id or 0, m.name) for m in colleagues])
 
 
-def rows_of(uow: UnitOfWork, items: list[Submission], language: str) -> list[Row]:
+def rows_of(uow: UnitOfWork, items: list[Submission], language: str,
+            overdue: timedelta) -> list[Row]:
     """The lines of a page, with a fixed number of queries whatever its length."""
     categories = _by_id(uow, Category, {i.category_id for i in items})
     places = _by_id(uow, Arrondissement, {i.arrondissement_id for i in items})
@@ -121,7 +120,9 @@ def rows_of(uow: UnitOfWork, items: list[Submission], language: str) -> list[Row
     holders = _by_id(uow, Moderator, {i.claimed_by_id for i in items
                                       if i.claimed_until and i.claimed_until > now})
     files = _file_kinds(uow, [i.id for i in items if i.id is not None])
-    return [Row(item=i, overdue=OVERDUE in i.labels,
+    late = now - overdue
+    return [Row(item=i, overdue=OVERDUE in i.labels or (i.status == Status.NEW and
+                                                       i.created_at <= late),
                 category=label(categories[i.category_id].names, language)
                 if i.category_id in categories else "",
                 place=places[i.arrondissement_id].name if i.arrondissement_id in places

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 
 from admin_api import exports
 from admin_api.console.auth import SignedInDep
-from admin_api.console.desk import filtered
+from admin_api.console.desk import AskedDep
 from admin_api.deps import UowDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -20,17 +19,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/export.{format}")
-def export(format: str, uow: UowDep, moderator: SignedInDep,
-           folder: Annotated[str, Query(max_length=20)] = "all",
-           q: Annotated[str | None, Query(max_length=200)] = None,
-           status: Annotated[str, Query(max_length=20)] = "",
-           kind: Annotated[str, Query(max_length=20)] = "") -> Response:
+def export(format: str, uow: UowDep, moderator: SignedInDep, wanted: AskedDep) -> Response:
     """Every submission of the filter shown, newest first."""
     if format not in ("csv", "xlsx"):
         return Response(status_code=404)
-    wanted = filtered(folder, moderator, q, status, kind)
-    lines = exports.rows(uow, wanted, partial(exports.staff_row, uow, False))
-    name = f"palabre-{folder}-{datetime.now(UTC):%Y%m%d}.{format}"
+    lines = exports.rows(uow, wanted.filter(moderator), partial(exports.staff_row, uow, False))
+    name = f"palabre-{wanted.folder}-{datetime.now(UTC):%Y%m%d}.{format}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"',
                    "Cache-Control": "no-store"}
     if format == "csv":

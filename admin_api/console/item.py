@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from admin_api import privacy
 from admin_api.console.auth import SignedInDep
-from admin_api.console.desk import rows_of
+from admin_api.console.desk import overdue_after, rows_of
 from admin_api.console.pages import check_csrf, redirect, render, words
 from admin_api.console.thumbnails import thumbnail
 from admin_api.deps import UowDep
@@ -49,7 +49,7 @@ def submission_page(request: Request, reference: str, uow: UowDep,
     item = triage.visible(uow=uow, moderator=moderator, reference=reference)
     return render(request, "submission.html", moderator=moderator,
                   item=privacy.submission_detail(uow, moderator, item),
-                  row=rows_of(uow, [item], words(request).language)[0],
+                  row=rows_of(uow, [item], words(request).language, overdue_after(request))[0],
                   statuses=list(Status), priorities=list(Priority),
                   replies=canned_replies(uow=uow, commune_id=item.commune_id),
                   similar=_similar(uow, item), mine=item.claimed_by_id == moderator.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi.testclient import TestClient
@@ -37,7 +38,8 @@ def hidden_fields(page: Response, action: str) -> dict[str, str]:
                      flags=re.DOTALL)
     if form is None:
         return {"csrf": csrf_of(page)}
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(1)))
+    found = re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(1))
+    return {name: html.unescape(value) for name, value in found}  # as a browser reads them
 
 
 def post_form(client: TestClient, page_path: str, action: str, fields: dict[str, str]) -> Response:

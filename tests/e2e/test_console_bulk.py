@@ -78,8 +78,8 @@ def test_every_item_of_a_filter_and_only_those(app, client, messenger) -> None:
               for n in range(3)]
     lamp = _report(ama, "Lampadaire éteint", Point(6.45, 2.45))
 
-    page = _bulk(client, {"everything": "true", "q": "caniveau", "action": "label",
-                          "label": "voirie"}, "/console/?q=caniveau")
+    page = _bulk(client, {"everything": "true", "action": "label", "label": "voirie"},
+                 "/console/?q=caniveau")  # the page's filter goes with its form
 
     assert "3 dossier(s) sur 3 traités." in page
     for reference in drains:

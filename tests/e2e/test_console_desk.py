@@ -309,3 +309,43 @@ def test_the_filter_form_as_a_browser_sends_it(client, ama) -> None:
     assert sent.status_code == 200 and reference in sent.text
     assert reference in client.get("/console/?folder=new&q=&status=new&kind=report").text
     assert reference not in client.get("/console/?status=new&kind=idea").text
+
+
+def test_every_filter_of_the_api_narrows_the_inbox(app, client, ama, messenger) -> None:
+    from core.messages.neutral import IncomingFile
+    from tests import speech
+
+    drain = _report(ama, "Caniveau bouché")
+    ama.send("1")
+    ama.send("3")  # street lights
+    ama.send(location=Point(6.41, 2.45))
+    picture = speech.picture(app.settings.media_dir.parent / "lampe.jpg").read_bytes()
+    ama.send(files=(IncomingFile("photo", "image/jpeg", picture, "lampe.jpg"),))
+    ama.send("Lampadaire éteint")
+    lamp = _new_reference(ama.send("1"))
+    page = client.get("/console/").text
+    lights = re.search(r'<option value="(\d+)">Éclairage public</option>', page).group(1)
+    post_form(client, f"/console/s/{drain}", f"/console/s/{drain}/assignee", {"assignee": "me"})
+
+    def shown(query: str) -> set[str]:
+        listed = client.get(f"/console/?{query}").text
+        return {ref for ref in (drain, lamp) if f"/console/s/{ref}\"" in listed}
+
+    assert shown(f"category={lights}") == {lamp}
+    assert shown("photo=1") == {lamp}
+    assert shown("assignee=me") == {drain}
+    assert shown("since=2026-03-14&until=2026-03-14") == {drain, lamp}
+    assert shown("since=2026-03-15") == set()
+    assert shown("priority=high") == set()
+    assert shown("category=&arrondissement=&assignee=&priority=&label=&since=&until=") == {
+        drain, lamp}
+
+
+def test_an_item_still_new_past_the_escalation_delay_is_marked_overdue(client, ama,
+                                                                        clock) -> None:
+    reference = _report(ama, "Le caniveau déborde devant l'école")
+    assert "en retard" not in client.get("/console/").text.split("<ol")[1]
+    clock.advance(hours=49)
+    signed_in(client, "awa")  # her session ended while she was away
+    listed = client.get("/console/").text
+    assert reference in listed and 'class="late">en retard' in listed
