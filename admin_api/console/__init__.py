@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.console import auth, bulk, dashboard, desk, export, item
+from admin_api.console import admin, auth, bulk, dashboard, desk, export, item, lists
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,6 +24,8 @@ def mount(web: FastAPI, *, escalation_hours: int = 48) -> None:
     web.include_router(bulk.router)
     web.include_router(dashboard.router)
     web.include_router(export.router)
+    web.include_router(admin.router)
+    web.include_router(lists.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     web.add_exception_handler(auth.SignInNeeded, auth.to_sign_in)  # type: ignore[arg-type]
 

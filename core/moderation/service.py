@@ -30,12 +30,9 @@ class IssuedToken:
 def add_moderator(*, uow: UnitOfWork, name: str, role: Role, communes: Iterable[str] = (),
                   can_see_contacts: bool = False) -> Moderator:
     """Create an account; moderators, analysts and integrations need at least one commune."""
-    chosen = sorted(set(communes))
-    unknown = [c for c in chosen if uow.session.get(Commune, c) is None]
-    if unknown:
-        raise errors.NotFound(f"unknown communes: {', '.join(unknown)}")
-    if role != Role.ADMIN and not chosen:
-        raise errors.DomainError(f"a {role} needs at least one commune")
+    chosen = _checked_communes(uow, role, communes)
+    if not name.strip() or len(name) > 80:
+        raise errors.Invalid("a name of 1 to 80 characters is needed")
     if uow.session.exec(select(Moderator).where(Moderator.name == name)).first():
         raise errors.DomainError(f"a moderator named {name!r} already exists")
     moderator = Moderator(name=name, role=role, communes=chosen,
@@ -43,6 +40,41 @@ def add_moderator(*, uow: UnitOfWork, name: str, role: Role, communes: Iterable[
     uow.session.add(moderator)
     uow.session.flush()
     return moderator
+
+
+def update_moderator(*, uow: UnitOfWork, actor: Moderator, name: str, role: Role,
+                     communes: Iterable[str], can_see_contacts: bool,
+                     active: bool) -> Moderator:
+    """Change what an account is and may see; its console sessions end (its pages showed what
+    it may no longer see), and the change is audited. An admin cannot lock themselves out."""
+    from core.moderation.signin import end_sessions
+
+    found = get_moderator(uow=uow, name=name)
+    chosen = _checked_communes(uow, role, communes)
+    if found.id == actor.id and (role != Role.ADMIN or not active):
+        raise errors.Invalid("an administrator cannot take their own rights away")
+    before = {"role": found.role, "communes": list(found.communes),
+              "can_see_contacts": found.can_see_contacts, "active": found.active}
+    found.role, found.communes = role, chosen
+    found.can_see_contacts, found.active = can_see_contacts, active
+    uow.session.add(found)
+    end_sessions(uow=uow, moderator=found)
+    record(uow=uow, moderator=actor, action="account", target_type="moderator",
+           target_id=found.name, before=before,
+           after={"role": role, "communes": chosen, "can_see_contacts": can_see_contacts,
+                  "active": active})
+    return found
+
+
+def _checked_communes(uow: UnitOfWork, role: Role, communes: Iterable[str]) -> list[str]:
+    """The communes of an account, all known; at least one for anyone but an admin."""
+    chosen = sorted(set(communes))
+    unknown = [c for c in chosen if uow.session.get(Commune, c) is None]
+    if unknown:
+        raise errors.NotFound(f"unknown communes: {', '.join(unknown)}")
+    if role != Role.ADMIN and not chosen:
+        raise errors.DomainError(f"a {role} needs at least one commune")
+    return [] if role == Role.ADMIN else chosen
 
 
 def get_moderator(*, uow: UnitOfWork, name: str) -> Moderator:
