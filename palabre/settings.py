@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # Where the log goes while a console chat holds the terminal (`palabre serve`, `palabre
     # chat`); warnings and errors reach the terminal too. Without a console: the terminal.
     log_file: Path = Path("palabre.log")
+    # The map tiles of the console's map ({z}/{x}/{y} template); empty: pins on a blank map
+    map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # The address the providers reach this server at (webhook registration), e.g.
     # https://palabre.mairie-cotonou.bj
     public_url: str = ""

@@ -29,7 +29,8 @@ def create_web_app(app: App) -> FastAPI:
     if app.whatsapp is not None and app.whatsapp.receiver is not None:
         web.include_router(whatsapp_router(app.whatsapp.receiver))
     admin_api.mount(web, uow_factory=app.uow_factory)
-    console.mount(web, escalation_hours=app.settings.escalation_hours)
+    console.mount(web, escalation_hours=app.settings.escalation_hours,
+                  map_tiles=app.settings.map_tiles)
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

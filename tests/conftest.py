@@ -97,7 +97,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     # then goes with the report as audio, as on a deployment without speech models.
     return Settings(database_url=database_url, media_dir=tmp_path / "media",
                     enabled_communes=",".join(PILOT_COMMUNES), transcription_routes="",
-                    _env_file=None)
+                    map_tiles="", _env_file=None)  # no tiles: a browser test stays local
 
 
 @pytest.fixture

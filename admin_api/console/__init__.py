@@ -9,15 +9,16 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.console import admin, auth, bulk, dashboard, desk, export, item, lists
+from admin_api.console import admin, auth, bulk, dashboard, desk, export, item, lists, map
 
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(web: FastAPI, *, escalation_hours: int = 48) -> None:
+def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "") -> None:
     """Add the console's pages, its static files, and `/` leading to it; an item still new
-    after `escalation_hours` is marked overdue."""
+    after `escalation_hours` is marked overdue; the map draws `map_tiles` under its pins."""
     web.state.escalation_hours = escalation_hours
+    web.state.map_tiles = map_tiles
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)
@@ -26,7 +27,10 @@ def mount(web: FastAPI, *, escalation_hours: int = 48) -> None:
     web.include_router(export.router)
     web.include_router(admin.router)
     web.include_router(lists.router)
+    web.include_router(map.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
+    for prefix, folder in map.VENDOR:
+        web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])
     web.add_exception_handler(auth.SignInNeeded, auth.to_sign_in)  # type: ignore[arg-type]
 
     @web.get("/", include_in_schema=False)

@@ -85,6 +85,22 @@ def count(*, uow: UnitOfWork, wanted: InboxFilter, after_id: int | None = None) 
     return int(uow.session.exec(query).one())
 
 
+def points(*, uow: UnitOfWork, wanted: InboxFilter,
+           limit: int = 2000) -> list[tuple[str, float, float, str]]:
+    """Where the filter's newest submissions were pinned: (reference, latitude, longitude,
+    status), those without a pin left out."""
+    found = _matches(uow, wanted.text) if wanted.text else None
+    query = select(Submission.reference, Submission.latitude, Submission.longitude,
+                   Submission.status).where(*_conditions(wanted),
+                                            col(Submission.latitude).is_not(None),
+                                            col(Submission.longitude).is_not(None))
+    if found is not None:
+        query = query.where(found.condition)
+    order = (col(Submission.created_at).desc(), col(Submission.id).desc())
+    rows = uow.session.exec(query.order_by(*order).limit(limit)).all()
+    return [(ref, float(lat), float(lon), str(status)) for ref, lat, lon, status in rows]
+
+
 def _column(name: str, unindexed: bool = False) -> Any:
     """A column of submission; `unindexed`: as `+submission.name`, which SQLite will not
     serve from an index (elsewhere the + changes nothing)."""

@@ -200,3 +200,19 @@ def test_the_dashboard_fits_a_phone(app, chromium, report, tmp_path) -> None:
         assert page.locator(".chart svg").first.is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         keep_screenshot(page, "console-dashboard-phone", tmp_path)
+
+
+def test_the_map_shows_the_pins_of_the_filter(app, chromium, report, tmp_path) -> None:
+    reference, _ = report
+    with serving(app) as base:
+        page = chromium.new_context(viewport=LAPTOP).new_page()
+        problems: list[str] = []
+        page.on("console", lambda message: problems.append(message.text)
+                if message.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        _sign_in(page, base, "/console/map")
+        page.wait_for_selector("#map[data-shown]", state="attached", timeout=10_000)
+        assert problems == []
+        assert page.get_attribute("#map", "data-shown") == "1"
+        assert page.locator(".leaflet-overlay-pane canvas").count() == 1  # the pins' layer
+        keep_screenshot(page, "console-map", tmp_path)

@@ -1,0 +1,54 @@
+"""The map of the current filter: pins coloured by status, clustered where they crowd, the list
+beside them. Leaflet and its clustering plugin come from installed XStatic packages (never a
+CDN) and load on this page only; without JavaScript the list and its coordinates remain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import xstatic.pkg.leaflet as leaflet
+import xstatic.pkg.leaflet_markercluster as cluster
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from admin_api.console.auth import SignedInDep
+from admin_api.console.desk import AskedDep
+from admin_api.console.pages import POLICY, render
+from admin_api.deps import UowDep
+from core.submissions.inbox import points
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+LISTED = 50  # pins listed beside the map (the map shows up to 2,000)
+LEAFLET = Path(leaflet.BASE_DIR)
+CLUSTER = Path(cluster.BASE_DIR)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request, uow: UowDep, moderator: SignedInDep,
+             wanted: AskedDep) -> HTMLResponse:
+    pins = points(uow=uow, wanted=wanted.filter(moderator), limit=LISTED)
+    tiles: str = getattr(request.app.state, "map_tiles", "")
+    page = render(request, "map.html", moderator=moderator, asked=wanted, pins=pins,
+                  tiles=tiles)
+    origin = _origin(tiles)
+    if origin:  # the tiles are pictures from that server, on this page only
+        page.headers["Content-Security-Policy"] = POLICY.replace(
+            "img-src 'self' data:", f"img-src 'self' data: {origin}")
+    return page
+
+
+@router.get("/map.json")
+def map_points(uow: UowDep, moderator: SignedInDep, wanted: AskedDep) -> JSONResponse:
+    """The filter's pins: [reference, latitude, longitude, status]."""
+    return JSONResponse({"points": points(uow=uow, wanted=wanted.filter(moderator))},
+                        headers={"Cache-Control": "no-store"})
+
+
+def _origin(tiles: str) -> str | None:
+    parts = urlsplit(tiles)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
+
+
+VENDOR = [("/console/vendor/leaflet", LEAFLET),  # (address, installed folder)
+          ("/console/vendor/markercluster", CLUSTER)]
