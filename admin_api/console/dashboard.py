@@ -5,6 +5,7 @@ Charts are drawn on the server as SVG: nothing to download, nothing to run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,7 @@ from admin_api.deps import UowDep
 from core.communes.models import Arrondissement, Category, label
 from core.moderation.service import communes_visible_to
 from core.submissions import stats
+from core.submissions.service import LOCAL_TZ
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -33,11 +35,12 @@ class Bar:
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, uow: UowDep, moderator: SignedInDep,
               period: Annotated[str, Query(pattern="^(week|month)$")] = "week") -> HTMLResponse:
-    figures = stats.compute(uow=uow, period=period,
-                            scope=stats.Scope(communes=communes_visible_to(moderator)))
+    since = _window_start(uow, period)
+    figures = stats.compute(uow=uow, period=period, scope=stats.Scope(
+        communes=communes_visible_to(moderator), created_from=since))
     language = words(request).language
     return render(request, "dashboard.html", moderator=moderator, figures=figures,
-                  period=period,
+                  period=period, since=since,
                   by_period=bars(list(figures.by_period.items())[-LONGEST:], keep_order=True),
                   by_category=bars(_named(uow, Category, figures.by_category, language)),
                   by_arrondissement=bars(_named(uow, Arrondissement,
@@ -45,6 +48,18 @@ def dashboard(request: Request, uow: UowDep, moderator: SignedInDep,
                   by_status=bars(list(figures.by_status.items())),
                   by_gender=bars(list(figures.by_gender.items())),
                   by_age_band=bars(list(figures.by_age_band.items()), keep_order=True))
+
+
+def _window_start(uow: UnitOfWork, period: str) -> datetime:
+    """The start of the dashboard's window: the last 12 weeks (from a Monday) or 12 months
+    (from the first of a month), in Benin's time."""
+    today = uow.clock.now().astimezone(LOCAL_TZ).date()
+    if period == "week":
+        first = today - timedelta(days=today.weekday(), weeks=LONGEST - 1)
+    else:
+        months = today.year * 12 + today.month - 1 - (LONGEST - 1)
+        first = date(months // 12, months % 12 + 1, 1)
+    return datetime.combine(first, time(), tzinfo=LOCAL_TZ)
 
 
 def bars(counts: list[tuple[str, int | None]], *, keep_order: bool = False) -> list[Bar]:

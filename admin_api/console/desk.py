@@ -19,7 +19,7 @@ from core.communes.models import Arrondissement, Category, Commune, label
 from core.messages.models import Attachment
 from core.moderation.models import Moderator, Role
 from core.moderation.service import communes_visible_to, list_moderators
-from core.submissions.inbox import MAX_PAGE, count, inbox
+from core.submissions.inbox import MAX_PAGE, count, counts, inbox
 from core.submissions.models import Kind, Priority, Status, Submission
 from core.submissions.scheduled import OVERDUE
 from core.uow import UnitOfWork
@@ -59,11 +59,13 @@ def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep, wanted: As
     narrowed = wanted.filter(moderator)
     page = inbox(uow=uow, wanted=narrowed, limit=min(PAGE, MAX_PAGE), cursor=cursor)
     language = words(request).language
-    return render(request, "inbox.html", moderator=moderator, asked=wanted,
-                  counts={name: count(uow=uow, wanted=folder_filter(name, moderator))
-                          for name in FOLDERS},
+    folders = counts(uow=uow, within=folder_filter("all", moderator),
+                     parts={name: folder_filter(name, moderator) for name in FOLDERS})
+    matching = folders[wanted.folder] if not (wanted.narrowed() or wanted.q.strip()) \
+        else count(uow=uow, wanted=narrowed)
+    return render(request, "inbox.html", moderator=moderator, asked=wanted, counts=folders,
                   rows=rows_of(uow, page.items, language, overdue_after(request)),
-                  next_cursor=page.next_cursor, matching=count(uow=uow, wanted=narrowed),
+                  next_cursor=page.next_cursor, matching=matching,
                   newest=_newest(uow), choices=_choices(uow, moderator, language),
                   statuses=list(Status), kinds=list(Kind), priorities=list(Priority))
 

@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, cast, exists, func, literal_column, or_
+from sqlalchemy import (
+    ColumnElement,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+)
 from sqlmodel import col, select
 
 from core import errors
@@ -85,6 +95,16 @@ def count(*, uow: UnitOfWork, wanted: InboxFilter, after_id: int | None = None) 
     return int(uow.session.exec(query).one())
 
 
+def counts(*, uow: UnitOfWork, within: InboxFilter,
+           parts: dict[str, InboxFilter]) -> dict[str, int]:
+    """How many submissions each of `parts` holds (a page's folders), in one pass over those
+    `within` holds (no search: folders are not searched)."""
+    tallies = [func.coalesce(func.sum(case((and_(*_conditions(part)), 1), else_=0)), 0)
+               for part in parts.values()]
+    query = select(*tallies).select_from(Submission).where(*_conditions(within))
+    return dict(zip(parts, (int(n) for n in uow.session.exec(query).one()), strict=True))
+
+
 def points(*, uow: UnitOfWork, wanted: InboxFilter,
            limit: int = 2000) -> list[tuple[str, float, float, str]]:
     """Where the filter's newest submissions were pinned: (reference, latitude, longitude,
@@ -98,7 +118,8 @@ def points(*, uow: UnitOfWork, wanted: InboxFilter,
         query = query.where(found.condition)
     order = (col(Submission.created_at).desc(), col(Submission.id).desc())
     rows = uow.session.exec(query.order_by(*order).limit(limit)).all()
-    return [(ref, float(lat), float(lon), str(status)) for ref, lat, lon, status in rows]
+    return [(ref, float(lat or 0), float(lon or 0), str(status))  # never None: filtered
+            for ref, lat, lon, status in rows]
 
 
 def _column(name: str, unindexed: bool = False) -> Any:

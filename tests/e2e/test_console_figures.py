@@ -71,3 +71,16 @@ def test_the_dashboard_shows_the_figures_and_hides_small_groups(client, filed) -
     assert "Caniveau, inondation" in text and "<svg" in text
     assert "moins de 5" in text  # one person: her gender and age are not shown
     assert "script" not in text.split("<main>")[1]
+
+
+def test_the_dashboard_counts_its_last_twelve_weeks(app, client, filed, messenger,
+                                                    clock) -> None:
+    clock.advance(weeks=13)
+    signed_in(client, "awa")  # a new day, a new session
+    kojo = Talker(app, messenger, "kojo")
+    kojo.onboard()
+    _report(kojo, "Caniveau bouché encore")
+    page = client.get("/console/dashboard").text
+    received = page.split("Reçus</dt><dd>")[1].split("<")[0]
+    assert received == "1" and "Les 12 dernières semaines" in page
+    assert ">4<" not in page.split("<dl class=\"figures\">")[1].split("</dl>")[0]
