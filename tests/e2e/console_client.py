@@ -55,3 +55,18 @@ def signed_in(client: TestClient, name: str, password: str = PASSWORD) -> Respon
     answer = post_form(client, "/console/sign-in", "/console/sign-in",
                        {"name": name, "password": password})
     return answer
+
+
+def signed_in_browser(app, name: str = "awa") -> TestClient:
+    """A moderator of Cotonou (made when missing) signed in to the console."""
+    from core.moderation.service import list_moderators
+
+    with app.uow_factory() as uow:
+        known = {m.name for m in list_moderators(uow=uow)}
+    if name not in known:
+        account(app, name)
+    from palabre.web import create_web_app
+
+    browser = TestClient(create_web_app(app))
+    assert signed_in(browser, name).status_code == 303
+    return browser

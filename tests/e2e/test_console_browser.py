@@ -111,15 +111,24 @@ def test_the_same_path_works_with_javascript_off_on_a_phone(app, chromium, repor
     assert "pris en compte" in ama.replies()
 
 
+VEDOKO = Point(6.3703, 2.3912)
+
+
+def _drain_report(app, messenger, name: str, words: str, where: Point = VEDOKO) -> str:
+    """A citizen's new report of a drain, without a photo, sent publicly; its reference."""
+    citizen = Talker(app, messenger, name)
+    citizen.onboard()
+    citizen.send("1")
+    citizen.send("2")
+    citizen.send(location=where)
+    citizen.send("1")
+    citizen.send(words)
+    return citizen.send("1").split("référence ")[1].split(".")[0]
+
+
 def test_a_script_a_citizen_wrote_never_runs(app, chromium, messenger, tmp_path) -> None:
-    ama = Talker(app, messenger, "ama")
-    ama.onboard()
-    ama.send("1")
-    ama.send("2")
-    ama.send(location=Point(6.3703, 2.3912))
-    ama.send("1")
-    ama.send('<script>alert("x")</script><img src=x onerror=alert(1)>')
-    reference = ama.send("1").split("référence ")[1].split(".")[0]
+    reference = _drain_report(app, messenger, "ama",
+                              '<script>alert("x")</script><img src=x onerror=alert(1)>')
     account(app, "awa")
     alerts: list[str] = []
     with serving(app) as base:
@@ -134,14 +143,8 @@ def test_a_script_a_citizen_wrote_never_runs(app, chromium, messenger, tmp_path)
 def test_keyboard_triage_and_a_bulk_action_over_a_filter(app, chromium, report, messenger,
                                                          tmp_path) -> None:
     reference, ama = report
+    other = _drain_report(app, messenger, "kojo", "Caniveau plein de sable", Point(6.40, 2.45))
     kojo = Talker(app, messenger, "kojo")
-    kojo.onboard()
-    kojo.send("1")
-    kojo.send("2")
-    kojo.send(location=Point(6.40, 2.45))
-    kojo.send("1")
-    kojo.send("Caniveau plein de sable")
-    other = kojo.send("1").split("référence ")[1].split(".")[0]
     with serving(app) as base:
         page = chromium.new_context(viewport=LAPTOP).new_page()
         _sign_in(page, base)
@@ -180,14 +183,7 @@ def test_new_items_are_announced_without_reloading(app, chromium, report, messen
         page.clock.install()
         _sign_in(page, base)
         assert not page.locator("#arrived").is_visible()
-        kojo = Talker(app, messenger, "kojo")
-        kojo.onboard()
-        kojo.send("1")
-        kojo.send("2")
-        kojo.send(location=Point(6.40, 2.45))
-        kojo.send("1")
-        kojo.send("Caniveau plein de sable")
-        kojo.send("1")
+        _drain_report(app, messenger, "kojo", "Caniveau plein de sable", Point(6.40, 2.45))
         page.clock.run_for(31_000)
         page.wait_for_selector("#arrived", state="visible")
         assert page.locator("#arrived span").inner_text() == "1"

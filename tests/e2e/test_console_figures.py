@@ -10,18 +10,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from core.geo import Point
-from palabre.web import create_web_app
-from tests.e2e.console_client import account, signed_in
+from tests.e2e.console_client import signed_in, signed_in_browser
 from tests.e2e.test_privacy import _report
 from tests.talk import Talker
 
 
 @pytest.fixture
 def client(app) -> TestClient:
-    account(app, "awa")
-    browser = TestClient(create_web_app(app))
-    assert signed_in(browser, "awa").status_code == 303
-    return browser
+    return signed_in_browser(app)
 
 
 @pytest.fixture
