@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import mimetypes
 import tempfile
@@ -38,7 +39,12 @@ class FileMediaStore:
         return resolved
 
     def delete(self, path: str) -> None:
-        self.absolute(path).unlink(missing_ok=True)
+        """The file, and the copies made from it beside it (<name>.<anything>: a photo's
+        thumbnail), so that nothing of an erased file is left."""
+        target = self.absolute(path)
+        target.unlink(missing_ok=True)
+        for derived in target.parent.glob(glob.escape(target.name) + ".*"):
+            derived.unlink(missing_ok=True)
 
 
 def _extension(content_type: str) -> str:

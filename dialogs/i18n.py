@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_datetime
-from babel.messages.pofile import read_po
 
+from core.catalogs import read_catalogs
 from core.submissions.service import LOCAL_TZ
 from dialogs.engine import Option, Say
 
@@ -30,13 +30,7 @@ class Catalogs:
 
     @classmethod
     def load(cls, root: Path = LOCALES) -> Catalogs:
-        found = {}
-        for po in sorted(root.glob("*/LC_MESSAGES/palabre.po")):
-            with po.open("rb") as handle:
-                catalog = read_po(handle)
-            found[po.parent.parent.name] = {str(m.id): str(m.string) for m in catalog
-                                            if m.id and m.string and not m.fuzzy}
-        return cls(found)
+        return cls(read_catalogs(root, "palabre"))
 
     @property
     def languages(self) -> list[str]:

@@ -53,6 +53,11 @@ class Asked:
         """Whether a filter beyond the folder and the search box is set."""
         return any(v for k, v in asdict(self).items() if k not in ("folder", "q"))
 
+    def more(self) -> bool:
+        """Whether one of the "more filters" is set (their part of the form shows open)."""
+        return any(v for k, v in asdict(self).items()
+                   if k not in ("folder", "q", "status", "kind"))
+
     def filter(self, moderator: Moderator) -> InboxFilter:
         """The inbox filter: the folder's, within the moderator's communes, narrowed."""
         wanted = replace(folder_filter(self.folder, moderator), text=self.q.strip() or None)

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
+from admin_api.console.desk import by_id
 from admin_api.console.pages import render, words
 from admin_api.deps import UowDep
 from core.communes.models import Arrondissement, Category, label
@@ -74,15 +74,14 @@ def bars(counts: list[tuple[str, int | None]], *, keep_order: bool = False) -> l
 
 def _named(uow: UnitOfWork, table: type[Category] | type[Arrondissement],
            counts: dict[str, int], language: str) -> list[tuple[str, int | None]]:
-    """Counts keyed by id, keyed by name instead."""
-    ids = [key for key in counts if key != "none"]
-    found = {str(row.id): row for row in uow.session.exec(select(table).where(
-        col(table.id).in_([int(i) if table is Category else i for i in ids]))).all()} \
-        if ids else {}
-    named: list[tuple[str, int | None]] = []
-    for key, value in counts.items():
-        row = found.get(key)
-        name = (label(row.names, language) if isinstance(row, Category) else row.name) \
-            if row is not None else "—"
-        named.append((name, value))
-    return named
+    """Counts keyed by id (as text), keyed by name instead."""
+    key = int if table is Category else str
+    found = by_id(uow, table, {key(k) for k in counts if k != "none"})
+    return [(_name(found.get(key(k)) if k != "none" else None, language), n)
+            for k, n in counts.items()]
+
+
+def _name(row: Category | Arrondissement | None, language: str) -> str:
+    if row is None:
+        return "—"
+    return label(row.names, language) if isinstance(row, Category) else row.name

@@ -116,10 +116,10 @@ def _choices(uow: UnitOfWork, moderator: Moderator, language: str) -> Choices:
 def rows_of(uow: UnitOfWork, items: list[Submission], language: str,
             overdue: timedelta) -> list[Row]:
     """The lines of a page, with a fixed number of queries whatever its length."""
-    categories = _by_id(uow, Category, {i.category_id for i in items})
-    places = _by_id(uow, Arrondissement, {i.arrondissement_id for i in items})
+    categories = by_id(uow, Category, {i.category_id for i in items})
+    places = by_id(uow, Arrondissement, {i.arrondissement_id for i in items})
     now = uow.clock.now()
-    holders = _by_id(uow, Moderator, {i.claimed_by_id for i in items
+    holders = by_id(uow, Moderator, {i.claimed_by_id for i in items
                                       if i.claimed_until and i.claimed_until > now})
     files = _file_kinds(uow, [i.id for i in items if i.id is not None])
     late = now - overdue
@@ -135,7 +135,8 @@ def rows_of(uow: UnitOfWork, items: list[Submission], language: str,
             for i in items]
 
 
-def _by_id(uow: UnitOfWork, table: Any, ids: set[Any]) -> dict[Any, Any]:
+def by_id(uow: UnitOfWork, table: Any, ids: set[Any]) -> dict[Any, Any]:
+    """The rows of `table` with these ids, by id, in one query."""
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from core.catalogs import read_catalogs
 
 LOCALES = Path(__file__).parent / "locales"
 DEFAULT = "fr"
@@ -32,13 +32,7 @@ class Words:
 @cache
 def catalogs() -> dict[str, dict[str, str]]:
     """Every console catalog, read once."""
-    found = {}
-    for po in sorted(LOCALES.glob("*/LC_MESSAGES/console.po")):
-        with po.open("rb") as handle:
-            catalog = read_po(handle)
-        found[po.parent.parent.name] = {str(m.id): str(m.string) for m in catalog
-                                        if m.id and m.string and not m.fuzzy}
-    return found
+    return read_catalogs(LOCALES, "console")
 
 
 def words_for(chosen: str | None, accept_language: str | None) -> Words:

@@ -15,8 +15,9 @@ WIDTH = 320  # pixels: a phone's width of a page, half a laptop's column
 
 
 def thumbnail(path: Path) -> bytes | None:
-    """The photo at most WIDTH wide as JPEG bytes, kept beside it once made; None when it
-    cannot be read as a picture (the full file is served instead)."""
+    """The photo at most WIDTH wide as JPEG bytes, kept beside it once made (named after it,
+    so that the media store erases it with the photo); None when it cannot be read as a
+    picture (the full file is served instead)."""
     kept = path.with_name(path.name + f".w{WIDTH}.jpg")
     if kept.exists():
         return kept.read_bytes()

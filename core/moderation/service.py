@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from core import errors
 from core.communes.models import Commune
 from core.moderation.models import ApiToken, AuditEntry, CannedReply, Moderator, Role
+from core.moderation.signin import end_sessions
 from core.uow import UnitOfWork
 
 TOKEN_PREFIX = "plb_"
@@ -47,8 +48,6 @@ def update_moderator(*, uow: UnitOfWork, actor: Moderator, name: str, role: Role
                      active: bool) -> Moderator:
     """Change what an account is and may see; its console sessions end (its pages showed what
     it may no longer see), and the change is audited. An admin cannot lock themselves out."""
-    from core.moderation.signin import end_sessions
-
     found = get_moderator(uow=uow, name=name)
     chosen = _checked_communes(uow, role, communes)
     if found.id == actor.id and (role != Role.ADMIN or not active):

@@ -11,6 +11,7 @@ from httpx import Response
 from core.moderation import service as moderation
 from core.moderation import signin
 from core.moderation.models import Role
+from palabre.web import create_web_app
 
 PASSWORD = "manguier-de-gbegamey"
 
@@ -59,14 +60,10 @@ def signed_in(client: TestClient, name: str, password: str = PASSWORD) -> Respon
 
 def signed_in_browser(app, name: str = "awa") -> TestClient:
     """A moderator of Cotonou (made when missing) signed in to the console."""
-    from core.moderation.service import list_moderators
-
     with app.uow_factory() as uow:
-        known = {m.name for m in list_moderators(uow=uow)}
+        known = {m.name for m in moderation.list_moderators(uow=uow)}
     if name not in known:
         account(app, name)
-    from palabre.web import create_web_app
-
     browser = TestClient(create_web_app(app))
     assert signed_in(browser, name).status_code == 303
     return browser

@@ -29,7 +29,7 @@ def test_the_filters_pins_and_only_the_communes_own(app, client, messenger) -> N
 
     pins = client.get("/console/map.json").json()["points"]
     assert {p[0] for p in pins} == {drain, lamp}
-    assert [6.40, 2.45, "new"] == pins[0][1:] if pins[0][0] == lamp else True
+    assert next(p[1:] for p in pins if p[0] == lamp) == [6.40, 2.45, "new"]
     assert [p[0] for p in client.get("/console/map.json?q=lampadaire").json()["points"]] == [
         lamp]
     page = client.get("/console/map?q=lampadaire")
