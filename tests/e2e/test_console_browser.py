@@ -75,7 +75,9 @@ def test_a_moderator_triages_a_report_in_the_browser(app, chromium, report, tmp_
         page.click(f"text={reference}")
         page.wait_for_url(f"{base}/console/s/{reference}")
         image = page.locator("img[alt='Photo envoyée par le citoyen']")
-        assert image.evaluate("img => img.complete && img.naturalWidth") == 64
+        loaded = ("img => img.complete ? img.naturalWidth : new Promise(done => "
+                  "img.addEventListener('load', () => done(img.naturalWidth)))")
+        assert image.evaluate(loaded) == 64  # the thumbnail, once the browser has it
         audio = page.locator("audio")
         assert audio.get_attribute("preload") == "none"
         assert audio.evaluate("a => a.readyState") == 0  # nothing loaded before it is pressed
