@@ -7,6 +7,7 @@ Cotonou heaviest, photos and voice notes, French descriptions). A Cotonou modera
 through the sign-in form, then each page is asked for `--repeat` times through the whole web
 application in this process (routing, session, database, template), beside a baseline measured
 in the same run: `/healthz`, the floor of a request through the same stack (one `SELECT 1`).
+The collector is set as `palabre serve` sets it (`palabre.web.settle_memory`).
 
 It prints, per page (the inbox, a submission, the map's data, the dashboard), the first
 load's compressed weight (the HTML, the stylesheet and the script, gzip level 6 as a proxy
@@ -41,7 +42,7 @@ from bench.inbox.seed import add_moderators, read_world, seed
 from core.moderation import service as moderation
 from core.moderation import signin
 from palabre.bootstrap import App, prepare
-from palabre.web import create_web_app
+from palabre.web import create_web_app, settle_memory
 
 DEFAULT_ROWS = 100_000
 DEFAULT_REPEAT = 50
@@ -125,6 +126,7 @@ def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -
         client = signed_in(app)
         reference = a_reference_with_a_photo(app)
         assets = (STATIC / "console.css").read_bytes() + (STATIC / "console.js").read_bytes()
+        settle_memory()  # as `palabre serve` does before serving
         progress(f"{backend}: measuring the pages")
         pages = [measure_page(client, "baseline: /healthz", "/healthz", args.repeat, b""),
                  measure_page(client, "inbox, first page", "/console/", args.repeat, assets),

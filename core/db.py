@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, event
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import DateTime, Engine, Float, event
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import Date, TypeDecorator
 from sqlmodel import SQLModel, create_engine
 
 
@@ -27,6 +29,47 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class local_day(FunctionElement[Any]):  # noqa: N801  (used like a SQL function)
+    """The calendar day of a UTC column at a fixed offset from UTC, computed by the database
+    (so that counting by day reads no timestamps into Python): `local_day(column, 1)` is the
+    day in Benin, which keeps UTC+1 all year. SQLite gives 'YYYY-MM-DD' text, PostgreSQL a
+    date."""
+
+    type = Date()
+    inherit_cache = True
+
+    def __init__(self, column: Any, hours: int) -> None:
+        self.hours = hours
+        super().__init__(column)
+
+
+@compiles(local_day, "sqlite")
+def _local_day_sqlite(element: local_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '{element.hours:+d} hours')"
+
+
+@compiles(local_day, "postgresql")
+def _local_day_postgresql(element: local_day, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)} + interval '{element.hours:d} hours')"
+
+
+class hours_between(FunctionElement[Any]):  # noqa: N801  (used like a SQL function)
+    """Hours from one UTC column to another (NULL when either is), computed by the database."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(hours_between, "sqlite")
+def _hours_between_sqlite(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_between_postgresql(element: hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0 AS DOUBLE PRECISION)"
 
 
 def normalise_url(url: str) -> str:

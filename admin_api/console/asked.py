@@ -19,6 +19,7 @@ from core.submissions.scheduled import OVERDUE
 from core.submissions.service import LOCAL_TZ
 
 FOLDERS = ("all", "new", "mine", "unassigned", "overdue", "reopened")
+MOST = 500  # items one bulk action may touch (the newest of the filter's, for "all of them")
 OPEN = (Status.NEW, Status.ACKNOWLEDGED, Status.IN_PROGRESS, Status.REOPENED)
 Field = Annotated[str, Query(max_length=200)]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from admin_api.console.asked import Asked
+from admin_api.console.asked import MOST, Asked
 from admin_api.console.auth import SignedInDep
 from admin_api.console.item import SentDep
 from admin_api.console.pages import render
@@ -25,7 +25,6 @@ from core.submissions.models import Priority, Status
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-MOST = 500  # items one bulk action may touch
 
 
 @dataclass(frozen=True)

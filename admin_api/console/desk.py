@@ -4,14 +4,14 @@ pages, and rows that say what a moderator needs to choose what to open next."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import col, func, select
 
-from admin_api.console.asked import FOLDERS, Asked, asked, folder_filter
+from admin_api.console.asked import FOLDERS, MOST, Asked, asked, folder_filter
 from admin_api.console.auth import SignedInDep
 from admin_api.console.pages import render, words
 from admin_api.deps import UowDep
@@ -19,13 +19,14 @@ from core.communes.models import Arrondissement, Category, Commune, label
 from core.messages.models import Attachment
 from core.moderation.models import Moderator, Role
 from core.moderation.service import communes_visible_to, list_moderators
-from core.submissions.inbox import MAX_PAGE, count, counts, inbox
+from core.submissions.inbox import MAX_PAGE, count, inbox
 from core.submissions.models import Kind, Priority, Status, Submission
 from core.submissions.scheduled import OVERDUE
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE = 50
+COUNTED = 1000  # a search's matches are counted up to this; past it, "more than 1,000"
 AskedDep = Annotated[Asked, Depends(asked)]
 
 
@@ -40,6 +41,7 @@ class Row:
     claimed: str | None  # who holds it, while their claim lasts
     photo: bool
     voice: bool
+    age: tuple[str, int]  # ("hours", 3): how long ago it came in, as `age_of` says it
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,13 @@ def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep, wanted: As
     narrowed = wanted.filter(moderator)
     page = inbox(uow=uow, wanted=narrowed, limit=min(PAGE, MAX_PAGE), cursor=cursor)
     language = words(request).language
-    folders = counts(uow=uow, within=folder_filter("all", moderator),
-                     parts={name: folder_filter(name, moderator) for name in FOLDERS})
+    folders = {name: count(uow=uow, wanted=folder_filter(name, moderator)) for name in FOLDERS}
     matching = folders[wanted.folder] if not (wanted.narrowed() or wanted.q.strip()) \
-        else count(uow=uow, wanted=narrowed)
+        else count(uow=uow, wanted=narrowed, at_most=COUNTED)
     return render(request, "inbox.html", moderator=moderator, asked=wanted, counts=folders,
                   rows=rows_of(uow, page.items, language, overdue_after(request)),
-                  next_cursor=page.next_cursor, matching=matching,
+                  next_cursor=page.next_cursor, matching=matching, counted=COUNTED,
+                  most=MOST,
                   newest=_newest(uow), choices=_choices(uow, moderator, language),
                   statuses=list(Status), kinds=list(Kind), priorities=list(Priority))
 
@@ -131,8 +133,22 @@ def rows_of(uow: UnitOfWork, items: list[Submission], language: str,
                 else i.place_text or "",
                 claimed=holders[i.claimed_by_id].name if i.claimed_by_id in holders else None,
                 photo="photo" in files.get(i.id, ()),
-                voice=bool({"voice", "audio"} & files.get(i.id, set())))
+                voice=bool({"voice", "audio"} & files.get(i.id, set())),
+                age=age_of(i.created_at, now))
             for i in items]
+
+
+def age_of(since: datetime, now: datetime) -> tuple[str, int]:
+    """How long ago, in the unit a person would say it: ("now", 0), ("minutes", 12),
+    ("hours", 5) up to two days, then ("days", 3)."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "now", 0
+    if minutes < 60:
+        return "minutes", minutes
+    if minutes < 48 * 60:
+        return "hours", minutes // 60
+    return "days", minutes // (24 * 60)
 
 
 def by_id(uow: UnitOfWork, table: Any, ids: set[Any]) -> dict[Any, Any]:

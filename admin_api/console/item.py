@@ -6,6 +6,7 @@ then shows the page again (a reload does not act twice)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -14,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from admin_api import privacy
 from admin_api.console.auth import SignedInDep
 from admin_api.console.desk import overdue_after, rows_of
-from admin_api.console.pages import check_csrf, redirect, render, words
+from admin_api.console.minimap import MiniMap, minimap
+from admin_api.console.pages import check_csrf, redirect, render, with_pictures_from, words
 from admin_api.console.thumbnails import thumbnail
 from admin_api.deps import UowDep
 from core.geo import Point
@@ -47,15 +49,33 @@ def submission_page(request: Request, reference: str, uow: UowDep,
                     moderator: SignedInDep) -> HTMLResponse:
     """One submission: its facts, files, conversation and history, and the forms to act."""
     item = triage.visible(uow=uow, moderator=moderator, reference=reference)
-    return render(request, "submission.html", moderator=moderator,
+    similar = _similar(uow, item)
+    tiles: str = getattr(request.app.state, "map_tiles", "")
+    page = render(request, "submission.html", moderator=moderator,
                   item=privacy.submission_detail(uow, moderator, item),
                   row=rows_of(uow, [item], words(request).language, overdue_after(request))[0],
                   statuses=list(Status), priorities=list(Priority),
                   replies=canned_replies(uow=uow, commune_id=item.commune_id),
-                  similar=_similar(uow, item), mine=item.claimed_by_id == moderator.id,
+                  similar=similar, mine=item.claimed_by_id == moderator.id,
+                  minimap=_minimap(item, similar, tiles), tiles_by=_tiles_by(tiles),
                   audit=audit_trail(uow=uow, communes=communes_visible_to(moderator),
                                     target_id=item.reference, limit=20),
                   notice=request.query_params.get("done"))
+    return with_pictures_from(page, tiles)
+
+
+def _minimap(item: Submission, similar: list[Submission], tiles: str) -> MiniMap | None:
+    if item.latitude is None or item.longitude is None:
+        return None
+    return minimap(item.reference, item.status, item.latitude, item.longitude,
+                   [(o.reference, o.status, o.latitude, o.longitude) for o in similar
+                    if o.latitude is not None and o.longitude is not None], tiles)
+
+
+def _tiles_by(tiles: str) -> str:
+    """Whom the map's tiles are owed to, for the credit under them."""
+    host = urlsplit(tiles).hostname or ""
+    return "OpenStreetMap" if host.endswith("openstreetmap.org") else host
 
 
 def _similar(uow: UnitOfWork, item: Submission) -> list[Submission]:

@@ -5,7 +5,6 @@ CDN) and load on this page only; without JavaScript the list and its coordinates
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import xstatic.pkg.leaflet as leaflet
 import xstatic.pkg.leaflet_markercluster as cluster
@@ -14,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from admin_api.console.auth import SignedInDep
 from admin_api.console.desk import AskedDep
-from admin_api.console.pages import POLICY, render
+from admin_api.console.pages import render, with_pictures_from
 from admin_api.deps import UowDep
 from core.submissions.inbox import points
 
@@ -29,13 +28,8 @@ def map_page(request: Request, uow: UowDep, moderator: SignedInDep,
              wanted: AskedDep) -> HTMLResponse:
     pins = points(uow=uow, wanted=wanted.filter(moderator), limit=LISTED)
     tiles: str = getattr(request.app.state, "map_tiles", "")
-    page = render(request, "map.html", moderator=moderator, asked=wanted, pins=pins,
-                  tiles=tiles)
-    origin = _origin(tiles)
-    if origin:  # the tiles are pictures from that server, on this page only
-        page.headers["Content-Security-Policy"] = POLICY.replace(
-            "img-src 'self' data:", f"img-src 'self' data: {origin}")
-    return page
+    return with_pictures_from(render(request, "map.html", moderator=moderator, asked=wanted,
+                                     pins=pins, tiles=tiles), tiles)
 
 
 @router.get("/map.json")
@@ -43,11 +37,6 @@ def map_points(uow: UowDep, moderator: SignedInDep, wanted: AskedDep) -> JSONRes
     """The filter's pins: [reference, latitude, longitude, status]."""
     return JSONResponse({"points": points(uow=uow, wanted=wanted.filter(moderator))},
                         headers={"Cache-Control": "no-store"})
-
-
-def _origin(tiles: str) -> str | None:
-    parts = urlsplit(tiles)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else None
 
 
 VENDOR = [("/console/vendor/leaflet", LEAFLET),  # (address, installed folder)

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from admin_api.console.i18n import Words, words_for
+from core.submissions.service import LOCAL_TZ
 
 TEMPLATES = Path(__file__).parent / "templates"
 CSRF_COOKIE = "palabre_csrf"
@@ -25,10 +28,17 @@ POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'sel
 
 @cache
 def environment() -> Environment:
-    """The templates, loaded once per process; everything is escaped."""
-    return Environment(loader=FileSystemLoader(TEMPLATES),
+    """The templates, loaded once per process; everything is escaped. `when|local(format)`
+    writes a time as the mairie reads its clocks (Benin's time, not UTC)."""
+    made = Environment(loader=FileSystemLoader(TEMPLATES),
                        autoescape=select_autoescape(default=True), trim_blocks=True,
                        lstrip_blocks=True)
+    made.filters["local"] = local_time
+    return made
+
+
+def local_time(when: datetime, pattern: str) -> str:
+    return when.astimezone(LOCAL_TZ).strftime(pattern)
 
 
 def words(request: Request) -> Words:
@@ -82,6 +92,17 @@ def secured(request: Request, response: Any) -> Any:
         response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict",
                             secure=request.url.scheme == "https", path="/console")
     return response
+
+
+def with_pictures_from(page: HTMLResponse, address: str) -> HTMLResponse:
+    """Let this page show pictures from the server of `address` (the map's tiles; a {s}
+    subdomain becomes *), and from no other; an address that is not http(s) adds nothing."""
+    parts = urlsplit(address)
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme in ("http", "https") and host and "{" not in host:
+        page.headers["Content-Security-Policy"] = POLICY.replace(
+            "img-src 'self' data:", f"img-src 'self' data: {parts.scheme}://{host}")
+    return page
 
 
 def safe_next(target: str | None) -> str:

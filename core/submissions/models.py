@@ -50,6 +50,8 @@ class Submission(SQLModel, table=True):
         Index("ix_submission_arrondissement_created", "arrondissement_id", "created_at", "id"),
         Index("ix_submission_assignee_created", "assignee_id", "created_at", "id"),
         Index("ix_submission_status_created", "status", "created_at", "id"),
+        # The console's folders are counted from this index alone (migration 0027).
+        Index("ix_submission_triage", "commune_id", "hidden", "status", "assignee_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

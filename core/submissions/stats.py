@@ -7,20 +7,25 @@ five people is not shown (it could point to someone).
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import col, select
+from sqlalchemy import select as sql_select
+from sqlmodel import col
 
 from core.citizens.models import Citizen
+from core.db import hours_between, local_day
 from core.submissions.models import Submission
 from core.submissions.service import LOCAL_TZ
 from core.uow import UnitOfWork
 
 SMALLEST_GROUP = 5
+# Benin keeps West Africa Time (UTC+1) all year, without daylight saving: one offset.
+BENIN_UTC_OFFSET_HOURS = int((LOCAL_TZ.utcoffset(datetime(2026, 1, 1)) or timedelta()) /
+                             timedelta(hours=1))
 PERIODS = {"day": "%Y-%m-%d", "week": "%G-W%V", "month": "%Y-%m", "year": "%Y"}
 
 
@@ -51,17 +56,38 @@ class Stats:
 
 
 def compute(*, uow: UnitOfWork, scope: Scope, period: str = "month") -> Stats:
-    """Every figure for the scope; hidden (abuse) submissions are left out."""
+    """Every figure for the scope; hidden (abuse) submissions are left out. One pass over
+    the scope's rows (on the commune and date index): the database gives each one's day in
+    Benin and its hours to a first answer and to resolution, Python adds them up."""
+    s = Submission
+    query = sql_select(
+        col(s.kind), col(s.status), col(s.category_id), col(s.commune_id),
+        col(s.arrondissement_id), local_day(col(s.created_at), BENIN_UTC_OFFSET_HOURS),
+        hours_between(col(s.created_at), col(s.first_response_at)),
+        hours_between(col(s.created_at), col(s.resolved_at)),
+        col(s.citizen_id), col(Citizen.gender), col(Citizen.age_band),
+    ).outerjoin(Citizen, col(Citizen.id) == col(s.citizen_id)).where(*_where(scope))
+    # Column by column: Counter and comprehensions do the adding up at C speed.
+    rows = uow.session.connection().execute(query).all()
+    (kinds, statuses, categories, communes, arrondissements, days, answered, resolved,
+     citizens, genders, bands) = zip(*rows, strict=True) if rows else ((),) * 11
     result = Stats()
-    for name, column in (("by_kind", Submission.kind), ("by_status", Submission.status),
-                         ("by_category", Submission.category_id),
-                         ("by_commune", Submission.commune_id),
-                         ("by_arrondissement", Submission.arrondissement_id)):
-        setattr(result, name, _count_by(uow, scope, column))
-    result.total = sum(result.by_kind.values())
-    result.by_period = _by_period(uow, scope, PERIODS[period])
-    _times(uow, scope, result)
-    _inclusion(uow, scope, result)
+    for name, keys in zip(TALLIED, (kinds, statuses, categories, communes, arrondissements),
+                          strict=True):
+        counts = Counter(keys)
+        setattr(result, name, dict(sorted(
+            (str(key) if key is not None else "none", n) for key, n in counts.items())))
+    result.total = len(rows)
+    result.by_period = _by_period(Counter(days), PERIODS[period])
+    result.median_hours_to_first_response = _median([h for h in answered if h is not None])
+    done = [h for h in resolved if h is not None]
+    result.median_hours_to_resolution = _median(done)
+    result.share_resolved = round(len(done) / result.total, 3) if result.total else None
+    people = {citizen: person for citizen, person in zip(
+        citizens, zip(genders, bands, strict=True), strict=True) if citizen is not None}
+    result.people = len(people)
+    result.by_gender = _suppressed(_tally(gender for gender, _ in people.values()))
+    result.by_age_band = _suppressed(_tally(band for _, band in people.values()))
     return result
 
 
@@ -81,46 +107,20 @@ def _where(scope: Scope) -> list[Any]:
     return conditions
 
 
-def _count_by(uow: UnitOfWork, scope: Scope, column: Any) -> dict[str, int]:
-    query = select(column, func.count()).where(*_where(scope)).group_by(column)
-    return {str(key) if key is not None else "none": int(n)
-            for key, n in uow.session.exec(query).all()}
+TALLIED = ("by_kind", "by_status", "by_category", "by_commune", "by_arrondissement")
 
 
-def _by_period(uow: UnitOfWork, scope: Scope, pattern: str) -> dict[str, int]:
-    query = select(Submission.created_at).where(*_where(scope))
-    counts: dict[str, int] = {}
-    for (created,) in uow.session.execute(query).all():
-        key = created.astimezone(LOCAL_TZ).strftime(pattern)
-        counts[key] = counts.get(key, 0) + 1
+def _by_period(days: Counter[date], pattern: str) -> dict[str, int]:
+    """Counts by day summed into the period's buckets (weeks, months…), in order."""
+    counts: Counter[str] = Counter()
+    for day, n in days.items():
+        counts[(day if isinstance(day, date) else date.fromisoformat(str(day))).strftime(
+            pattern)] += n
     return dict(sorted(counts.items()))
 
 
-def _times(uow: UnitOfWork, scope: Scope, result: Stats) -> None:
-    query = select(Submission.created_at, Submission.first_response_at,
-                   Submission.resolved_at).where(*_where(scope))
-    rows = uow.session.execute(query).all()
-    result.median_hours_to_first_response = _median_hours(
-        (created, answered) for created, answered, _ in rows)
-    result.median_hours_to_resolution = _median_hours(
-        (created, resolved) for created, _, resolved in rows)
-    resolved = sum(1 for _, _, at in rows if at is not None)
-    result.share_resolved = round(resolved / len(rows), 3) if rows else None
-
-
-def _median_hours(pairs: Iterable[tuple[datetime, datetime | None]]) -> float | None:
-    hours = [(end - start).total_seconds() / 3600 for start, end in pairs if end is not None]
+def _median(hours: list[float]) -> float | None:
     return round(statistics.median(hours), 2) if hours else None
-
-
-def _inclusion(uow: UnitOfWork, scope: Scope, result: Stats) -> None:
-    authors = select(Submission.citizen_id).where(*_where(scope),
-                                                  col(Submission.citizen_id).is_not(None))
-    people = select(Citizen.gender, Citizen.age_band).where(col(Citizen.id).in_(authors))
-    rows = uow.session.execute(people).all()
-    result.people = len(rows)
-    result.by_gender = _suppressed(_tally(gender for gender, _ in rows))
-    result.by_age_band = _suppressed(_tally(band for _, band in rows))
 
 
 def _tally(values: Iterable[str | None]) -> dict[str, int]:

@@ -103,3 +103,27 @@ def test_nothing_ticked_or_nothing_to_do_is_said(app, client, messenger) -> None
     assert "Il manque ce que l" in post_form(
         client, "/console/", "/console/bulk", {"references": ["COT-SIG-26-0001"],
                                                "action": "label"}).text
+
+
+def test_all_of_a_large_filter_says_how_many_it_will_touch(app, client, messenger,
+                                                          monkeypatch) -> None:
+    # The caps lowered (500 per action, matches counted to 1,000) so that five reports show
+    # what a moderator reads on a filter of thousands.
+    monkeypatch.setattr("admin_api.console.desk.MOST", 2)
+    monkeypatch.setattr("admin_api.console.bulk.MOST", 2)
+    ama = _citizen(app, messenger, "ama")
+    drains = [_report(ama, f"Caniveau bouché {n}", Point(6.36 + n / 100, 2.39))
+              for n in range(5)]
+
+    assert "les 2 plus récents des 5 dossiers de ce filtre" in \
+        client.get("/console/?q=caniveau").text
+    monkeypatch.setattr("admin_api.console.desk.COUNTED", 3)
+    assert "les 2 plus récents des plus de 3 dossiers de ce filtre" in \
+        client.get("/console/?q=caniveau").text
+
+    page = _bulk(client, {"everything": "true", "action": "label", "label": "voirie"},
+                 "/console/?q=caniveau")
+
+    assert "2 dossier(s) sur 2 traités." in page
+    labelled = [r for r in drains if "voirie" in client.get(f"/console/s/{r}").text]
+    assert labelled == drains[-2:]  # the newest two

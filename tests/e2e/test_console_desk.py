@@ -62,6 +62,9 @@ def test_a_submission_shows_its_conversation_and_the_citizen_masked(client, ama)
     assert page.status_code == 200
     assert "6.37030, 2.39120" in page.text  # the pin, readable without any map
     assert "De quel problème s&#39;agit-il ?" in page.text  # the bot's question, its own flow
+    assert "<i>[une position]</i>" in page.text  # the pin the citizen sent, said in words
+    # Received at 09:30 UTC: 10:30 on the mairie's clocks.
+    assert re.search(r'<dd><time datetime="[^"]+">\d\d/\d\d/2026 10:30</time></dd>', page.text)
     assert "••• (console)" in page.text and not re.search(r"\bama\b", page.text)  # masked
 
 
@@ -349,8 +352,10 @@ def test_every_filter_of_the_api_narrows_the_inbox(app, client, ama, messenger) 
 def test_an_item_still_new_past_the_escalation_delay_is_marked_overdue(client, ama,
                                                                         clock) -> None:
     reference = _report(ama, "Le caniveau déborde devant l'école")
-    assert "en retard" not in client.get("/console/").text.split("<ol")[1]
+    fresh = client.get("/console/").text
+    assert "en retard" not in fresh.split("<ol")[1] and "à l&#39;instant</time>" in fresh
     clock.advance(hours=49)
     signed_in(client, "awa")  # her session ended while she was away
     listed = client.get("/console/").text
     assert reference in listed and 'class="late">en retard' in listed
+    assert "il y a 2 j</time>" in listed
