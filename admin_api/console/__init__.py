@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from admin_api.console import admin, auth, bulk, dashboard, desk, export, item, lists, map
+from admin_api.console import (
+    admin,
+    announcements,
+    auth,
+    bulk,
+    dashboard,
+    desk,
+    export,
+    item,
+    lists,
+    map,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -28,6 +39,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "") -> N
     web.include_router(admin.router)
     web.include_router(lists.router)
     web.include_router(map.router)
+    web.include_router(announcements.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     for prefix, folder in map.VENDOR:
         web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])

@@ -31,6 +31,9 @@ PURPOSE = "announcement"
 # Renders an announcement for one citizen: (language, commune name, catalog key, parameters)
 Render = Callable[[str | None, str, str, dict[str, Any]], str]
 TEXT_KEY = "broadcast.text"  # the mairie's own words, framed
+# WhatsApp delivers free text only within 24 hours of the citizen's last message; past it,
+# only a registered template (bots/whatsapp keeps the exact rule, with its margin).
+SESSION_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -62,41 +65,83 @@ class Progress:
     failed: int
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Who an announcement would reach if it were sent as it stands, shown before sending."""
+
+    recipients: int
+    by_channel: dict[str, int]  # "telegram": 120, "whatsapp": 80…
+    template_only: int  # on WhatsApp, silent for 24 hours when it goes: its template only
+    opted_out: int  # in the audience, but asked for no announcements (STOP)
+    asked_at: datetime  # when it was asked to go
+    starts_at: datetime  # when its first message goes (quiet hours hold a non-urgent one)
+
+
+def reach(*, uow: UnitOfWork, new: NewBroadcast) -> Reach:
+    """What `create` would do with `new`, without doing it; refused for the same reasons."""
+    now = uow.clock.now()
+    send_at = new.send_at or now
+    _check(uow, new, send_at, now)
+    draft = _draft(new, send_at, now)
+    starts_at = send_at if new.urgent else (quiet_until(send_at) or send_at)
+    by_channel: dict[str, int] = {}
+    template_only = 0
+    for identity, _language in _audience(uow, draft):
+        by_channel[identity.channel] = by_channel.get(identity.channel, 0) + 1
+        last = identity.last_inbound_at
+        if identity.channel == "whatsapp" and (last is None or
+                                               starts_at - last >= SESSION_WINDOW):
+            template_only += 1
+    opted_out = uow.session.exec(select(func.count()).select_from(
+        _citizens(draft, opted_out=True).subquery())).one()
+    return Reach(recipients=sum(by_channel.values()), by_channel=dict(sorted(
+        by_channel.items())), template_only=template_only, opted_out=int(opted_out),
+        asked_at=send_at, starts_at=starts_at)
+
+
 def create(*, uow: UnitOfWork, new: NewBroadcast) -> Broadcast:
     """Schedule an announcement; refused when its text, time or audience make no sense."""
     now = uow.clock.now()
     send_at = new.send_at or now
     _check(uow, new, send_at, now)
-    broadcast = Broadcast(commune_id=new.commune_id, audience=new.audience,
-                          arrondissement_id=new.arrondissement_id, topic=new.topic,
-                          text=new.text.strip(), send_at=send_at, urgent=new.urgent,
-                          key=new.key, params=dict(new.params),
-                          commune_chats=new.commune_chats, purpose=new.purpose,
-                          media_path=new.media_path, media_url=new.media_url,
-                          created_by=new.created_by[:80], created_at=now)
+    broadcast = _draft(new, send_at, now)
     broadcast.recipients = len(_audience(uow, broadcast))
     if broadcast.recipients == 0 and not new.commune_chats:
         raise errors.Invalid("Nobody would receive this announcement: the audience is empty "
-                             "(or everyone in it opted out).")
+                             "(or everyone in it opted out).", field="audience",
+                             reason="audience_empty")
     uow.session.add(broadcast)
     uow.session.flush()
     return broadcast
 
 
+def _draft(new: NewBroadcast, send_at: datetime, now: datetime) -> Broadcast:
+    return Broadcast(commune_id=new.commune_id, audience=new.audience,
+                     arrondissement_id=new.arrondissement_id, topic=new.topic,
+                     text=new.text.strip(), send_at=send_at, urgent=new.urgent,
+                     key=new.key, params=dict(new.params), commune_chats=new.commune_chats,
+                     purpose=new.purpose, media_path=new.media_path,
+                     media_url=new.media_url, created_by=new.created_by[:80], created_at=now)
+
+
 def _check(uow: UnitOfWork, new: NewBroadcast, send_at: datetime, now: datetime) -> None:
     text = new.text.strip()
     if not text or len(text) > MAX_TEXT:
-        raise errors.Invalid(f"The text must have 1 to {MAX_TEXT} characters.")
+        raise errors.Invalid(f"The text must have 1 to {MAX_TEXT} characters.", field="text",
+                             reason="text_length")
     if send_at.tzinfo is None:
-        raise errors.Invalid("send_at needs a time zone, e.g. 2026-12-01T08:00:00+01:00.")
+        raise errors.Invalid("send_at needs a time zone, e.g. 2026-12-01T08:00:00+01:00.",
+                             field="send_at", reason="send_at_zone")
     if send_at < now - timedelta(minutes=1):
-        raise errors.Invalid("send_at is in the past.")
+        raise errors.Invalid("send_at is in the past.", field="send_at", reason="send_at_past")
     if new.audience == Audience.ARRONDISSEMENT:
         found = uow.session.get(Arrondissement, new.arrondissement_id or "")
         if found is None or found.commune_id != new.commune_id:
-            raise errors.Invalid("arrondissement_id must be an arrondissement of the commune.")
+            raise errors.Invalid("arrondissement_id must be an arrondissement of the commune.",
+                                 field="arrondissement_id", reason="arrondissement")
     if new.audience == Audience.TOPIC and not (new.topic or "").strip():
-        raise errors.Invalid("A topic audience needs its topic (e.g. council).")
+        raise errors.Invalid("A topic audience needs its topic (e.g. council).", field="topic",
+                             reason="topic")
 
 
 def cancel(*, uow: UnitOfWork, broadcast_id: int) -> Broadcast:
@@ -175,16 +220,7 @@ def message_of(broadcast: Broadcast) -> tuple[str, dict[str, Any]]:
 def _audience(uow: UnitOfWork,
               broadcast: Broadcast) -> list[tuple[ChannelIdentity, str | None]]:
     """Who receives it, each once, on the channel they last wrote from."""
-    citizens = select(Citizen.id).where(Citizen.commune_id == broadcast.commune_id,
-                                        col(Citizen.broadcast_opt_out).is_(False),
-                                        col(Citizen.blocked).is_(False))
-    if broadcast.audience == Audience.ARRONDISSEMENT:
-        reported = select(Submission.citizen_id).where(
-            Submission.arrondissement_id == broadcast.arrondissement_id)
-        citizens = citizens.where(col(Citizen.id).in_(reported))
-    elif broadcast.audience == Audience.TOPIC:
-        following = select(Subscription.citizen_id).where(Subscription.topic == broadcast.topic)
-        citizens = citizens.where(col(Citizen.id).in_(following))
+    citizens = _citizens(broadcast)
     rows = uow.session.exec(
         select(ChannelIdentity, Citizen.language)
         .join(Citizen, col(Citizen.id) == col(ChannelIdentity.citizen_id))
@@ -193,6 +229,22 @@ def _audience(uow: UnitOfWork,
         .order_by(col(ChannelIdentity.citizen_id),
                   col(ChannelIdentity.last_inbound_at).desc().nulls_last()))
     return list(_first_per_citizen(rows))
+
+
+def _citizens(broadcast: Broadcast, *, opted_out: bool = False) -> Any:
+    """The ids of the audience's citizens (blocked ones never); with `opted_out`, those of
+    them who asked for no announcements instead of the others."""
+    citizens = select(Citizen.id).where(Citizen.commune_id == broadcast.commune_id,
+                                        col(Citizen.broadcast_opt_out).is_(opted_out),
+                                        col(Citizen.blocked).is_(False))
+    if broadcast.audience == Audience.ARRONDISSEMENT:
+        reported = select(Submission.citizen_id).where(
+            Submission.arrondissement_id == broadcast.arrondissement_id)
+        citizens = citizens.where(col(Citizen.id).in_(reported))
+    elif broadcast.audience == Audience.TOPIC:
+        following = select(Subscription.citizen_id).where(Subscription.topic == broadcast.topic)
+        citizens = citizens.where(col(Citizen.id).in_(following))
+    return citizens
 
 
 def _first_per_citizen(rows: Iterable[tuple[ChannelIdentity, str | None]],

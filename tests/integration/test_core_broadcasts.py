@@ -271,3 +271,48 @@ def test_a_claim_left_by_a_sender_that_died_is_sent_again_at_once(app, messenger
         uow.commit()
     app.pipeline.deliver()
     assert len(announcements(messenger, "ama")) == 1  # not after the 5-minute lease
+
+
+def _whatsapp_citizen(app, number: str, wrote: datetime) -> None:
+    from core.citizens import service as citizens
+
+    with app.uow_factory() as uow:
+        identity = citizens.identify(uow=uow, channel="whatsapp", address=number, seen_at=wrote)
+        citizen = uow.session.get(Citizen, identity.citizen_id)
+        assert citizen is not None
+        citizen.commune_id = COTONOU
+        uow.session.add(citizen)
+        uow.commit()
+
+
+def test_the_reach_is_told_before_sending_and_nothing_is_kept(app, messenger, clock) -> None:
+    onboarded(app, messenger, "ama")
+    kofi = onboarded(app, messenger, "kofi")
+    with app.uow_factory() as uow:
+        uow.session.get_one(Citizen, citizen_id(app, kofi)).broadcast_opt_out = True
+        uow.commit()
+    now = clock.now()
+    _whatsapp_citizen(app, "+2290197000001", now - timedelta(hours=2))
+    _whatsapp_citizen(app, "+2290197000002", now - timedelta(hours=30))
+
+    def reach(**more) -> broadcasts.Reach:
+        with app.uow_factory() as uow:
+            return broadcasts.reach(uow=uow, new=broadcasts.NewBroadcast(
+                commune_id=COTONOU, text="Coupure d'eau demain.", created_by="awa", **more))
+
+    told = reach()
+    assert told.recipients == 3 and told.by_channel == {"console": 1, "whatsapp": 2}
+    assert told.template_only == 1  # the number silent for 30 hours
+    assert told.opted_out == 1 and told.starts_at == now
+    # Asked for 23:00 in Cotonou: held until 07:00, when the first number's window has
+    # closed too; urgent, it goes at 23:00.
+    late = datetime(2026, 3, 14, 22, 0, tzinfo=UTC)
+    held = reach(send_at=late)
+    assert held.starts_at == datetime(2026, 3, 15, 6, 0, tzinfo=UTC)
+    assert held.template_only == 1  # 2 h + 20.5 h: still inside 24 hours
+    assert reach(send_at=late, urgent=True).starts_at == late
+    assert reach(audience=Audience.TOPIC, topic="council").recipients == 0
+    with pytest.raises(errors.Invalid):
+        reach(send_at=now - timedelta(hours=1))
+    with app.uow_factory() as uow:
+        assert uow.session.exec(select(Broadcast)).all() == []

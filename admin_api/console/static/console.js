@@ -56,6 +56,24 @@
     if (rows[index]) { rows[index].focus(); }
   }
 
+  // An announcement's progress, asked every five seconds until nothing more will change.
+  var progress = document.querySelector("[data-progress]");
+  if (progress && window.fetch) {
+    var ticker = setInterval(function () {
+      if (document.hidden) { return; }
+      fetch(progress.getAttribute("data-progress"), { credentials: "same-origin" })
+        .then(function (answer) { return answer.status === 200 ? answer.json() : null; })
+        .then(function (body) {
+          if (!body) { return; }
+          progress.querySelectorAll("[data-key]").forEach(function (cell) {
+            cell.textContent = body[cell.getAttribute("data-key")];
+          });
+          if (body.finished) { clearInterval(ticker); progress.setAttribute("data-done", ""); }
+        })
+        .catch(function () { /* offline for a moment: ask again next time */ });
+    }, 5000);
+  }
+
   // New items of this filter, asked every half minute (an unchanged answer is an empty 304).
   var list = document.querySelector("[data-poll]");
   if (!list || !window.fetch) { return; }

@@ -1,0 +1,62 @@
+"""The mairie publishing from a phone, in a real headless Chromium at 360×640: an
+announcement composed, its reach read before sending, sent, and its progress updating by
+itself until the citizen has it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from palabre import scheduler
+from tests.browser import CHROMIUM, browser_missing, keep_screenshot, serving
+from tests.e2e.console_client import PASSWORD, account
+from tests.talk import Talker
+
+pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
+
+PHONE = {"width": 360, "height": 640}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield browser
+        browser.close()
+
+
+def test_an_announcement_from_a_phone_reaches_a_citizen(app, messenger, chromium,
+                                                        tmp_path: Path) -> None:
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    account(app, "awa")
+    with serving(app) as base:
+        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
+        page.goto(base + "/console/announcements")
+        page.fill("#name", "awa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit] >> text=Se connecter")
+        page.wait_for_url(base + "/console/announcements")
+
+        page.fill("#text", "Coupure d'eau demain de 8 h à 12 h à Akpakpa.")
+        page.click("text=Voir qui la recevra")
+        reach = page.locator("#reach")
+        assert "1 citoyen(s) la recevront" in reach.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scroll
+        keep_screenshot(page, "console-announcement-phone", tmp_path)
+
+        page.click("text=Envoyer à 1 citoyen(s)")
+        page.wait_for_selector("text=Annonce enregistrée.")
+        assert page.locator("[data-key=sent]").inner_text() == "0"
+        assert scheduler.queue_due_broadcasts(app) == 1
+        app.pipeline.deliver()
+        # The page's script asks every five seconds; the figures change without a reload.
+        page.wait_for_selector("#progress[data-done]", timeout=15_000)
+        assert page.locator("[data-key=sent]").inner_text() == "1"
+        assert page.locator("[data-key=waiting]").inner_text() == "0"
+
+    assert any("Coupure d'eau demain" in m.text for m in messenger.sent
+               if m.address == "ama" and m.purpose == "announcement")
