@@ -393,6 +393,7 @@ class ProjectPublic(BaseModel):
 class ImportReportPublic(BaseModel):
     created: int
     updated: int
+    unchanged: int = 0  # known codes whose row changes nothing
     rejected: list[dict[str, int | str]]  # {"line": 7, "reason": "budget_fcfa must be a number"}
 
 

@@ -18,7 +18,7 @@ from core.projects.models import Project
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=DocumentedRoute)
-MAX_CSV_BYTES = 2_000_000
+MAX_SHEET_BYTES = 5_000_000
 
 
 def _public(row: Project) -> schemas.ProjectPublic:
@@ -42,36 +42,52 @@ def save_project(body: schemas.ProjectIn, uow: UowDep,
 
 
 @router.post("/communes/{commune_id}/projects/import", response_model=schemas.ImportReportPublic,
-             openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {
-                 "type": "string"}}}, "required": True}})
+             openapi_extra={"requestBody": {"content": {
+                 "text/csv": {"schema": {"type": "string"}},
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                     "schema": {"type": "string", "format": "binary"}},
+                 "multipart/form-data": {"schema": {"type": "object", "properties": {
+                     "file": {"type": "string", "format": "binary"}}}}}}})
 async def import_projects(commune_id: str, request: Request, uow: UowDep,
                           moderator: StaffDep) -> schemas.ImportReportPublic:
-    """Import the plan's spreadsheet as CSV (`,` or `;`, UTF-8), columns: code, title, plan,
-    sector, arrondissement, latitude, longitude, budget_fcfa, funding_source, starts_on,
-    ends_on, status, progress, description (code, title and sector required). Valid rows are
-    imported (a known code is updated); the others are reported with their line and why."""
-    body = await request.body()
-    if len(body) > MAX_CSV_BYTES:
-        raise HTTPException(413, f"The file is over {MAX_CSV_BYTES // 1_000_000} MB.")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = body.decode("cp1252")  # a spreadsheet saved by an older office suite
+    """Import the plan's spreadsheet: an XLSX workbook (its first sheet) or a CSV file (`,` or
+    `;`, UTF-8 or Windows-1252), sent as the body or as the `file` field of a form
+    (`curl -F file=@pai.xlsx`). Columns: code, title, plan, sector, arrondissement, latitude,
+    longitude, budget_fcfa, funding_source, starts_on, ends_on, status, progress, description
+    (code, title and sector required; a column left out leaves that value unchanged). Valid
+    rows are imported (a known code is updated, its followers told of a new progress or
+    status); the others are reported with their line and every reason."""
+    data = await _spreadsheet(request)
     # the database work in a worker thread, so that the event loop is never held by it
-    return await run_in_threadpool(_import, commune_id, text, uow, moderator)
+    return await run_in_threadpool(_import, commune_id, data, uow, moderator)
 
 
-def _import(commune_id: str, text: str, uow: UnitOfWork,
+async def _spreadsheet(request: Request) -> bytes:
+    """The file's bytes, from the body or from a form's `file` field."""
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=5)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(400, "Send the spreadsheet as the form's `file` field.")
+        data = await upload.read(MAX_SHEET_BYTES + 1)
+    else:
+        data = await request.body()
+    if len(data) > MAX_SHEET_BYTES:
+        raise HTTPException(413, f"The file is over {MAX_SHEET_BYTES // 1_000_000} MB.")
+    return data
+
+
+def _import(commune_id: str, data: bytes, uow: UnitOfWork,
             moderator: Moderator) -> schemas.ImportReportPublic:
     commune = visible_commune(uow, moderator, commune_id)
-    report = projects.import_csv(uow=uow, commune_id=commune, text=text)
+    report = projects.import_sheet(uow=uow, commune_id=commune, data=data, actor=moderator.name)
     moderation.record(uow=uow, moderator=moderator, action="projects_imported",
                       target_type="commune", target_id=commune, commune_id=commune,
                       after={"created": report.created, "updated": report.updated,
-                             "rejected": len(report.rejected)})
+                             "unchanged": report.unchanged, "rejected": len(report.rejected)})
     uow.commit()
     return schemas.ImportReportPublic(
-        created=report.created, updated=report.updated,
+        created=report.created, updated=report.updated, unchanged=report.unchanged,
         rejected=[{"line": line, "reason": reason} for line, reason in report.rejected])
 
 

@@ -1,16 +1,17 @@
-"""Investment-plan projects: created one by one or imported from the plan's spreadsheet (CSV),
-their progress reported (followers are told), listed by arrondissement or sector for the bot.
+"""Investment-plan projects: created one by one or imported from the plan's spreadsheet (XLSX
+or CSV), their progress reported (followers are told), listed by arrondissement or sector for
+the bot.
 
-A CSV import takes every valid row (a project is matched by its code, so importing the same
-plan again updates it) and reports each rejected row with its line and why; a row is either
-imported whole or not at all.
+An import is planned before anything is saved (`plan_import`): each row is checked whole
+(every problem it has, with its line), matched with the project of the same code (importing
+the plan again updates it: only the columns the file has, a missing column leaves its value
+unchanged), and what would change is shown; `apply_import` then saves the valid rows, each
+whole or not at all, and tells the followers of a project whose progress or status changed.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,13 +24,40 @@ from core.broadcasts.models import Audience
 from core.communes.models import Arrondissement
 from core.geo import normalise_name
 from core.projects.models import Project, ProjectStatus, ProjectUpdate
+from core.projects.sheets import Sheet, read_sheet
 from core.uow import UnitOfWork
 
 REQUIRED = ("code", "title", "sector")
 COLUMNS = ("code", "title", "plan", "sector", "arrondissement", "latitude", "longitude",
            "budget_fcfa", "funding_source", "starts_on", "ends_on", "status", "progress",
            "description")
+FIELDS = {"arrondissement": "arrondissement_id", "latitude": "latitude",
+          "longitude": "longitude"}  # a column's project field, where the names differ
 MAX_ROWS = 5000
+# What mairies write in the status column, in French or English (compared without accents).
+STATUS_WORDS = {
+    ProjectStatus.PLANNED: ("planned", "prevu", "planifie", "a venir", "programme"),
+    ProjectStatus.IN_PROGRESS: ("in_progress", "in progress", "en cours", "demarre",
+                                "en execution"),
+    ProjectStatus.COMPLETED: ("completed", "termine", "acheve", "realise", "fini",
+                              "receptionne"),
+    ProjectStatus.SUSPENDED: ("suspended", "suspendu", "arrete", "interrompu"),
+}
+ENGLISH = {  # the API's words for a row's problems
+    "empty": "{column} is empty",
+    "not_a_number": "{column} must be a number, not {value!r}",
+    "out_of_range": "{column} must be between {low} and {high}",
+    "unknown_plan": "plan must be PAI or PDC",
+    "unknown_arrondissement": "arrondissement {value!r} is not in the commune",
+    "bad_point": "latitude and longitude must be numbers",
+    "point_out_of_range": "latitude or longitude out of range",
+    "bad_date": "{column} must be a date (2026-03-01 or 01/03/2026)",
+    "ends_before_start": "ends_on is before starts_on",
+    "unknown_status": "status must be one of planned, in_progress, completed, suspended "
+                      "(or en cours, terminé, suspendu, prévu)",
+    "duplicate_code": "code {value} appears twice in the file",
+    "too_many_rows": "more than {high} rows: the rest is ignored",
+}
 
 
 def topic(project_id: int) -> str:
@@ -37,140 +65,247 @@ def topic(project_id: int) -> str:
     return f"project:{project_id}"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one cell of a row (`reason` a stable code the console words)."""
+
+    reason: str
+    column: str = ""
+    value: str = ""
+    low: int = 0
+    high: int = 0
+
+    def english(self) -> str:
+        return ENGLISH[self.reason].format(column=self.column, value=self.value[:20],
+                                           low=self.low, high=self.high)
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    code: str
+    title: str
+    action: str = "create"  # create, update, unchanged, rejected
+    values: dict[str, Any] = field(default_factory=dict)  # checked, by project field
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # an update's: old, new
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    """What importing a sheet would do, row by row, before anything is saved."""
+
+    columns: list[str]
+    rows: list[PlannedRow]
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+
 @dataclass
 class ImportReport:
-    """What an import did: rows created and updated, and each refused row with why."""
+    """What an import did: rows created, updated and unchanged, and each refused row with why."""
 
     created: int = 0
     updated: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, reasons)
 
 
 def save(*, uow: UnitOfWork, commune_id: str, values: dict[str, Any]) -> tuple[Project, bool]:
     """Create the project with this code, or update it; (project, created). Values are checked
     as in an import row (Invalid says what is wrong)."""
-    checked = _checked(uow, commune_id, values)
-    existing = uow.session.exec(select(Project).where(
-        Project.commune_id == commune_id, Project.code == checked["code"])).first()
-    now = uow.clock.now()
-    project = existing or Project(commune_id=commune_id, created_at=now, updated_at=now,
-                                  **checked)
-    if existing is not None:
-        for name, value in checked.items():
-            setattr(existing, name, value)
-        existing.updated_at = now
-    uow.session.add(project)
-    uow.session.flush()
-    return project, existing is None
+    row = _plan_row(uow, commune_id, 0, {k: "" if v is None else str(v)
+                                         for k, v in values.items()}, list(values))
+    if row.problems:
+        raise errors.Invalid(row.problems[0].english())
+    project, created, _ = _save(uow, commune_id, row)
+    return project, created
 
 
-def import_csv(*, uow: UnitOfWork, commune_id: str, text: str) -> ImportReport:
-    """Import a plan's rows; refuse the file as a whole only when its columns are wrong."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(text))
-    header = [normalise_name(h).replace(" ", "_") for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
-    if missing or unknown:
-        raise errors.Invalid(f"CSV columns: missing {', '.join(missing) or 'none'}, unknown "
-                             f"{', '.join(unknown) or 'none'}; expected {', '.join(COLUMNS)}.")
-    report, seen = ImportReport(), set()
-    for line, row in enumerate(_rows(reader, header), start=2):
-        if line - 1 > MAX_ROWS:
-            report.rejected.append((line, f"more than {MAX_ROWS} rows: the rest is ignored"))
+def plan_import(*, uow: UnitOfWork, commune_id: str, data: bytes) -> ImportPlan:
+    """What importing this spreadsheet would do; nothing is saved. Invalid (reason
+    "columns", with the missing and unknown ones) when its columns are not a plan's."""
+    sheet = read_sheet(data)
+    _check_columns(sheet)
+    plan, seen = ImportPlan(columns=sheet.header, rows=[]), set()
+    for number, (line, values) in enumerate(sheet.rows, start=1):
+        if number > MAX_ROWS:
+            plan.rows.append(PlannedRow(line, "", "", "rejected", problems=[
+                Problem("too_many_rows", high=MAX_ROWS)]))
             break
-        code = (row.get("code") or "").strip()
-        if code in seen:
-            report.rejected.append((line, f"code {code} appears twice in the file"))
+        row = _plan_row(uow, commune_id, line, values, sheet.header)
+        if row.code and row.code in seen:
+            row.problems.insert(0, Problem("duplicate_code", "code", row.code))
+        seen.add(row.code)
+        if row.problems:
+            row.action = "rejected"
+        plan.rows.append(row)
+    return plan
+
+
+def apply_import(*, uow: UnitOfWork, commune_id: str, plan: ImportPlan,
+                 actor: str) -> ImportReport:
+    """Save the plan's valid rows (each whole or not at all); the followers of a project
+    whose progress or status changed are told."""
+    report = ImportReport()
+    for row in plan.rows:
+        if row.action == "rejected":
+            report.rejected.append((row.line, "; ".join(p.english() for p in row.problems)))
             continue
-        seen.add(code)
-        try:
-            with uow.session.begin_nested():
-                _, created = save(uow=uow, commune_id=commune_id, values=row)
-        except errors.Invalid as refused:
-            report.rejected.append((line, str(refused)))
+        if row.action == "unchanged":
+            report.unchanged += 1
             continue
+        with uow.session.begin_nested():
+            project, created, moved = _save(uow, commune_id, row)
+            if moved:
+                _record_progress(uow, project, note="", actor=actor)
         report.created += created
         report.updated += not created
     return report
 
 
-def _delimiter(text: str) -> str:
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    return ";" if first.count(";") > first.count(",") else ","  # French spreadsheets use ;
+def import_sheet(*, uow: UnitOfWork, commune_id: str, data: bytes, actor: str) -> ImportReport:
+    """Plan and apply at once (the API's import)."""
+    return apply_import(uow=uow, commune_id=commune_id,
+                        plan=plan_import(uow=uow, commune_id=commune_id, data=data),
+                        actor=actor)
 
 
-def _rows(reader: csv.DictReader[str], header: list[str]) -> Iterable[dict[str, Any]]:
-    for raw in reader:
-        values = list(raw.values())
-        yield {name: (value or "").strip() for name, value in zip(header, values, strict=False)
-               if isinstance(value, str)}
+def import_csv(*, uow: UnitOfWork, commune_id: str, text: str,
+               actor: str = "import") -> ImportReport:
+    return import_sheet(uow=uow, commune_id=commune_id, data=text.encode("utf-8"),
+                        actor=actor)
 
 
-def _checked(uow: UnitOfWork, commune_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A row's values, typed and checked; Invalid names the first problem."""
-    out: dict[str, Any] = {}
-    for name in REQUIRED:
-        text = str(values.get(name) or "").strip()
+def _check_columns(sheet: Sheet) -> None:
+    missing = [c for c in REQUIRED if c not in sheet.header]
+    unknown = [h for h in sheet.header if h not in COLUMNS]
+    if missing or unknown:
+        raise errors.Invalid(f"Columns: missing {', '.join(missing) or 'none'}, unknown "
+                             f"{', '.join(unknown) or 'none'}; expected {', '.join(COLUMNS)}.",
+                             reason="columns", missing=missing, unknown=unknown)
+
+
+def _plan_row(uow: UnitOfWork, commune_id: str, line: int, values: dict[str, str],
+              columns: list[str]) -> PlannedRow:
+    """One row checked whole (every problem), matched with the project of its code."""
+    code = values.get("code", "").strip()[:40]
+    row = PlannedRow(line, code, values.get("title", "").strip()[:200])
+    given = [c for c in COLUMNS if c in columns]
+    checked: dict[str, Any] = {}
+    for column in (c for c in given if c not in ("latitude", "longitude")):
+        try:
+            checked[FIELDS.get(column, column)] = _value(uow, commune_id, column,
+                                                         values.get(column, ""))
+        except _Refused as refused:
+            row.problems.append(refused.problem)
+    if "latitude" in given or "longitude" in given:
+        try:
+            checked["latitude"], checked["longitude"] = _point(values.get("latitude", ""),
+                                                               values.get("longitude", ""))
+        except _Refused as refused:
+            row.problems.append(refused.problem)
+    existing = uow.session.exec(select(Project).where(
+        Project.commune_id == commune_id, Project.code == code)).first() if code else None
+    starts = checked.get("starts_on", existing.starts_on if existing else None)
+    ends = checked.get("ends_on", existing.ends_on if existing else None)
+    if starts and ends and ends < starts:
+        row.problems.append(Problem("ends_before_start", "ends_on"))
+    if row.problems:
+        row.action = "rejected"
+        return row
+    if existing is None:
+        row.values = checked
+        return row
+    row.values = checked
+    row.changes = {name: (getattr(existing, name), value) for name, value in checked.items()
+                   if getattr(existing, name) != value}
+    row.action = "update" if row.changes else "unchanged"
+    return row
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.reason)
+        self.problem = problem
+
+
+def _value(uow: UnitOfWork, commune_id: str, column: str, raw: str) -> Any:
+    text = raw.strip()
+    if column in REQUIRED:
         if not text:
-            raise errors.Invalid(f"{name} is empty")
-        out[name] = text[:200 if name == "title" else 60]
-    out["code"] = out["code"][:40]
-    out["plan"] = (str(values.get("plan") or "PAI").strip().upper() or "PAI")[:8]
-    if out["plan"] not in ("PAI", "PDC"):
-        raise errors.Invalid("plan must be PAI or PDC")
-    out["arrondissement_id"] = _arrondissement(uow, commune_id, values.get("arrondissement"))
-    out["latitude"], out["longitude"] = _point(values.get("latitude"), values.get("longitude"))
-    out["budget_fcfa"] = _number(values.get("budget_fcfa"), "budget_fcfa", 0, 10**13)
-    out["progress"] = _number(values.get("progress"), "progress", 0, 100)
-    out["funding_source"] = str(values.get("funding_source") or "").strip()[:120]
-    out["description"] = str(values.get("description") or "").strip()[:4000]
-    out["starts_on"] = _date(values.get("starts_on"), "starts_on")
-    out["ends_on"] = _date(values.get("ends_on"), "ends_on")
-    if out["starts_on"] and out["ends_on"] and out["ends_on"] < out["starts_on"]:
-        raise errors.Invalid("ends_on is before starts_on")
-    status = str(values.get("status") or ProjectStatus.PLANNED).strip().lower()
-    if status not in set(ProjectStatus):
-        raise errors.Invalid(f"status must be one of {', '.join(ProjectStatus)}")
-    out["status"] = status
-    return out
+            raise _Refused(Problem("empty", column))
+        return text[:200 if column == "title" else 40 if column == "code" else 60]
+    if column == "plan":
+        plan = (text or "PAI").upper()
+        if plan not in ("PAI", "PDC"):
+            raise _Refused(Problem("unknown_plan", column, text))
+        return plan
+    if column == "arrondissement":
+        return _arrondissement(uow, commune_id, text)
+    if column == "budget_fcfa":
+        return _number(text, column, 0, 10**13)
+    if column == "progress":
+        return _number(text.rstrip("% "), column, 0, 100)
+    if column in ("starts_on", "ends_on"):
+        return _date(text, column)
+    if column == "status":
+        return _status(text)
+    return text[:120 if column == "funding_source" else 4000]  # funding_source, description
 
 
-def _arrondissement(uow: UnitOfWork, commune_id: str, value: Any) -> str | None:
-    text = str(value or "").strip()
+def _status(text: str) -> str:
+    if not text:
+        return ProjectStatus.PLANNED
+    folded = normalise_name(text).replace("-", " ")
+    for status, words in STATUS_WORDS.items():
+        if folded in words or folded.replace(" ", "_") in words:
+            return status
+    raise _Refused(Problem("unknown_status", "status", text))
+
+
+def _arrondissement(uow: UnitOfWork, commune_id: str, text: str) -> str | None:
     if not text:
         return None
     for row in uow.session.exec(select(Arrondissement).where(
             Arrondissement.commune_id == commune_id)):
         if text == row.id or normalise_name(text) == row.search_name:
             return row.id
-    raise errors.Invalid(f"arrondissement {text!r} is not in the commune")
+    raise _Refused(Problem("unknown_arrondissement", "arrondissement", text))
 
 
-def _point(latitude: Any, longitude: Any) -> tuple[float | None, float | None]:
-    if not latitude and not longitude:
+def _point(latitude: str, longitude: str) -> tuple[float | None, float | None]:
+    if not latitude.strip() and not longitude.strip():
         return None, None
     try:
-        lat, lon = float(str(latitude).replace(",", ".")), float(str(longitude).replace(",", "."))
-    except ValueError as exc:
-        raise errors.Invalid("latitude and longitude must be numbers") from exc
+        lat, lon = float(latitude.replace(",", ".")), float(longitude.replace(",", "."))
+    except ValueError:
+        raise _Refused(Problem("bad_point", "latitude")) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise errors.Invalid("latitude or longitude out of range")
+        raise _Refused(Problem("point_out_of_range", "latitude"))
     return lat, lon
 
 
-def _number(value: Any, name: str, low: int, high: int) -> int:
-    text = str(value or "0").replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+GROUPED = re.compile(r"^\d{1,3}([.,'])\d{3}(\1\d{3})*$")  # 8.750.000, 8,750,000, 8'750'000
+
+
+def _number(raw: str, column: str, low: int, high: int) -> int:
+    """A whole number as mairies type amounts: 45 000 000, 8.750.000, 12000000 FCFA, 35,5."""
+    text = re.sub(r"[\s\u202f\xa0]", "", raw)
+    text = re.sub(r"(?i)f\.?cfa$|f$", "", text) or "0"
+    if GROUPED.match(text):
+        text = re.sub(r"[.,']", "", text)
     try:
         number = int(float(text.replace(",", ".")))
-    except ValueError as exc:
-        raise errors.Invalid(f"{name} must be a number, not {str(value)[:20]!r}") from exc
+    except ValueError:
+        raise _Refused(Problem("not_a_number", column, raw)) from None
     if not low <= number <= high:
-        raise errors.Invalid(f"{name} must be between {low} and {high}")
+        raise _Refused(Problem("out_of_range", column, raw, low, high))
     return number
 
 
-def _date(value: Any, name: str) -> date | None:
-    text = str(value or "").strip()
+def _date(text: str, column: str) -> date | None:
     if not text:
         return None
     for parse in (date.fromisoformat, _french_date):
@@ -178,12 +313,31 @@ def _date(value: Any, name: str) -> date | None:
             return parse(text)
         except ValueError:
             continue
-    raise errors.Invalid(f"{name} must be a date (2026-03-01 or 01/03/2026)")
+    raise _Refused(Problem("bad_date", column, text))
 
 
 def _french_date(text: str) -> date:
-    day, month, year = text.split("/")
+    day, month, year = text.replace("-", "/").replace(".", "/").split("/")
     return date(int(year), int(month), int(day))
+
+
+def _save(uow: UnitOfWork, commune_id: str, row: PlannedRow) -> tuple[Project, bool, bool]:
+    """Save a planned row: (project, created, progress or status moved)."""
+    now = uow.clock.now()
+    existing = uow.session.exec(select(Project).where(
+        Project.commune_id == commune_id, Project.code == row.code)).first()
+    if existing is None:
+        project = Project(commune_id=commune_id, created_at=now, updated_at=now, **row.values)
+        uow.session.add(project)
+        uow.session.flush()
+        return project, True, False
+    moved = "progress" in row.changes or "status" in row.changes
+    for name, value in row.values.items():
+        setattr(existing, name, value)
+    existing.updated_at = now
+    uow.session.add(existing)
+    uow.session.flush()
+    return existing, False, moved
 
 
 def report_progress(*, uow: UnitOfWork, project_id: int, progress: int, status: str | None,
@@ -196,26 +350,34 @@ def report_progress(*, uow: UnitOfWork, project_id: int, progress: int, status: 
                         ProjectStatus.IN_PROGRESS if progress > 0 else project.status)
     if chosen not in set(ProjectStatus):
         raise errors.Invalid(f"status must be one of {', '.join(ProjectStatus)}")
-    now = uow.clock.now()
-    project.progress, project.status, project.updated_at = progress, chosen, now
-    update = ProjectUpdate(project_id=project_id, progress=progress, status=chosen,
-                           note=note.strip()[:2000], by=actor[:80], at=now)
-    uow.session.add_all([project, update])
-    _tell_followers(uow, project, update)
-    return update
+    project.progress, project.status = progress, chosen
+    return _record_progress(uow, project, note=note, actor=actor)
 
 
-def _tell_followers(uow: UnitOfWork, project: Project, update: ProjectUpdate) -> None:
+def _record_progress(uow: UnitOfWork, project: Project, *, note: str,
+                     actor: str) -> ProjectUpdate:
+    """Keep the project's progress and status as they now are in its history, and tell its
+    followers (suspended and completed in their own words, not as a percentage)."""
     assert project.id is not None
+    now = uow.clock.now()
+    project.updated_at = now
+    update = ProjectUpdate(project_id=project.id, progress=project.progress,
+                           status=project.status, note=note.strip()[:2000], by=actor[:80],
+                           at=now)
+    uow.session.add_all([project, update])
+    key = {ProjectStatus.SUSPENDED: "project.suspended",
+           ProjectStatus.COMPLETED: "project.completed"}.get(ProjectStatus(project.status),
+                                                             "project.update")
     try:
         broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
             commune_id=project.commune_id, text=f"{project.title}: {update.progress}%",
             created_by=update.by, audience=Audience.TOPIC, topic=topic(project.id),
-            key="project.update", purpose="status_update",
+            key=key, purpose="status_update",
             params={"title": project.title, "progress": update.progress,
                     "status": update.status, "note": update.note}))
     except errors.Invalid:  # nobody follows it
-        return
+        pass
+    return update
 
 
 def get(*, uow: UnitOfWork, project_id: int) -> Project:

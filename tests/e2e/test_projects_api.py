@@ -34,7 +34,8 @@ def test_the_plan_is_imported_and_bad_rows_reported(app) -> None:
     assert report["rejected"][0] == {"line": 4,
                                      "reason": "budget_fcfa must be a number, not 'beaucoup'"}
     again = web.post(URL, headers=awa, content=PLAN.encode("cp1252"))  # accents in cp1252
-    assert (again.json()["created"], again.json()["updated"]) == (0, 2)
+    assert (again.json()["created"], again.json()["updated"], again.json()["unchanged"]) == (
+        0, 0, 2)
     listed = web.get("/api/v1/projects?commune=BJ-LI-COT", headers=awa).json()
     assert sorted(p["title"] for p in listed) == ["Forage de Houéyiho",
                                                   "Pavage de la rue 12.064"]
@@ -42,3 +43,31 @@ def test_the_plan_is_imported_and_bad_rows_reported(app) -> None:
     other = web.post("/api/v1/communes/BJ-AQ-ABO/projects/import", headers=awa,
                      content=PLAN.encode("utf-8"))
     assert other.status_code in (403, 404)
+
+
+def test_a_spreadsheet_sent_as_a_forms_file_as_curl_F_sends_it(app) -> None:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    web = TestClient(create_web_app(app))
+    awa = {k: v for k, v in token(app, ["BJ-LI-COT"]).items() if k != "Content-Type"}
+    as_csv = web.post(URL, headers=awa, files={"file": ("pai.csv", PLAN.encode(), "text/csv")})
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.json()["created"] == 2
+    book = Workbook()
+    book.active.append(["code", "title", "sector"])
+    book.active.append(["PAI-2026-009", "Gare routière", "transports"])
+    saved = BytesIO()
+    book.save(saved)
+    as_xlsx = web.post(URL, headers=awa, files={"file": (
+        "pai.xlsx", saved.getvalue(), "application/octet-stream")})  # curl's type for it
+    assert as_xlsx.status_code == 200, as_xlsx.text
+    assert as_xlsx.json()["created"] == 1
+    in_body = web.post(URL, headers={**awa, "Content-Type": "application/vnd.openxmlformats-"
+                                     "officedocument.spreadsheetml.sheet"},
+                       content=saved.getvalue())
+    assert in_body.status_code == 200 and in_body.json()["unchanged"] == 1
+    program = web.post(URL, headers={**awa, "Content-Type": "text/csv"},
+                       content=b"MZ\x90\x00" + bytes(300))
+    assert program.status_code == 422, program.text
