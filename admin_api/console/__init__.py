@@ -20,6 +20,7 @@ from admin_api.console import (
     item,
     lists,
     map,
+    projects,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -40,6 +41,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "") -> N
     web.include_router(lists.router)
     web.include_router(map.router)
     web.include_router(announcements.router)
+    web.include_router(projects.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     for prefix, folder in map.VENDOR:
         web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])

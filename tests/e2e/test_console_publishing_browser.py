@@ -60,3 +60,31 @@ def test_an_announcement_from_a_phone_reaches_a_citizen(app, messenger, chromium
 
     assert any("Coupure d'eau demain" in m.text for m in messenger.sent
                if m.address == "ama" and m.purpose == "announcement")
+
+
+def test_a_plan_with_bad_rows_goes_through_the_preview_on_a_phone(app, chromium,
+                                                                  tmp_path: Path) -> None:
+    from tests.integration.test_core_projects import PLAN
+
+    sheet = tmp_path / "pai_cotonou.csv"
+    sheet.write_text(PLAN, "utf-8")
+    account(app, "awa")
+    with serving(app) as base:
+        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
+        page.goto(base + "/console/projects/import")
+        page.fill("#name", "awa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit] >> text=Se connecter")
+        page.wait_for_url(base + "/console/projects/import")
+
+        page.set_input_files("#sheet", str(sheet))
+        page.click("text=Vérifier le fichier")
+        page.wait_for_selector("#plan")
+        assert "6 refusé(s)" in page.inner_text("#plan")
+        assert page.locator(".rejected li").count() == 6
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        keep_screenshot(page, "console-import-phone", tmp_path)
+
+        page.click("text=Importer ces 2 ligne(s)")
+        page.wait_for_selector("text=Import enregistré.")
+        assert page.locator(".projects li").count() == 2

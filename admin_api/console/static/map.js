@@ -6,7 +6,10 @@
   if (!box || !window.L || !window.fetch) { return; }
   var colours = { "new": "#0b57a4", "acknowledged": "#6f42c1", "in_progress": "#b7791f",
                   "reopened": "#b42318", "resolved": "#0f5132", "closed": "#57606a",
-                  "rejected": "#57606a", "duplicate": "#57606a" };
+                  "rejected": "#57606a", "duplicate": "#57606a",
+                  // an investment plan's projects
+                  "planned": "#0b57a4", "in_progress": "#b7791f", "completed": "#0f5132",
+                  "suspended": "#b42318" };
   var map = L.map(box, { preferCanvas: true, maxZoom: 19 }).setView([9.3, 2.3], 7);  // Benin
   var tiles = box.getAttribute("data-tiles");
   if (tiles) {
@@ -21,8 +24,8 @@
         var marker = L.circleMarker([pin[1], pin[2]], { radius: 7, weight: 1,
           color: "#fff", fillColor: colours[pin[3]] || "#57606a", fillOpacity: 0.9 });
         var link = document.createElement("a");
-        link.href = "/console/s/" + encodeURIComponent(pin[0]);
-        link.textContent = pin[0] + " — " + box.getAttribute("data-open");
+        link.href = (box.getAttribute("data-link") || "/console/s/") + encodeURIComponent(pin[0]);
+        link.textContent = (pin[4] || pin[0]) + " — " + box.getAttribute("data-open");
         marker.bindPopup(link);
         group.addLayer(marker);
       });
