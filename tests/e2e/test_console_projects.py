@@ -102,7 +102,7 @@ def test_what_is_no_plan_is_refused_with_the_reason(client) -> None:
     program = _preview(client, b"MZ\x90\x00" + bytes(300), "budget.csv")
     assert program.status_code == 422
     assert "Ce fichier n&#39;est pas un tableau (XLSX ou CSV)." in program.text
-    columns = _preview(client, "titre;secteur\nA;B\n".encode())
+    columns = _preview(client, b"titre;secteur\nA;B\n")
     assert "Manquantes : code, title, sector. Inconnues : titre, secteur." in columns.text
 
 
