@@ -60,7 +60,7 @@ class TelegramMessenger:
         self.throttles: dict[str, Throttle] = {}  # per bot
         # Files Telegram already has, by bot and stored path: a photo sent to a thousand
         # followers is uploaded once, then sent by its file id.
-        self.file_ids: dict[tuple[str, str], str] = {}
+        self.file_ids: dict[tuple[str, str, str], str] = {}
 
     def send(self, message: OutboundMessage) -> SendReceipt:
         throttle = self._wait_turn(message.account, message.address)
@@ -120,13 +120,16 @@ class TelegramMessenger:
         caption = message.text if len(message.text) <= CAPTION_LIMIT else None
         photo = _is_image(path)
         send = bot.send_photo if photo else bot.send_document
-        known = self.file_ids.get((message.account, message.media_path))
+        # A document goes under its own name (budget-2026.pdf), not the store's hash.
+        name = message.hints.get("filename") or path.name
+        key = (message.account, message.media_path, name)
+        known = self.file_ids.get(key)
         sent = await send(message.address, known or path.read_bytes(), caption=caption,
                           reply_markup=markup if caption is not None else None,
-                          filename=path.name)  # ignored for a file id
+                          filename=name)  # ignored for a file id
         uploaded = (sent.photo[-1] if sent.photo else None) if photo else sent.document
         if uploaded is not None:
-            self.file_ids[(message.account, message.media_path)] = uploaded.file_id
+            self.file_ids[key] = uploaded.file_id
         if caption is None and message.text:
             parts = split_text(message.text, TEXT_LIMIT)
             for part in parts[:-1]:

@@ -50,7 +50,7 @@ def publish(*, uow: UnitOfWork, new: NewDocument) -> Document:
                                    if v.strip()},
                         published_by=new.published_by[:80], published_at=uow.clock.now())
     if new.data is not None:
-        kind = _content_type(new.data, new.content_type)
+        kind = _content_type(new.data, new.content_type, new.filename)
         stored = uow.media.put(new.data, content_type=kind)
         document.media_path, document.size, document.content_type = (
             stored.path, stored.size, kind)
@@ -75,17 +75,84 @@ def _check(new: NewDocument) -> None:
         raise errors.Invalid("The file is empty.")
 
 
-def _content_type(data: bytes, declared: str | None) -> str:
-    sniffed = next((kind for magic, kind in MAGIC.items() if data.startswith(magic)), None)
+def _content_type(data: bytes, declared: str | None, filename: str | None = None) -> str:
+    """What the file is, from its bytes: a PDF, a picture, an office document (a ZIP holding
+    that format's own parts, not any ZIP) or a CSV (text, no program). A declared type that
+    says nothing (`application/octet-stream`, as `curl -F` sends an XLSX) is read from the
+    content; a declared type the content contradicts is refused."""
     chosen = (declared or "").split(";")[0].strip().lower()
+    found = _sniffed(data, filename or "")
+    if chosen in ("", "application/octet-stream", "binary/octet-stream", "text/plain"):
+        if found is None:
+            raise errors.Invalid("This file is not one that may be published: PDF, JPEG, "
+                                 "PNG, XLSX, DOCX, ODS, ODT or CSV.", reason="unknown_type")
+        return found
     if chosen not in ALLOWED_TYPES:
-        raise errors.Invalid(f"Files of type {chosen or 'unknown'} are not accepted: PDF, "
-                             "JPEG, PNG, XLSX, DOCX, ODS, ODT or CSV.")
-    office = ALLOWED_TYPES[chosen] in (".xlsx", ".docx", ".ods", ".odt")
-    expected = "application/zip" if office else chosen
-    if chosen != "text/csv" and sniffed != expected:
-        raise errors.Invalid(f"The file's content is not {ALLOWED_TYPES[chosen][1:].upper()}.")
+        raise errors.Invalid(f"Files of type {chosen} are not accepted: PDF, JPEG, PNG, XLSX, "
+                             "DOCX, ODS, ODT or CSV.", reason="unknown_type")
+    if found != chosen:
+        raise errors.Invalid(f"The file's content is not {ALLOWED_TYPES[chosen][1:].upper()}.",
+                             reason="content_mismatch")
     return chosen
+
+
+OFFICE_PARTS = {  # a part only that format's archive holds
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xl/workbook.xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+        "word/document.xml"}
+BINARY = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe",
+          b"PK\x03\x04", b"%PDF", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"#!")
+
+
+def _sniffed(data: bytes, filename: str) -> str | None:
+    """The allowed type these bytes hold, or None."""
+    for magic, kind in MAGIC.items():
+        if data.startswith(magic) and kind != "application/zip":
+            return kind
+    if data.startswith(b"PK\x03\x04"):
+        return _office(data)
+    if _is_text(data) and (filename.lower().endswith(".csv") or _looks_tabular(data)):
+        return "text/csv"
+    return None
+
+
+def _office(data: bytes) -> str | None:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            kind = next((k for k, part in OFFICE_PARTS.items() if part in names), None)
+            if kind is None and "mimetype" in names:  # OpenDocument names itself
+                declared = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                kind = declared if declared in ALLOWED_TYPES else None
+            return kind
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return None
+
+
+def _is_text(data: bytes) -> bool:
+    head = data[:65536]
+    if not head or b"\x00" in head or head.startswith(BINARY):
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not a character cut at the end of the sample
+            return _is_legacy_text(head)
+    return True
+
+
+def _is_legacy_text(head: bytes) -> bool:
+    """Windows-1252 text, as an older office suite saves a CSV: no control bytes but tabs and
+    line ends."""
+    return all(b >= 0x20 or b in (0x09, 0x0A, 0x0D) for b in head)
+
+
+def _looks_tabular(data: bytes) -> bool:
+    first = data[:4096].split(b"\n", 1)[0]
+    return first.count(b";") + first.count(b",") >= 1
 
 
 def _filename(given: str | None, title: str, kind: str) -> str:
@@ -125,8 +192,9 @@ def send(*, uow: UnitOfWork, document_id: int, citizen_id: int, identity_id: int
     identity = uow.session.get_one(ChannelIdentity, identity_id)
     summary = document.summaries.get(citizen.language or "fr") or document.summaries.get("fr")
     lines = [f"📄 {document.title} ({document.year})", summary or "", document.url or ""]
-    hints = {"public_media_url": PUBLIC_PATH.format(id=document.id)} if document.media_path \
-        else {}
+    # Its own name (budget-2026.pdf), not the store's hash, where a channel shows one.
+    hints = {"public_media_url": PUBLIC_PATH.format(id=document.id),
+             "filename": document.filename or ""} if document.media_path else {}
     messages.enqueue(uow=uow, to=messages.Recipient.of(identity),
                      text="\n\n".join(line for line in lines if line),
                      media_path=document.media_path, purpose="document", hints=hints)

@@ -21,6 +21,7 @@ from tests.e2e.test_whatsapp import PUBLIC, Phone, whatsapp_settings
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.twilio_api import FakeTwilioApi
 
+WORD = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = b"%PDF-1.4\n" + b"Budget primitif 2026 de la commune de Cotonou\n" * 50 + b"%%EOF"
 
 
@@ -82,6 +83,7 @@ def test_a_published_pdf_reaches_telegram_as_a_file_and_whatsapp_by_its_address(
     chat.press(chat.button("1"))
     (sent,) = telegram.sent("sendDocument", TELEGRAM_CITIZEN, ok=True)
     assert next(iter(sent.files.values())) == PDF
+    assert list(sent.filenames.values()) == ["budget-2026.pdf"]  # its name, not a hash
     assert "📄 Budget primitif 2026 (2026)" in sent.params["caption"]
     assert "Recettes 18 milliards FCFA" in sent.params["caption"]
 
@@ -101,8 +103,26 @@ def test_a_published_pdf_reaches_telegram_as_a_file_and_whatsapp_by_its_address(
     assert served.headers["content-type"] == "application/pdf"
 
 
+def _zip(**parts: bytes) -> bytes:
+    from io import BytesIO
+    from zipfile import ZipFile
+
+    out = BytesIO()
+    with ZipFile(out, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name.replace("__", "/").replace("_dot_", "."), content)
+    return out.getvalue()
+
+
+XLSX = _zip(**{"xl__workbook_dot_xml": b"<workbook/>", "_Content_Types__dot_xml": b"<Types/>"})
+DOCX = _zip(**{"word__document_dot_xml": b"<document/>"})
+
+
 @pytest.mark.parametrize(("data", "content_type", "fields", "message"), [
     (b"MZ\x90\x00" + bytes(100), "application/x-msdownload", {}, "not accepted"),
+    (b"MZ\x90\x00" + bytes(100), "text/csv", {}, "content is not CSV"),  # a program
+    (_zip(**{"notes_dot_txt": b"hello"}), WORD, {}, "content is not DOCX"),  # any ZIP
+    (b"MZ\x90\x00" + bytes(100), "application/octet-stream", {}, "not one that may be"),
     (b"just some text", "application/pdf", {}, "content is not PDF"),
     (b"", "application/pdf", {}, "file is empty"),
     (PDF, "application/pdf", {"year": "1890"}, "year"),
@@ -123,3 +143,20 @@ def test_a_file_over_16_mb_is_refused(both, monkeypatch) -> None:
     web = TestClient(create_web_app(both))
     refused = upload(web, staff(both))
     assert refused.status_code == 422 and "over" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize(("data", "kind", "extension"), [
+    (XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
+    (DOCX, WORD, ".docx"),
+    ("code;intitulé;montant\nA;Forage;12000000\n".encode("cp1252"), "text/csv", ".csv"),
+])
+def test_a_file_sent_as_curl_sends_it_is_known_by_its_content(both, data, kind,
+                                                               extension) -> None:
+    web = TestClient(create_web_app(both))
+    published = web.post("/api/v1/documents/upload", headers=staff(both), data={
+        "commune_id": "BJ-LI-COT", "kind": "budget", "year": "2026",
+        "title": "Compte administratif 2025"},
+        files={"file": (f"compte{extension}", data, "application/octet-stream")})
+    assert published.status_code == 201, published.text
+    assert published.json()["content_type"] == kind
+    assert published.json()["filename"] == f"compte{extension}"
