@@ -30,7 +30,8 @@ def create_web_app(app: App) -> FastAPI:
         web.include_router(whatsapp_router(app.whatsapp.receiver))
     admin_api.mount(web, uow_factory=app.uow_factory)
     console.mount(web, escalation_hours=app.settings.escalation_hours,
-                  map_tiles=app.settings.map_tiles)
+                  map_tiles=app.settings.map_tiles, public_url=app.settings.public_url,
+                  channels=_channels(app))
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
@@ -72,6 +73,12 @@ def trusted_proxies(value: str) -> list[str]:
 # application holds (SQLAlchemy's mappers, FastAPI's routes) paused the event loop often
 # enough to put the webhooks' p99 above 100 ms (bench/webhooks.py).
 GC_THRESHOLDS = (50_000, 50, 50)
+
+
+def _channels(app: App) -> list[str]:
+    """The channels citizens reach this Palabre on (the console's chat is always one)."""
+    return [name for name, on in (("telegram", app.telegram is not None),
+                                  ("whatsapp", app.whatsapp is not None)) if on] + ["console"]
 
 
 def settle_memory() -> None:

@@ -16,6 +16,7 @@ from admin_api.console import (
     bulk,
     dashboard,
     desk,
+    documents,
     export,
     item,
     lists,
@@ -26,11 +27,15 @@ from admin_api.console import (
 STATIC = Path(__file__).parent / "static"
 
 
-def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "") -> None:
+def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
+          public_url: str = "", channels: list[str] | None = None) -> None:
     """Add the console's pages, its static files, and `/` leading to it; an item still new
-    after `escalation_hours` is marked overdue; the map draws `map_tiles` under its pins."""
+    after `escalation_hours` is marked overdue; the map draws `map_tiles` under its pins;
+    `public_url` and `channels` say how a published document reaches citizens."""
     web.state.escalation_hours = escalation_hours
     web.state.map_tiles = map_tiles
+    web.state.public_url = public_url
+    web.state.channels = channels or ["console"]
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)
@@ -42,6 +47,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "") -> N
     web.include_router(map.router)
     web.include_router(announcements.router)
     web.include_router(projects.router)
+    web.include_router(documents.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     for prefix, folder in map.VENDOR:
         web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])

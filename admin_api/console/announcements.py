@@ -15,13 +15,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
+from admin_api.console.communes import chosen_commune
 from admin_api.console.item import SentDep
 from admin_api.console.pages import check_csrf, redirect, render
 from admin_api.deps import UowDep
 from core import errors
 from core.broadcasts import service as broadcasts
 from core.broadcasts.models import Audience, Broadcast, BroadcastStatus
-from core.communes import service as communes
 from core.communes.models import Arrondissement, Commune
 from core.council.service import TOPIC as COUNCIL
 from core.moderation import once
@@ -95,7 +95,7 @@ DraftDep = Annotated[Draft, Depends(draft_form)]
 def announcements(request: Request, uow: UowDep, moderator: SignedInDep,
                   commune: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
     """The composer, and the announcements already made with their progress."""
-    chosen = _commune(uow, moderator, commune)
+    chosen = chosen_commune(uow, moderator, commune)[0]
     return _composer(request, uow, moderator, Draft(commune=chosen.id))
 
 
@@ -104,7 +104,7 @@ def preview(request: Request, uow: UowDep, moderator: SignedInDep, draft: DraftD
             csrf: Annotated[str | None, Form()] = None) -> HTMLResponse:
     """Who would get it and when, before anything is sent; nothing is kept."""
     check_csrf(request, csrf)
-    _commune(uow, moderator, draft.commune, strict=True)
+    chosen_commune(uow, moderator, draft.commune, strict=True)[0]
     try:
         reach = broadcasts.reach(uow=uow, new=draft.new(moderator))
     except errors.Invalid as refused:
@@ -116,7 +116,7 @@ def preview(request: Request, uow: UowDep, moderator: SignedInDep, draft: DraftD
 def send(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
          draft: DraftDep) -> Response:
     """Make the announcement (once, however often the form is sent) and show its progress."""
-    commune = _commune(uow, moderator, draft.commune, strict=True).id
+    commune = chosen_commune(uow, moderator, draft.commune, strict=True)[0].id
     if not once.first_use(uow=uow, moderator=moderator, nonce=sent):
         latest = uow.session.exec(select(Broadcast).where(
             Broadcast.created_by == moderator.name).order_by(col(Broadcast.id).desc())).first()
@@ -174,7 +174,7 @@ def cancel(request: Request, broadcast_id: int, uow: UowDep, moderator: SignedIn
 def _composer(request: Request, uow: UnitOfWork, moderator: Moderator, draft: Draft, *,
               reach: broadcasts.Reach | None = None, refused: errors.Invalid | None = None,
               status_code: int = 200) -> HTMLResponse:
-    chosen = _commune(uow, moderator, draft.commune)
+    chosen = chosen_commune(uow, moderator, draft.commune)[0]
     rows = uow.session.exec(select(Broadcast).where(Broadcast.commune_id == chosen.id)
                             .order_by(col(Broadcast.id).desc()).limit(LISTED)).all()
     made = [(row, broadcasts.progress(uow=uow, broadcast_id=row.id or 0)) for row in rows]
@@ -186,21 +186,9 @@ def _composer(request: Request, uow: UnitOfWork, moderator: Moderator, draft: Dr
                   most=broadcasts.MAX_TEXT)
 
 
-def _commune(uow: UnitOfWork, moderator: Moderator, wanted: str, *,
-             strict: bool = False) -> Commune:
-    """The commune asked for, if the moderator works for it; else their first one (a form
-    naming another commune is refused: 404, as in the API)."""
-    mine = [c for c in communes.enabled_communes(uow=uow) if moderation.may_see(moderator, c.id)]
-    found = next((c for c in mine if c.id == wanted), None)
-    if found is None and (strict or not mine):
-        raise HTTPException(404, "error.not_found")
-    return found or mine[0]
-
-
 def _choices(uow: UnitOfWork, moderator: Moderator, commune_id: str) -> Choices:
-    mine = [c for c in communes.enabled_communes(uow=uow) if moderation.may_see(moderator, c.id)]
     return Choices(
-        communes=mine,
+        communes=chosen_commune(uow, moderator, commune_id)[1],
         arrondissements=list(uow.session.exec(select(Arrondissement).where(
             Arrondissement.commune_id == commune_id).order_by(col(Arrondissement.name))).all()),
         projects=list(uow.session.exec(select(Project).where(

@@ -17,13 +17,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
+from admin_api.console.communes import chosen_commune
 from admin_api.console.item import SentDep
 from admin_api.console.pages import check_csrf, redirect, render, with_pictures_from
 from admin_api.deps import UowDep
 from core import errors
 from core.broadcasts.models import Subscription
-from core.communes import service as communes
-from core.communes.models import Arrondissement, Commune
+from core.communes.models import Arrondissement
 from core.moderation import once
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
@@ -50,7 +50,7 @@ def listing(request: Request, uow: UowDep, moderator: SignedInDep,
             commune: Annotated[str, Query(max_length=16)] = "",
             status: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
     """The plan's projects, by arrondissement, with their progress and followers."""
-    chosen, mine = _commune(uow, moderator, commune)
+    chosen, mine = chosen_commune(uow, moderator, commune)
     query = select(Project).where(Project.commune_id == chosen.id)
     if status in set(ProjectStatus):
         query = query.where(Project.status == status)
@@ -63,7 +63,7 @@ def listing(request: Request, uow: UowDep, moderator: SignedInDep,
 @router.get("/map", response_class=HTMLResponse)
 def project_map(request: Request, uow: UowDep, moderator: SignedInDep,
                 commune: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
-    chosen, _ = _commune(uow, moderator, commune)
+    chosen, _ = chosen_commune(uow, moderator, commune)
     placed = [p for p in uow.session.exec(select(Project).where(
         Project.commune_id == chosen.id).order_by(col(Project.code))).all()
         if p.latitude is not None]
@@ -76,7 +76,7 @@ def project_map(request: Request, uow: UowDep, moderator: SignedInDep,
 def project_points(uow: UowDep, moderator: SignedInDep,
                    commune: Annotated[str, Query(max_length=16)] = "") -> JSONResponse:
     """[id, latitude, longitude, status, title] of the commune's placed projects."""
-    chosen, _ = _commune(uow, moderator, commune)
+    chosen, _ = chosen_commune(uow, moderator, commune)
     rows = uow.session.exec(select(Project).where(Project.commune_id == chosen.id,
                                                   col(Project.latitude).is_not(None))).all()
     return JSONResponse({"points": [[p.id, p.latitude, p.longitude, p.status, p.title]
@@ -86,7 +86,7 @@ def project_points(uow: UowDep, moderator: SignedInDep,
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, uow: UowDep, moderator: SignedInDep,
                 commune: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
-    chosen, _ = _commune(uow, moderator, commune)
+    chosen, _ = chosen_commune(uow, moderator, commune)
     return render(request, "projects_import.html", moderator=moderator, commune=chosen,
                   plan=None, columns=projects.COLUMNS, most_mb=MAX_BYTES // 1_000_000)
 
@@ -99,7 +99,7 @@ async def preview(request: Request, uow: UowDep, moderator: SignedInDep,
     """What the import would do, row by row; nothing is saved but the file, kept for the
     import that follows."""
     check_csrf(request, csrf)
-    chosen, _ = _commune(uow, moderator, commune, strict=True)
+    chosen, _ = chosen_commune(uow, moderator, commune, strict=True)
     data = await sheet.read(MAX_BYTES + 1)
     try:
         plan = projects.plan_import(uow=uow, commune_id=chosen.id, data=data)
@@ -119,7 +119,7 @@ def apply(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
           commune: Annotated[str, Form(max_length=16)],
           kept: Annotated[str, Form(max_length=80)]) -> Response:
     """Import the valid rows of the file previewed (once, however often the form is sent)."""
-    chosen, _ = _commune(uow, moderator, commune, strict=True)
+    chosen, _ = chosen_commune(uow, moderator, commune, strict=True)
     if not UPLOADED.match(kept):
         raise HTTPException(422, "error.invalid")
     path = Path(uow.media.absolute(kept))
@@ -170,15 +170,6 @@ def progress(request: Request, project_id: int, uow: UowDep, moderator: SignedIn
                           after={"progress": update.progress, "status": update.status})
         uow.commit()
     return redirect(request, f"/console/projects/{project_id}?done=progress")
-
-
-def _commune(uow: UnitOfWork, moderator: Moderator, wanted: str, *,
-             strict: bool = False) -> tuple[Commune, list[Commune]]:
-    mine = [c for c in communes.enabled_communes(uow=uow) if moderation.may_see(moderator, c.id)]
-    found = next((c for c in mine if c.id == wanted), None)
-    if found is None and (strict or not mine):
-        raise HTTPException(404, "error.not_found")
-    return found or mine[0], mine
 
 
 def _visible(uow: UnitOfWork, moderator: Moderator, project_id: int) -> Project:

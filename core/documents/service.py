@@ -62,17 +62,22 @@ def publish(*, uow: UnitOfWork, new: NewDocument) -> Document:
 
 def _check(new: NewDocument) -> None:
     if not new.title.strip() or len(new.title) > 200:
-        raise errors.Invalid("The title has 1 to 200 characters.")
+        raise errors.Invalid("The title has 1 to 200 characters.", field="title",
+                             reason="title")
     if not 1990 <= new.year <= 2100:
-        raise errors.Invalid("The year must be between 1990 and 2100.")
+        raise errors.Invalid("The year must be between 1990 and 2100.", field="year",
+                             reason="year")
     if (new.data is None) == (new.url is None):
-        raise errors.Invalid("Give either a file or a link, not both and not neither.")
+        raise errors.Invalid("Give either a file or a link, not both and not neither.",
+                             field="file", reason="file_or_link")
     if new.url is not None and not re.match(r"^https?://\S+$", new.url):
-        raise errors.Invalid("The link must start with http:// or https://.")
+        raise errors.Invalid("The link must start with http:// or https://.", field="url",
+                             reason="link")
     if new.data is not None and len(new.data) > MAX_BYTES:
-        raise errors.Invalid(f"The file is over {MAX_BYTES // 1_000_000} MB.")
+        raise errors.Invalid(f"The file is over {MAX_BYTES // 1_000_000} MB.", field="file",
+                             reason="too_big")
     if new.data is not None and not new.data:
-        raise errors.Invalid("The file is empty.")
+        raise errors.Invalid("The file is empty.", field="file", reason="empty")
 
 
 def _content_type(data: bytes, declared: str | None, filename: str | None = None) -> str:
@@ -85,14 +90,16 @@ def _content_type(data: bytes, declared: str | None, filename: str | None = None
     if chosen in ("", "application/octet-stream", "binary/octet-stream", "text/plain"):
         if found is None:
             raise errors.Invalid("This file is not one that may be published: PDF, JPEG, "
-                                 "PNG, XLSX, DOCX, ODS, ODT or CSV.", reason="unknown_type")
+                                 "PNG, XLSX, DOCX, ODS, ODT or CSV.", field="file",
+                                 reason="unknown_type")
         return found
     if chosen not in ALLOWED_TYPES:
         raise errors.Invalid(f"Files of type {chosen} are not accepted: PDF, JPEG, PNG, XLSX, "
-                             "DOCX, ODS, ODT or CSV.", reason="unknown_type")
+                             "DOCX, ODS, ODT or CSV.", field="file", reason="unknown_type")
     if found != chosen:
         raise errors.Invalid(f"The file's content is not {ALLOWED_TYPES[chosen][1:].upper()}.",
-                             reason="content_mismatch")
+                             field="file", reason="content_mismatch",
+                             expected=ALLOWED_TYPES[chosen][1:].upper())
     return chosen
 
 
@@ -185,16 +192,23 @@ def get(*, uow: UnitOfWork, document_id: int) -> Document:
     return found
 
 
+def message_for(document: Document, language: str | None) -> str:
+    """The words a citizen gets with the document: its title and year, the summary in their
+    language (French otherwise), the link when it is one."""
+    summary = document.summaries.get(language or "fr") or document.summaries.get("fr")
+    lines = [f"📄 {document.title} ({document.year})", summary or "", document.url or ""]
+    return "\n\n".join(line for line in lines if line)
+
+
 def send(*, uow: UnitOfWork, document_id: int, citizen_id: int, identity_id: int) -> None:
     """Queue the document for a citizen: the file (or the link) with its title and summary."""
     document = get(uow=uow, document_id=document_id)
     citizen = uow.session.get_one(Citizen, citizen_id)
     identity = uow.session.get_one(ChannelIdentity, identity_id)
-    summary = document.summaries.get(citizen.language or "fr") or document.summaries.get("fr")
-    lines = [f"📄 {document.title} ({document.year})", summary or "", document.url or ""]
+    text = message_for(document, citizen.language)
     # Its own name (budget-2026.pdf), not the store's hash, where a channel shows one.
     hints = {"public_media_url": PUBLIC_PATH.format(id=document.id),
              "filename": document.filename or ""} if document.media_path else {}
     messages.enqueue(uow=uow, to=messages.Recipient.of(identity),
-                     text="\n\n".join(line for line in lines if line),
+                     text=text,
                      media_path=document.media_path, purpose="document", hints=hints)

@@ -1,0 +1,23 @@
+"""Which of a moderator's communes a console page is about."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException
+
+from core.communes import service as communes
+from core.communes.models import Commune
+from core.moderation import service as moderation
+from core.moderation.models import Moderator
+from core.uow import UnitOfWork
+
+
+def chosen_commune(uow: UnitOfWork, moderator: Moderator, wanted: str, *,
+                   strict: bool = False) -> tuple[Commune, list[Commune]]:
+    """(the commune asked for, every commune the moderator works for); their first one when
+    none is asked for. `strict` (a form that acts): a commune not theirs is 404, as in the
+    API, never another one silently."""
+    mine = [c for c in communes.enabled_communes(uow=uow) if moderation.may_see(moderator, c.id)]
+    found = next((c for c in mine if c.id == wanted), None)
+    if found is None and (strict or not mine):
+        raise HTTPException(404, "error.not_found")
+    return found or mine[0], mine
