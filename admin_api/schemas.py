@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import BaseModel, Field, PlainSerializer, StrictBool, StrictFloat, StrictInt
 
 from core.moderation.service import MIN_REASON
 from core.submissions.models import Priority, Status
+from core.submissions.service import LOCAL_TZ
 
+# A time a mairie's secretary reads: written in Benin's time (2026-12-07T09:00:00+01:00), the
+# same instant as UTC, for the council's sittings, updates and questions.
+BeninTime = Annotated[datetime, PlainSerializer(lambda when: when.astimezone(LOCAL_TZ).isoformat(),
+                                                return_type=str, when_used="json")]
 
 class CitizenPublic(BaseModel):
     channel: str
@@ -310,16 +315,16 @@ class CouncilSessionPublic(BaseModel):
     commune_id: str
     kind: str
     title: str
-    starts_at: datetime
+    starts_at: BeninTime
     place: str
     agenda: list[str]
     stream_url: str | None
     status: str  # scheduled, live, ended, cancelled
     decisions: list[str]
-    day_reminder_at: datetime | None
-    hour_reminder_at: datetime | None
-    live_at: datetime | None
-    ended_at: datetime | None
+    day_reminder_at: BeninTime | None
+    hour_reminder_at: BeninTime | None
+    live_at: BeninTime | None
+    ended_at: BeninTime | None
     created_by: str
 
 
@@ -328,7 +333,7 @@ class CouncilUpdatePublic(BaseModel):
     text: str
     photo_url: str | None  # public: it went out to the citizens
     posted_by: str
-    posted_at: datetime
+    posted_at: BeninTime
 
 
 class CouncilQuestionPublic(BaseModel):
@@ -339,8 +344,8 @@ class CouncilQuestionPublic(BaseModel):
     text: str
     voice_url: str | None
     transcript: str | None
-    asked_at: datetime
-    answered_at: datetime | None
+    asked_at: BeninTime
+    answered_at: BeninTime | None
     answered_by: str | None
 
 

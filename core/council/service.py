@@ -27,6 +27,7 @@ from core.council.models import (
     SessionKind,
     SessionStatus,
 )
+from core.submissions.service import LOCAL_TZ
 from core.uow import UnitOfWork
 
 TOPIC = "council"
@@ -233,15 +234,20 @@ def send_reminders(*, uow: UnitOfWork) -> int:
 
 
 def _remind(uow: UnitOfWork, session: CouncilSession, now: datetime) -> int:
-    """The reminder this session is due now, if any (and not sent yet for this start)."""
-    if session.starts_at - now <= HOUR_BEFORE:
+    """The reminder this session is due now, if any (and not sent yet for this start): the
+    early one says "today" or "tomorrow" as the calendar in Benin has it, and is left out
+    for a sitting less than two hours ahead (the hour's reminder follows too soon)."""
+    left = session.starts_at - now
+    if left <= HOUR_BEFORE:
         if session.hour_reminder_at is not None:
             return 0
         session.hour_reminder_at = session.day_reminder_at = now
         key = "council.reminder_hour"
-    elif session.day_reminder_at is None:
+    elif session.day_reminder_at is None and left > 2 * HOUR_BEFORE:
         session.day_reminder_at = now
-        key = "council.reminder_day"
+        same_day = session.starts_at.astimezone(LOCAL_TZ).date() == \
+            now.astimezone(LOCAL_TZ).date()
+        key = "council.reminder_today" if same_day else "council.reminder_day"
     else:
         return 0
     uow.session.add(session)

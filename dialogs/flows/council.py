@@ -37,13 +37,15 @@ def _view(ctx: Lookup) -> CouncilView:
 def ask_overview(data: Data, ctx: Lookup) -> Prompt:
     view = _view(ctx)
     lines: list[Say] = [_line(s) for s in view.upcoming] or [say("council.none")]
+    # Following comes last: "1" is asking while a sitting is live and the decisions once it
+    # ended, never "stop following" for a citizen who types 1 as they did during the sitting.
     options = []
     if view.live is not None:
         options.append(Option("ask", say("council.ask")))
-    options.append(Option("unfollow", say("council.unfollow")) if view.following
-                   else Option("follow", say("council.follow")))
     if view.last_ended is not None:
         options.append(Option("decisions", say("council.decisions")))
+    options.append(Option("unfollow", say("council.unfollow")) if view.following
+                   else Option("follow", say("council.follow")))
     return prompt(say("council.title", commune=ctx.citizen.commune_name or ""), *lines,
                   options=options)
 

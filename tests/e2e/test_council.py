@@ -264,3 +264,34 @@ def test_a_live_update_with_a_photo_reaches_both_channels_and_the_channel(
     overview = chat.text("conseil")[-1]  # a citizen opening the council sees the latest news
     assert "🔴 En direct : Reddition des comptes" in overview
     assert "Dernières nouvelles :\n• Le maire présente le compte." in overview
+
+
+def test_a_sitting_later_the_same_day_is_announced_for_today_then_an_hour_before(
+        city, providers, clock) -> None:
+    telegram, _ = providers
+    web = TestClient(create_web_app(city))
+    chat = Chat(city, web, telegram, clock)
+    chat.onboard()
+    chat.text("conseil")
+    chat.press("follow")
+    admin = staff(city)
+    clock.current = datetime(2026, 3, 17, 9, 0, tzinfo=UTC)  # 10:00 in Benin
+    starts = datetime(2026, 3, 17, 17, 0, tzinfo=UTC)  # 18:00 the same day
+    planned = web.post("/api/v1/council-sessions", headers=admin, json={
+        "commune_id": "BJ-LI-COT", "title": "Session extraordinaire",
+        "starts_at": starts.isoformat(), "place": "Hôtel de ville"}).json()
+    assert planned["starts_at"] == "2026-03-17T18:00:00+01:00"  # as the secretary reads it
+    soon = datetime(2026, 3, 17, 9, 30, tzinfo=UTC) + timedelta(minutes=90)  # in 90 min
+    web.post("/api/v1/council-sessions", headers=admin, json={
+        "commune_id": "BJ-LI-COT", "title": "Réunion de crise", "starts_at": soon.isoformat()})
+    tick(city, clock)
+
+    told = [t for t in telegram.texts(TELEGRAM_CITIZEN) if t.startswith("🏛️ Rappel")]
+    assert len(told) == 1 and "aujourd'hui" in told[0] and "demain" not in told[0]
+    assert "Session extraordinaire" in told[0]  # the crisis meeting, 90 min ahead: no early one
+    clock.current = soon - timedelta(minutes=59)
+    tick(city, clock)
+    clock.current = starts - timedelta(minutes=59)
+    tick(city, clock)
+    hours = [t for t in telegram.texts(TELEGRAM_CITIZEN) if "commence dans une heure" in t]
+    assert len(hours) == 2

@@ -40,7 +40,14 @@ def test_the_word_conseil_shows_the_live_and_next_sittings_with_what_can_be_done
     shown = CATALOGS.render("fr", turn.prompt.says[1]) + CATALOGS.render("fr", turn.prompt.says[2])
     assert "🔴 En direct : Reddition des comptes https://fb.me/live" in shown
     assert "7 déc. 2026 09:00 — Budget 2027 (session ordinaire, Mairie)" in shown
-    assert option_ids(turn.prompt) == ["ask", "follow", "decisions"]
+    assert option_ids(turn.prompt) == ["ask", "decisions", "follow"]
+
+
+def test_after_the_sitting_one_is_the_decisions_never_stop_following() -> None:
+    # During the sitting 1 was "ask"; a citizen who types 1 again once it ended must not be
+    # unfollowed (an outside review saw it happen).
+    turn, _ = open_council(CouncilView(last_ended=ENDED, following=True))
+    assert option_ids(turn.prompt) == ["decisions", "unfollow"]
 
 
 def test_with_nothing_planned_it_says_so_and_a_follower_may_stop() -> None:
