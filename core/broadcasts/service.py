@@ -12,7 +12,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert
+from sqlalchemy import false, func, insert
 from sqlmodel import col, select
 
 from core import errors
@@ -233,10 +233,15 @@ def _audience(uow: UnitOfWork,
 
 def _citizens(broadcast: Broadcast, *, opted_out: bool = False) -> Any:
     """The ids of the audience's citizens (blocked ones never); with `opted_out`, those of
-    them who asked for no announcements instead of the others."""
+    them who asked for no announcements instead of the others. A topic's followers are all
+    in: following it is their consent to its news, given since their last STOP (which ends
+    every follow)."""
     citizens = select(Citizen.id).where(Citizen.commune_id == broadcast.commune_id,
-                                        col(Citizen.broadcast_opt_out).is_(opted_out),
                                         col(Citizen.blocked).is_(False))
+    if broadcast.audience != Audience.TOPIC:
+        citizens = citizens.where(col(Citizen.broadcast_opt_out).is_(opted_out))
+    elif opted_out:
+        citizens = citizens.where(false())
     if broadcast.audience == Audience.ARRONDISSEMENT:
         reported = select(Submission.citizen_id).where(
             Submission.arrondissement_id == broadcast.arrondissement_id)

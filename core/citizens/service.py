@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 
+from core.broadcasts.models import Subscription
 from core.citizens.models import ChannelIdentity, Citizen
 from core.conversations.models import Conversation
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
@@ -69,10 +70,21 @@ def update_profile(*, uow: UnitOfWork, citizen_id: int, changes: dict[str, Any])
     if unknown:
         raise ValueError(f"not profile fields: {sorted(unknown)}")
     citizen = uow.session.get_one(Citizen, citizen_id)
+    stopping = changes.get("broadcast_opt_out") is True and not citizen.broadcast_opt_out
     for name, value in changes.items():
         setattr(citizen, name, value)
     uow.session.add(citizen)
+    if stopping:
+        stop_announcements(uow=uow, citizen=citizen)
     return citizen
+
+
+def stop_announcements(*, uow: UnitOfWork, citizen: Citizen) -> None:
+    """STOP: no more announcements, and no more news of what the citizen followed (the
+    council, projects). Following something again later is their consent for that topic."""
+    citizen.broadcast_opt_out = True
+    uow.session.add(citizen)
+    uow.session.execute(delete(Subscription).where(col(Subscription.citizen_id) == citizen.id))
 
 
 def belong_to(*, uow: UnitOfWork, citizen: Citizen, commune_id: str) -> None:

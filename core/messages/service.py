@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
 from core.citizens.models import ChannelIdentity, Citizen
-from core.citizens.service import identify
+from core.citizens.service import identify, stop_announcements
 from core.messages.models import (
     Attachment,
     InboundRecord,
@@ -305,8 +305,7 @@ def opt_out(*, uow: UnitOfWork, citizen_id: int) -> None:
     """The citizen receives no broadcast any more (their provider said they unsubscribed)."""
     citizen = uow.session.get(Citizen, citizen_id)
     if citizen is not None and not citizen.broadcast_opt_out:
-        citizen.broadcast_opt_out = True
-        uow.session.add(citizen)
+        stop_announcements(uow=uow, citizen=citizen)
 
 
 def send_again(*, uow: UnitOfWork, outbox_id: int, hints: dict[str, str]) -> None:

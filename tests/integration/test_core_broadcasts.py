@@ -316,3 +316,26 @@ def test_the_reach_is_told_before_sending_and_nothing_is_kept(app, messenger, cl
         reach(send_at=now - timedelta(hours=1))
     with app.uow_factory() as uow:
         assert uow.session.exec(select(Broadcast)).all() == []
+
+
+def test_following_after_stop_brings_that_topics_news_and_stop_ends_every_follow(
+        app, messenger) -> None:
+    ama = onboarded(app, messenger, "ama")
+    ama.send("STOP")
+    ama.send("conseil")
+    followed = ama.send("1")  # follow (the only choice with nothing planned)
+    assert "vous recevrez les rappels" in followed
+
+    announce(app, "Le conseil se réunit jeudi.", audience=Audience.TOPIC, topic="council")
+    with pytest.raises(errors.Invalid):  # still nobody for the commune-wide ones
+        announce(app, "Coupure d'eau demain.")
+    run_scheduler_job(app)
+    app.pipeline.deliver()
+    assert [t for t in announcements(messenger, "ama") if "jeudi" in t]
+
+    bio = onboarded(app, messenger, "bio")
+    bio.send("conseil")
+    bio.send("1")
+    assert "ni les nouvelles du conseil" in bio.send("STOP")
+    row = announce(app, "Séance reportée.", audience=Audience.TOPIC, topic="council")
+    assert row.recipients == 1  # ama, who followed after her STOP; not bio
