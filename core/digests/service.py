@@ -3,8 +3,9 @@ dialogs turn into the digest's words; digests are kept so animators can fetch th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -13,7 +14,10 @@ from core.broadcasts.service import LOCAL_TZ
 from core.communes.models import Commune
 from core.council.models import CouncilSession, SessionStatus
 from core.digests.models import Digest
+from core.documents.models import Document
+from core.projects.models import Project, ProjectUpdate
 from core.submissions.models import StatusChange, Submission
+from core.surveys.models import Survey
 from core.uow import UnitOfWork
 
 RESOLVED = ("resolved", "closed")
@@ -26,6 +30,10 @@ class WeekFacts:
     received: dict[str, int]  # kind → how many came in
     resolved: int
     next_session: tuple[str, datetime, str] | None  # title, start, place
+    decided: list[tuple[str, list[str]]] = field(default_factory=list)  # sitting, decisions
+    projects: list[tuple[str, int, str]] = field(default_factory=list)  # title, %, status
+    documents: list[tuple[str, int]] = field(default_factory=list)  # title, year
+    surveys: list[dict[str, str]] = field(default_factory=list)  # titles by language, opened
 
 
 def last_week(now: datetime) -> date:
@@ -57,7 +65,34 @@ def facts(*, uow: UnitOfWork, commune_id: str, week: date) -> WeekFacts:
                      received={str(k): int(n) for k, n in received.items()},
                      resolved=int(resolved or 0),
                      next_session=(upcoming.title, upcoming.starts_at, upcoming.place)
-                     if upcoming else None)
+                     if upcoming else None,
+                     **_published(uow, commune_id, start, end))
+
+
+def _published(uow: UnitOfWork, commune_id: str, start: datetime,
+               end: datetime) -> dict[str, list[Any]]:
+    """What the mairie did in the open that week: the sittings that ended and their
+    decisions, the projects whose progress it gave, the documents and surveys it published."""
+    ended = uow.session.exec(select(CouncilSession).where(
+        CouncilSession.commune_id == commune_id, CouncilSession.status == SessionStatus.ENDED,
+        col(CouncilSession.ended_at) >= start, col(CouncilSession.ended_at) < end)
+        .order_by(col(CouncilSession.ended_at))).all()
+    moved = uow.session.exec(select(Project, ProjectUpdate).join(
+        ProjectUpdate, col(ProjectUpdate.project_id) == col(Project.id)).where(
+        Project.commune_id == commune_id, col(ProjectUpdate.at) >= start,
+        col(ProjectUpdate.at) < end).order_by(col(ProjectUpdate.at))).all()
+    latest = {project.id: (project.title, update.progress, update.status)
+              for project, update in moved}  # each project once, as the week left it
+    documents = uow.session.exec(select(Document).where(
+        Document.commune_id == commune_id, col(Document.published_at) >= start,
+        col(Document.published_at) < end).order_by(col(Document.published_at))).all()
+    surveys = uow.session.exec(select(Survey).where(
+        Survey.commune_id == commune_id, col(Survey.opens_at) >= start,
+        col(Survey.opens_at) < end).order_by(col(Survey.opens_at))).all()
+    return {"decided": [(s.title, list(s.decisions)) for s in ended],
+            "projects": list(latest.values()),
+            "documents": [(d.title, d.year) for d in documents],
+            "surveys": [dict(s.title) for s in surveys]}
 
 
 def keep(*, uow: UnitOfWork, commune_id: str, week: date, text: str,

@@ -99,12 +99,54 @@ def test_the_weekly_digest_counts_the_week_and_names_the_next_sitting(app, clock
     assert digest.week == date(2026, 11, 9)
     assert digest.text.splitlines() == [
         "📣 Mairie de Cotonou — la semaine du 09/11/2026 sur Palabre",
-        "Reçus : 3 signalements, 0 plaintes et suggestions, 1 idées.",
-        "Résolus cette semaine : 1.",
+        "Reçus : 3 signalements, 0 plainte ou suggestion, 1 idée.",
+        "Résolus cette semaine : 1 dossier.",
         "Prochain conseil communal : Session de décembre, le 3 déc. 2026 09:00, Hôtel de ville."]
     assert scheduler.make_digests(app) == 7  # made again: replaced, not added
     with app.uow_factory() as uow:
         assert len(uow.session.exec(select(Digest)).all()) == 7
+
+
+def test_the_digest_names_what_the_mairie_did_in_the_open_that_week(app, clock) -> None:
+    from core.documents import service as documents
+    from core.documents.models import DocumentKind
+    from core.projects import service as projects
+    from core.surveys.models import Survey
+
+    clock.current = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    with app.uow_factory() as uow:
+        sitting = council.create(uow=uow, new=council.NewSession(
+            commune_id=COTONOU, kind=SessionKind.ORDINARY, title="Session de novembre",
+            starts_at=datetime(2026, 11, 11, 8, 0, tzinfo=UTC), created_by="awa"))
+        paving, _ = projects.save(uow=uow, commune_id=COTONOU, values={
+            "code": "PAI-1", "title": "Pavage de la rue 12.064", "sector": "routes"})
+        documents.publish(uow=uow, new=documents.NewDocument(
+            commune_id=COTONOU, kind=DocumentKind.BUDGET, year=2027, title="Budget 2027",
+            published_by="awa", url="https://cotonou.bj/budget-2027.pdf"))
+        uow.session.add(Survey(commune_id=COTONOU, title={"fr": "La collecte des ordures"},
+                               status="open", opens_at=clock.now(), created_by="awa",
+                               created_at=clock.now(), updated_at=clock.now()))
+        uow.commit()
+    clock.current = datetime(2026, 11, 11, 8, 0, tzinfo=UTC)
+    with app.uow_factory() as uow:
+        council.go_live(uow=uow, session_id=sitting.id, actor="awa")
+        council.end(uow=uow, session_id=sitting.id, actor="awa",
+                    decisions=["Budget 2027 adopté", "Marché de Dantokpa : travaux en 2027"])
+        projects.report_progress(uow=uow, project_id=paving.id, progress=40, status=None,
+                                 note="", actor="awa")
+        uow.commit()
+    clock.current = datetime(2026, 11, 16, 7, 30, tzinfo=UTC)
+
+    scheduler.make_digests(app)
+
+    with app.uow_factory() as uow:
+        text = uow.session.exec(select(Digest).where(Digest.commune_id == COTONOU)).one().text
+    assert "Reçus : 0 signalement, 0 plainte ou suggestion, 0 idée." in text
+    assert "🏛️ Décisions du conseil (Session de novembre) :\n• Budget 2027 adopté\n" \
+           "• Marché de Dantokpa : travaux en 2027" in text
+    assert "🏗️ Pavage de la rue 12.064 : 40 %, en cours." in text
+    assert "📄 Publié : Budget 2027 (2027)." in text
+    assert "🗳️ Votre avis compte : « La collecte des ordures »." in text
 
 
 def test_last_week_is_monday_to_sunday_in_benin() -> None:
