@@ -10,7 +10,6 @@ from core.digests.service import WeekFacts
 from dialogs.engine import Say, say
 from dialogs.i18n import Catalogs
 
-
 MOST = 5  # of each kind of news: a digest is pasted into a group, not read as a report
 
 
