@@ -14,6 +14,7 @@ from admin_api.console import (
     announcements,
     auth,
     bulk,
+    council,
     dashboard,
     desk,
     documents,
@@ -48,6 +49,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.include_router(announcements.router)
     web.include_router(projects.router)
     web.include_router(documents.router)
+    web.include_router(council.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     for prefix, folder in map.VENDOR:
         web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])

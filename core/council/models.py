@@ -63,6 +63,9 @@ class CouncilUpdate(SQLModel, table=True):
     photo_type: str | None = Field(default=None, max_length=40)
     posted_by: str = Field(max_length=80)
     posted_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    # The announcement that carried it to the followers (None: nobody to tell), for progress.
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id",
+                                     ondelete="SET NULL")
 
 
 class CouncilQuestion(SQLModel, table=True):

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from core import errors
 from core.broadcasts import service as broadcasts
-from core.broadcasts.models import Audience
+from core.broadcasts.models import Audience, Broadcast
 from core.council.models import (
     CouncilQuestion,
     CouncilSession,
@@ -122,7 +122,8 @@ def post_update(*, uow: UnitOfWork, session_id: int, text: str, actor: str,
     session = _in(uow, session_id, SessionStatus.LIVE)
     words = text.strip()
     if not words or len(words) > 2000:
-        raise errors.Invalid("An update has 1 to 2000 characters.")
+        raise errors.Invalid("An update has 1 to 2000 characters.", field="text",
+                             reason="update_length")
     update = CouncilUpdate(session_id=session_id, text=words, posted_by=actor[:80],
                            posted_at=uow.clock.now())
     if photo is not None:
@@ -130,19 +131,23 @@ def post_update(*, uow: UnitOfWork, session_id: int, text: str, actor: str,
         update.photo_path = uow.media.put(photo, content_type=update.photo_type).path
     uow.session.add(update)
     uow.session.flush()
-    _tell(uow, session, "council.update", actor, urgent=True, chats=True, text=words,
-          photo=(update.photo_path, PHOTO_PATH.format(id=update.id)) if photo else None)
+    told = _tell(uow, session, "council.update", actor, urgent=True, chats=True, text=words,
+                 photo=(update.photo_path, PHOTO_PATH.format(id=update.id)) if photo else None)
+    update.broadcast_id = told.id if told is not None else None
+    uow.session.add(update)
     return update
 
 
 def _photo_type(data: bytes) -> str:
     if not data:
-        raise errors.Invalid("The photo is empty.")
+        raise errors.Invalid("The photo is empty.", field="photo", reason="photo_empty")
     if len(data) > PHOTO_MAX_BYTES:
-        raise errors.Invalid(f"The photo is over {PHOTO_MAX_BYTES // 1_000_000} MB.")
+        raise errors.Invalid(f"The photo is over {PHOTO_MAX_BYTES // 1_000_000} MB.",
+                             field="photo", reason="photo_too_big")
     kind = next((kind for magic, kind in PHOTO_TYPES.items() if data.startswith(magic)), None)
     if kind is None:
-        raise errors.Invalid("The photo must be a JPEG or PNG image.")
+        raise errors.Invalid("The photo must be a JPEG or PNG image.", field="photo",
+                             reason="photo_type")
     return kind
 
 
@@ -257,19 +262,19 @@ def _remind(uow: UnitOfWork, session: CouncilSession, now: datetime) -> int:
 
 def _tell(uow: UnitOfWork, session: CouncilSession, key: str, actor: str, *,
           urgent: bool = False, chats: bool = False,
-          photo: tuple[str | None, str] | None = None, **more: str) -> None:
+          photo: tuple[str | None, str] | None = None, **more: str) -> Broadcast | None:
     """An announcement to the council's followers (and the commune's chats when asked), with
-    a photo when given (its stored path and public address)."""
+    a photo when given (its stored path and public address); None when nobody is there."""
     params = {"title": session.title, "starts_at": session.starts_at.isoformat(),
               "place": session.place, "link": session.stream_url or "", **more}
     try:
-        broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
+        return broadcasts.create(uow=uow, new=broadcasts.NewBroadcast(
             commune_id=session.commune_id, text=f"{session.title}: {key}", created_by=actor,
             audience=Audience.TOPIC, topic=TOPIC, urgent=urgent, key=key, params=params,
             commune_chats=chats, purpose="council_reminder",
             media_path=photo[0] if photo else None, media_url=photo[1] if photo else None))
     except errors.Invalid:  # nobody follows the council yet, and no chat to post to
-        return
+        return None
 
 
 def _in(uow: UnitOfWork, session_id: int, status: SessionStatus) -> CouncilSession:
@@ -281,14 +286,16 @@ def _in(uow: UnitOfWork, session_id: int, status: SessionStatus) -> CouncilSessi
 
 def _check_time(starts_at: datetime, now: datetime) -> None:
     if starts_at.tzinfo is None:
-        raise errors.Invalid("starts_at needs a time zone, e.g. 2026-12-07T09:00:00+01:00.")
+        raise errors.Invalid("starts_at needs a time zone, e.g. 2026-12-07T09:00:00+01:00.",
+                             field="starts_at", reason="time_zone")
     if starts_at <= now:
-        raise errors.Invalid("starts_at is in the past.")
+        raise errors.Invalid("starts_at is in the past.", field="starts_at", reason="past")
 
 
 def _check_title(title: str) -> None:
     if not title.strip() or len(title.strip()) > 200:
-        raise errors.Invalid("The title has 1 to 200 characters.")
+        raise errors.Invalid("The title has 1 to 200 characters.", field="title",
+                             reason="title")
 
 
 def _agenda(items: list[str]) -> list[str]:

@@ -88,3 +88,53 @@ def test_a_plan_with_bad_rows_goes_through_the_preview_on_a_phone(app, chromium,
         page.click("text=Importer ces 2 ligne(s)")
         page.wait_for_selector("text=Import enregistré.")
         assert page.locator(".projects li").count() == 2
+
+
+def test_a_council_sitting_run_from_a_phone_in_the_chamber(app, messenger, chromium,
+                                                           tmp_path: Path) -> None:
+    from tests import speech
+
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    ama.send("conseil")
+    ama.send("1")  # follow
+    account(app, "awa")
+    photo = speech.picture(tmp_path / "salle.jpg")
+    with serving(app) as base:
+        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
+        page.goto(base + "/console/council")
+        page.fill("#name", "awa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit] >> text=Se connecter")
+        page.wait_for_url(base + "/console/council")
+
+        page.fill("#title", "Session de mars")
+        page.fill("#when", "2026-03-20T09:00")
+        page.fill("#place", "Hôtel de ville")
+        page.click("text=Enregistrer")
+        page.wait_for_selector("text=Séance prévue")
+        page.click("text=Commencer le direct")
+        page.wait_for_selector("text=En direct : les abonnés sont prévenus.")
+
+        page.fill("#text", "Le budget 2026 est adopté.")
+        page.set_input_files("#photo", str(photo))
+        page.click("text=Envoyer aux 1 abonné(s)")
+        page.wait_for_selector("text=Nouvelles envoyées.")
+        ama.send("conseil")
+        ama.send("1")  # ask
+        ama.send("Quand commencent les travaux du marché ?")
+        page.reload()
+        page.wait_for_selector("text=Quand commencent les travaux du marché ?")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        keep_screenshot(page, "console-council-phone", tmp_path)
+        page.click("button:has-text('Répondue')")
+        page.wait_for_selector("text=répondue par awa")
+
+        page.fill("#decisions", "Budget 2026 adopté")
+        page.click("text=Clore la séance et annoncer les décisions")
+        page.wait_for_selector("text=Séance close")
+
+    assert scheduler.queue_due_broadcasts(app) >= 1
+    app.pipeline.deliver()
+    told = ama.replies()
+    assert "Le budget 2026 est adopté." in told and "Budget 2026 adopté" in told
