@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import ipaddress
 import logging
+from functools import partial
 
 from fastapi import FastAPI, Response
 from sqlalchemy import text
@@ -15,6 +16,7 @@ import admin_api.app as admin_api
 from admin_api import console
 from bots.telegram.webhook import telegram_router
 from bots.whatsapp.webhook import whatsapp_router
+from dialogs.preview import survey_preview
 from palabre.bootstrap import App
 
 logger = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ def create_web_app(app: App) -> FastAPI:
     admin_api.mount(web, uow_factory=app.uow_factory)
     console.mount(web, escalation_hours=app.settings.escalation_hours,
                   map_tiles=app.settings.map_tiles, public_url=app.settings.public_url,
-                  channels=_channels(app))
+                  channels=_channels(app),
+                  survey_preview=partial(survey_preview, app.catalogs))
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

@@ -4,6 +4,7 @@ as the API. Every page is whole without JavaScript."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -23,20 +24,25 @@ from admin_api.console import (
     lists,
     map,
     projects,
+    surveys,
 )
 
 STATIC = Path(__file__).parent / "static"
 
 
 def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
-          public_url: str = "", channels: list[str] | None = None) -> None:
+          public_url: str = "", channels: list[str] | None = None,
+          survey_preview: Any = None) -> None:
     """Add the console's pages, its static files, and `/` leading to it; an item still new
     after `escalation_hours` is marked overdue; the map draws `map_tiles` under its pins;
-    `public_url` and `channels` say how a published document reaches citizens."""
+    `public_url` and `channels` say how a published document reaches citizens;
+    `survey_preview` shows a survey's questions as the bot asks them (the composition root
+    gives it: the console does not import the dialogs)."""
     web.state.escalation_hours = escalation_hours
     web.state.map_tiles = map_tiles
     web.state.public_url = public_url
     web.state.channels = channels or ["console"]
+    web.state.survey_preview = survey_preview  # (questions, language) → the bot's messages
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)
@@ -50,6 +56,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.include_router(projects.router)
     web.include_router(documents.router)
     web.include_router(council.router)
+    web.include_router(surveys.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     for prefix, folder in map.VENDOR:
         web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])

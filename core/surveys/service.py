@@ -112,14 +112,17 @@ def launch(*, uow: UnitOfWork, survey_id: int, closes_at: datetime, actor: str,
         raise errors.Conflict(f"This survey is {survey.status}, not a draft.")
     asked = questions(uow=uow, survey_id=survey_id)
     if not asked:
-        raise errors.Invalid("A survey needs at least one question before it is launched.")
+        raise errors.Invalid("A survey needs at least one question before it is launched.",
+                             field="questions", reason="no_question")
     now = uow.clock.now()
     opens = opens_at or now
     for name, moment in (("opens_at", opens), ("closes_at", closes_at)):
         if moment.tzinfo is None:
-            raise errors.Invalid(f"{name} needs a time zone, e.g. 2026-12-01T08:00:00+01:00.")
+            raise errors.Invalid(f"{name} needs a time zone, e.g. 2026-12-01T08:00:00+01:00.",
+                                 field=name, reason="time_zone")
     if closes_at <= max(opens, now):
-        raise errors.Invalid("closes_at must come after the opening, in the future.")
+        raise errors.Invalid("closes_at must come after the opening, in the future.",
+                             field="closes_at", reason="closes_before")
     survey.status, survey.opens_at, survey.closes_at = SurveyStatus.OPEN, opens, closes_at
     survey.updated_at = now
     if invite is not None:  # the title in each citizen's language (the renderer picks it)
@@ -264,7 +267,8 @@ def _check_answer(question: SurveyQuestion, value: int | None, text: str,
 
 def _replace_questions(uow: UnitOfWork, survey: Survey, asked: list[NewQuestion]) -> None:
     if len(asked) > MAX_QUESTIONS:
-        raise errors.Invalid(f"A survey has at most {MAX_QUESTIONS} questions.")
+        raise errors.Invalid(f"A survey has at most {MAX_QUESTIONS} questions.",
+                             field="questions", reason="too_many", most=MAX_QUESTIONS)
     checked = [_question(number, q) for number, q in enumerate(asked, start=1)]
     assert survey.id is not None
     for old in questions(uow=uow, survey_id=survey.id):
@@ -279,25 +283,29 @@ def _replace_questions(uow: UnitOfWork, survey: Survey, asked: list[NewQuestion]
 def _question(number: int, question: NewQuestion) -> tuple[str, dict[str, str],
                                                            list[dict[str, str]]]:
     kind = QuestionKind(question.kind)
-    text = _texts(question.text, f"question {number}", 300)
-    choices = [_texts(c, f"question {number}'s choice {i}", 80)
+    text = _texts(question.text, f"question {number}", 300, field=f"q{number}")
+    choices = [_texts(c, f"question {number}'s choice {i}", 80, field=f"q{number}")
                for i, c in enumerate(question.choices, start=1)]
     if kind == QuestionKind.CHOICE and not 2 <= len(choices) <= MAX_CHOICES:
-        raise errors.Invalid(f"Question {number} needs 2 to {MAX_CHOICES} choices.")
+        raise errors.Invalid(f"Question {number} needs 2 to {MAX_CHOICES} choices.",
+                             field=f"q{number}", reason="choices_count", most=MAX_CHOICES)
     if kind != QuestionKind.CHOICE and choices:
-        raise errors.Invalid(f"Question {number} is {kind.value}: it takes no choices.")
+        raise errors.Invalid(f"Question {number} is {kind.value}: it takes no choices.",
+                             field=f"q{number}", reason="no_choices")
     return kind, text, choices
 
 
-def _texts(given: dict[str, str], what: str, limit: int, *,
-           required: bool = True) -> dict[str, str]:
+def _texts(given: dict[str, str], what: str, limit: int, *, required: bool = True,
+           field: str | None = None) -> dict[str, str]:
     kept = {str(k)[:8]: " ".join(str(v).split()) for k, v in given.items()
             if str(v).strip()}
     if required and not kept.get("fr"):
-        raise errors.Invalid(f"The {what} needs its French text ('fr').")
+        raise errors.Invalid(f"The {what} needs its French text ('fr').", field=field or what,
+                             reason="french_required")
     too_long = [k for k, v in kept.items() if len(v) > limit]
     if too_long:
-        raise errors.Invalid(f"The {what} has at most {limit} characters ({too_long[0]}).")
+        raise errors.Invalid(f"The {what} has at most {limit} characters ({too_long[0]}).",
+                             field=field or what, reason="too_long", most=limit)
     return kept
 
 

@@ -115,7 +115,12 @@ def ask_question(data: Data, ctx: Lookup) -> Prompt:
     found, question = _current(data, ctx)
     if found is None or question is None or not found.open:
         return prompt(say("survey.ended"), options=[Option("menu", say("common.back_to_menu"))])
-    heading = say("survey.question", number=question.position, count=len(found.questions),
+    return question_prompt(question, len(found.questions))
+
+
+def question_prompt(question: QuestionView, count: int) -> Prompt:
+    """How the bot asks one question (the console's survey preview shows the same)."""
+    heading = say("survey.question", number=question.position, count=count,
                   text=question.text)
     if question.kind == "rating":
         return prompt(heading, options=[Option(f"v:{n}", say(f"survey.rating.{n}"))

@@ -138,3 +138,55 @@ def test_a_council_sitting_run_from_a_phone_in_the_chamber(app, messenger, chrom
     app.pipeline.deliver()
     told = ama.replies()
     assert "Le budget 2026 est adopté." in told and "Budget 2026 adopté" in told
+
+
+def test_a_survey_built_launched_and_read_on_a_phone(app, messenger, chromium,
+                                                    tmp_path: Path) -> None:
+    from core.surveys import service as surveys
+    from tests.integration.test_core_surveys import AKPAKPA, GBEGAMEY, citizen
+
+    account(app, "awa")
+    with serving(app) as base:
+        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
+        page.goto(base + "/console/surveys/new")
+        page.fill("#name", "awa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit] >> text=Se connecter")
+        page.wait_for_url(base + "/console/surveys/new")
+
+        page.fill("#title_fr", "L'accueil à la mairie")
+        page.fill("#q1_fr", "Comment jugez-vous l'accueil ?")
+        page.click("text=Une question de plus")
+        page.wait_for_selector("#q2_fr")
+        page.select_option("#q2_kind", "yes_no")
+        page.fill("#q2_fr", "Votre dossier a-t-il avancé ?")
+        page.click("text=Enregistrer le brouillon")
+        page.wait_for_selector("text=Brouillon enregistré.")
+        assert page.locator("pre.bot").count() == 2
+        survey_id = int(page.url.split("?")[0].rsplit("/", 1)[1])
+
+        page.check("input[name=audience][value=none]")
+        page.click("text=Voir qui sera invité")
+        page.click("text=Lancer le questionnaire")
+        page.wait_for_selector("text=Questionnaire lancé.")
+        with app.uow_factory() as uow:
+            asked = [q.id for q in surveys.questions(uow=uow, survey_id=survey_id)]
+        people = [("female", 5, AKPAKPA)] * 6 + [("male", 3, AKPAKPA)] * 5 + \
+            [(None, 1, GBEGAMEY)]
+        for number, (gender, rating, place) in enumerate(people):
+            who = citizen(app, messenger, f"c{number}", gender)
+            with app.uow_factory() as uow:
+                surveys.start(uow=uow, survey_id=survey_id, citizen_id=who,
+                              channel="console", arrondissement_id=place)
+                surveys.answer(uow=uow, survey_id=survey_id, citizen_id=who,
+                               question_id=asked[0], value=rating)
+                surveys.answer(uow=uow, survey_id=survey_id, citizen_id=who,
+                               question_id=asked[1], value=1 if rating > 2 else 0)
+                surveys.complete(uow=uow, survey_id=survey_id, citizen_id=who)
+                uow.commit()
+
+        page.click("text=Résultats")
+        page.wait_for_selector("svg.chart")
+        assert "6 personne(s) dans des groupes de moins de cinq" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        keep_screenshot(page, "console-survey-phone", tmp_path)
