@@ -35,8 +35,8 @@ from core.digests import service as digests
 from core.retention import service as retention
 from core.submissions import followups
 from core.submissions import scheduled as submissions_jobs
-from dialogs.digest import render_digest
 from dialogs.notifications import announcement_renderer
+from palabre import sharing
 from palabre.bootstrap import App
 
 logger = logging.getLogger(__name__)
@@ -138,9 +138,7 @@ def make_digests(app: App) -> int:
         for commune in communes.enabled_communes(uow=uow):
             try:
                 with uow.session.begin_nested():
-                    facts = digests.facts(uow=uow, commune_id=commune.id, week=week)
-                    text = render_digest(app.catalogs, facts, digest_ways(app, commune.id))
-                    digests.keep(uow=uow, commune_id=commune.id, week=week, text=text)
+                    sharing.make_digest(app, uow, commune.id)
                 made += 1
             except Exception:  # one commune's failure never stops the others
                 logger.exception("digest of %s for the week of %s failed", commune.id, week)
@@ -150,18 +148,7 @@ def make_digests(app: App) -> int:
 
 def digest_ways(app: App, commune_id: str) -> list[str]:
     """How citizens of the commune reach the bot: its Telegram bots and WhatsApp numbers."""
-    ways = []
-    bound = app.dialogs.bound_communes
-    for bot in app.telegram.config.bots if app.telegram else ():
-        if bound.get(("telegram", bot.account), commune_id) == commune_id:
-            username = app.telegram.client.username(bot.account) if app.telegram else None
-            if username:
-                ways.append(f"https://t.me/{username}")
-    for sender in app.whatsapp.config.senders if app.whatsapp else ():
-        if not sender.is_service and bound.get(("whatsapp", sender.address),
-                                               commune_id) == commune_id:
-            ways.append(f"https://wa.me/{sender.address.lstrip('+')}")
-    return ways
+    return sharing.ways(app, commune_id)
 
 
 JOBS = (Job("broadcasts.queue_due", queue_due_broadcasts, {"trigger": "interval", "seconds": 15}),

@@ -17,6 +17,7 @@ from admin_api import console
 from bots.telegram.webhook import telegram_router
 from bots.whatsapp.webhook import whatsapp_router
 from dialogs.preview import survey_preview
+from palabre import sharing
 from palabre.bootstrap import App
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,9 @@ def create_web_app(app: App) -> FastAPI:
     console.mount(web, escalation_hours=app.settings.escalation_hours,
                   map_tiles=app.settings.map_tiles, public_url=app.settings.public_url,
                   channels=_channels(app),
-                  survey_preview=partial(survey_preview, app.catalogs))
+                  survey_preview=partial(survey_preview, app.catalogs),
+                  share_links=partial(sharing.links, app),
+                  make_digest=partial(sharing.make_digest, app))
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

@@ -56,6 +56,19 @@
     if (rows[index]) { rows[index].focus(); }
   }
 
+  // The digest's copy buttons: shown only where the browser can copy.
+  if (navigator.clipboard) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var text = document.getElementById(button.getAttribute("data-copy")).value;
+        navigator.clipboard.writeText(text).then(function () {
+          button.textContent = "✓ " + button.textContent.replace(/^✓ /, "");
+        });
+      });
+    });
+  }
+
   // An announcement's progress, asked every five seconds until nothing more will change.
   var progress = document.querySelector("[data-progress]");
   if (progress && window.fetch) {
