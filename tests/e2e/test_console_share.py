@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
 from palabre.bootstrap import bootstrap
 from tests.e2e.console_client import hidden_fields, signed_in_browser
