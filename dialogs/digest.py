@@ -11,6 +11,8 @@ from dialogs.engine import Say, say
 from dialogs.i18n import Catalogs
 
 MOST = 5  # of each kind of news: a digest is pasted into a group, not read as a report
+COUNTED = ("reports", "complaints", "ideas", "resolved")  # digest.<name>.<one|many>
+PLURALS = ("one", "many")
 
 
 def plural(language: str, count: int) -> str:

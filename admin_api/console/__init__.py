@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from admin_api.console import (
     admin,
+    alerts,
     announcements,
     auth,
     bulk,
@@ -63,6 +64,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.include_router(council.router)
     web.include_router(surveys.router)
     web.include_router(share.router)
+    web.include_router(alerts.router)
     web.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
     for prefix, folder in map.VENDOR:
         web.mount(prefix, StaticFiles(directory=folder), name=prefix.rsplit("/", 1)[-1])

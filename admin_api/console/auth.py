@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from admin_api.console.pages import check_csrf, redirect, render, safe_next, secured
 from admin_api.deps import UowDep, failed_authentication, retry_after
 from core import errors
-from core.moderation import signin
+from core.moderation import alerts, signin
 from core.moderation.models import Moderator, Role
 
 SESSION_COOKIE = "palabre_session"
@@ -36,6 +36,7 @@ def signed_in(request: Request, uow: UowDep) -> Moderator:
     uow.commit()  # the session's last use
     if moderator.role not in (Role.ADMIN, Role.MODERATOR):
         raise errors.Forbidden("this account does not work the inbox")
+    request.state.unseen_alerts = alerts.unseen(uow=uow, moderator=moderator)  # the header's
     return moderator
 
 

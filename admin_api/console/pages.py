@@ -72,7 +72,8 @@ def render(request: Request, template: str, *, status_code: int = 200,
            **context: Any) -> HTMLResponse:
     """The page, with the moderator's words and this browser's CSRF token."""
     page = environment().get_template(template).render(
-        t=words(request), csrf=csrf_token(request), once=form_nonce, **context)
+        t=words(request), csrf=csrf_token(request), once=form_nonce,
+        unseen_alerts=getattr(request.state, "unseen_alerts", 0), **context)
     return secured(request, HTMLResponse(page, status_code=status_code))
 
 

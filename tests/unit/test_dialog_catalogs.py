@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.moderation.models import AlertKind
 from core.projects.models import ProjectStatus
 from core.submissions.models import Kind, Status
-from dialogs import runner
+from dialogs import digest, runner
 from dialogs.flows import complaint, menu, onboarding, survey, voice
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
@@ -59,6 +59,7 @@ BUILT_FAMILIES: dict[str, set[str]] = {
     "documents.kind.": {f"documents.kind.{kind.value}" for kind in DocumentKind},
     "staff.": {f"staff.{kind.value}" for kind in AlertKind},  # bots/telegram/announce.py
     "survey.rating.": {f"survey.rating.{n}" for n in survey.RATINGS},
+    "digest.": {f"digest.{name}.{form}" for name in digest.COUNTED for form in digest.PLURALS},
     "complaint.kind.": {f"complaint.kind.{k}" for k in complaint.KINDS},
     "complaint.service.ask.": {f"complaint.service.ask.{k}" for k in complaint.KINDS},
     "complaint.text.ask.": {f"complaint.text.ask.{k}" for k in complaint.KINDS},
