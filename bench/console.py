@@ -9,7 +9,9 @@ application in this process (routing, session, database, template), beside a bas
 in the same run: `/healthz`, the floor of a request through the same stack (one `SELECT 1`).
 The collector is set as `palabre serve` sets it (`palabre.web.settle_memory`).
 
-It prints, per page (the inbox, a submission, the map's data, the dashboard), the first
+It prints, per page (the inbox, a submission, the map's data, the dashboard, and the mairie's
+publishing pages: announcements, a live council sitting, projects, documents, a survey's
+results, alerts), the first
 load's compressed weight (the HTML, the stylesheet and the script, gzip level 6 as a proxy
 would serve them; photos are thumbnails loaded lazily, audio never preloaded, so neither
 counts) against the 60 KB goal, and p50/p95 server time against the 100 ms goal, with the
@@ -51,6 +53,7 @@ TIME_GOAL_MS = 100
 PASSWORD = "bench-console-password"
 STATIC = Path(__file__).resolve().parents[1] / "admin_api" / "console" / "static"
 TABLE = Columns((34, 10, 9, 9, 8), left=1)
+COTONOU = "BJ-LI-COT"
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,67 @@ def measure_page(client: TestClient, name: str, path: str, repeat: int,
     return Page(name, path, weight, timed(lambda: client.get(path), repeat))
 
 
+def publishing_pages(app: App, client: TestClient, repeat: int, assets: bytes) -> list[Page]:
+    """The mairie's publishing pages, with something on each: a plan of 40 projects, a live
+    sitting with 30 questions and 10 updates, a survey's results with 200 answer sets."""
+    sitting, survey = seed_publishing(app)
+    return [measure_page(client, name, path, repeat, assets) for name, path in (
+        ("announcements", "/console/announcements"),
+        ("council, live sitting", f"/console/council/{sitting}"),
+        ("projects (40)", "/console/projects"),
+        ("documents", "/console/documents"),
+        ("survey results (200 sets)", f"/console/surveys/{survey}/results"),
+        ("alerts", "/console/alerts"))]
+
+
+def seed_publishing(app: App) -> tuple[int, int]:
+    """What the publishing pages show, made through core as the console would."""
+    from datetime import timedelta
+
+    from core.council import service as council
+    from core.council.models import SessionKind
+    from core.projects import service as projects
+    from core.surveys import service as surveys
+    from core.surveys.models import QuestionKind
+
+    rows = "code;title;sector;budget_fcfa;status;progress\n" + "".join(
+        f"PAI-{n:03d};Projet {n};routes;{n * 1_000_000};en cours;{n % 100}\n"
+        for n in range(40))
+    with app.uow_factory() as uow:
+        projects.import_sheet(uow=uow, commune_id=COTONOU, data=rows.encode(), actor="bench")
+        now = uow.clock.now()
+        sitting = council.create(uow=uow, new=council.NewSession(
+            commune_id=COTONOU, kind=SessionKind.ORDINARY, title="Session du bench",
+            starts_at=now + timedelta(hours=1), created_by="bench"))
+        council.go_live(uow=uow, session_id=sitting.id or 0, actor="bench")
+        for n in range(10):
+            council.post_update(uow=uow, session_id=sitting.id or 0, text=f"Point {n}",
+                                actor="bench")
+        citizens = [row[0] for row in uow.session.execute(text(
+            "SELECT id FROM citizen WHERE commune_id = 'BJ-LI-COT' ORDER BY id LIMIT 200"))]
+        for n, citizen in enumerate(citizens[:30]):
+            council.ask(uow=uow, session_id=sitting.id or 0, citizen_id=citizen,
+                        text=f"Question {n} du bench ?")
+        survey = surveys.define(uow=uow, new=surveys.NewSurvey(
+            commune_id=COTONOU, title={"fr": "Accueil"}, created_by="bench", questions=[
+                surveys.NewQuestion(QuestionKind.RATING, {"fr": "Votre note ?"}),
+                surveys.NewQuestion(QuestionKind.YES_NO, {"fr": "Traité ?"}),
+                surveys.NewQuestion(QuestionKind.FREE, {"fr": "Un mot ?"})]))
+        surveys.launch(uow=uow, survey_id=survey.id or 0, actor="bench",
+                       closes_at=now + timedelta(days=7))
+        asked = [q.id or 0 for q in surveys.questions(uow=uow, survey_id=survey.id or 0)]
+        for n, citizen in enumerate(citizens):
+            surveys.start(uow=uow, survey_id=survey.id or 0, citizen_id=citizen,
+                          channel="console")
+            for question, value, words in ((asked[0], 1 + n % 5, ""), (asked[1], n % 2, ""),
+                                           (asked[2], None, f"Merci {n}")):
+                surveys.answer(uow=uow, survey_id=survey.id or 0, citizen_id=citizen,
+                               question_id=question, value=value, text=words)
+            surveys.complete(uow=uow, survey_id=survey.id or 0, citizen_id=citizen)
+        uow.commit()
+        return sitting.id or 0, survey.id or 0
+
+
 def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -> Result:
     """Load the rows, sign in, and measure each page beside the baseline."""
     with pilot_app(url, media) as app:
@@ -139,7 +203,8 @@ def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -
                  measure_page(client, "map data (2,000 pins)", "/console/map.json",
                               args.repeat, b""),
                  measure_page(client, "dashboard", "/console/dashboard", args.repeat,
-                              assets)]
+                              assets),
+                 *publishing_pages(app, client, args.repeat, assets)]
         return Result(backend, args.rows, pages)
 
 
