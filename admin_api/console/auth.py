@@ -27,20 +27,30 @@ class SignInNeeded(Exception):
         self.asked = asked
 
 
-def signed_in(request: Request, uow: UowDep) -> Moderator:
-    """The moderator of this browser's session; else to the sign-in page."""
+def signed_in_reader(request: Request, uow: UowDep) -> Moderator:
+    """Whoever holds this browser's session, analysts included (the figures and surveys'
+    results, nothing personal); else to the sign-in page."""
     moderator = signin.session_holder(uow=uow, token=request.cookies.get(SESSION_COOKIE, ""))
     if moderator is None:
         asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInNeeded(asked if request.method == "GET" else "/console/")
     uow.commit()  # the session's last use
+    if moderator.role in (Role.ADMIN, Role.MODERATOR):
+        request.state.unseen_alerts = alerts.unseen(uow=uow, moderator=moderator)  # header
+    return moderator
+
+
+def signed_in(request: Request, uow: UowDep) -> Moderator:
+    """The moderator of this browser's session, one who works the inbox; else to the
+    sign-in page (an analyst gets 403: their pages are the figures and surveys' results)."""
+    moderator = signed_in_reader(request, uow)
     if moderator.role not in (Role.ADMIN, Role.MODERATOR):
         raise errors.Forbidden("this account does not work the inbox")
-    request.state.unseen_alerts = alerts.unseen(uow=uow, moderator=moderator)  # the header's
     return moderator
 
 
 SignedInDep = Annotated[Moderator, Depends(signed_in)]
+ReaderDep = Annotated[Moderator, Depends(signed_in_reader)]
 
 
 def to_sign_in(request: Request, exc: SignInNeeded) -> Response:

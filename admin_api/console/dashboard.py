@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from admin_api.console.auth import SignedInDep
+from admin_api.console.auth import ReaderDep
 from admin_api.console.desk import by_id
 from admin_api.console.pages import render, words
 from admin_api.deps import UowDep
@@ -33,7 +33,7 @@ class Bar:
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
-def dashboard(request: Request, uow: UowDep, moderator: SignedInDep,
+def dashboard(request: Request, uow: UowDep, moderator: ReaderDep,
               period: Annotated[str, Query(pattern="^(week|month)$")] = "week") -> HTMLResponse:
     since = _window_start(uow, period)
     figures = stats.compute(uow=uow, period=period, scope=stats.Scope(

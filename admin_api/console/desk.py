@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import col, func, select
 
 from admin_api.console.asked import FOLDERS, MOST, Asked, asked, folder_filter
-from admin_api.console.auth import SignedInDep
-from admin_api.console.pages import render, words
+from admin_api.console.auth import ReaderDep, SignedInDep
+from admin_api.console.pages import redirect, render, words
 from admin_api.deps import UowDep
 from core.communes.models import Arrondissement, Category, Commune, label
 from core.messages.models import Attachment
@@ -55,9 +55,12 @@ class Choices:
 
 
 @router.get("/", response_class=HTMLResponse)
-def inbox_page(request: Request, uow: UowDep, moderator: SignedInDep, wanted: AskedDep,
-               cursor: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
-    """A folder's submissions, newest first, narrowed by the search box and the filters."""
+def inbox_page(request: Request, uow: UowDep, moderator: ReaderDep, wanted: AskedDep,
+               cursor: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """A folder's submissions, newest first, narrowed by the search box and the filters (an
+    analyst, who reads no submission, lands on the figures)."""
+    if moderator.role == Role.ANALYST:
+        return redirect(request, "/console/dashboard")
     narrowed = wanted.filter(moderator)
     page = inbox(uow=uow, wanted=narrowed, limit=min(PAGE, MAX_PAGE), cursor=cursor)
     language = words(request).language

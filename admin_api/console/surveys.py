@@ -19,7 +19,7 @@ from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
-from admin_api.console.auth import SignedInDep
+from admin_api.console.auth import ReaderDep, SignedInDep
 from admin_api.console.communes import chosen_commune
 from admin_api.console.item import SentDep
 from admin_api.console.pages import check_csrf, redirect, render
@@ -31,7 +31,7 @@ from core.communes.models import Arrondissement, Commune, label
 from core.council.service import TOPIC as COUNCIL
 from core.moderation import once
 from core.moderation import service as moderation
-from core.moderation.models import Moderator
+from core.moderation.models import Moderator, Role
 from core.submissions.service import LOCAL_TZ
 from core.surveys import results as survey_results
 from core.surveys import service as surveys
@@ -130,7 +130,7 @@ class Launch:
 
 
 @router.get("", response_class=HTMLResponse)
-def listing(request: Request, uow: UowDep, moderator: SignedInDep,
+def listing(request: Request, uow: UowDep, moderator: ReaderDep,
             commune: Annotated[str, Query(max_length=16)] = "") -> HTMLResponse:
     chosen, mine = chosen_commune(uow, moderator, commune)
     rows = uow.session.exec(select(Survey).where(Survey.commune_id == chosen.id)
@@ -252,10 +252,12 @@ def close(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep,
 
 @router.get("/{survey_id}/results", response_class=HTMLResponse)
 def results(request: Request, survey_id: int, uow: UowDep,
-            moderator: SignedInDep) -> HTMLResponse:
-    """The figures, with charts drawn here; groups under five people hidden as the API does."""
+            moderator: ReaderDep) -> HTMLResponse:
+    """The figures, with charts drawn here; groups under five people hidden as the API does;
+    free answers' words for the mairie's staff, their count only for analysts."""
     survey = _visible(uow, moderator, survey_id)
-    found = survey_results.results(uow=uow, survey_id=survey_id, language="fr", words=True)
+    found = survey_results.results(uow=uow, survey_id=survey_id, language="fr",
+                                   words=moderator.role != Role.ANALYST)
     places = {a.id: a.name for a in uow.session.exec(select(Arrondissement).where(
         Arrondissement.commune_id == survey.commune_id)).all()}
     return render(request, "survey_results.html", moderator=moderator, survey=survey,
@@ -264,11 +266,13 @@ def results(request: Request, survey_id: int, uow: UowDep,
 
 
 @router.get("/{survey_id}/export.csv")
-def export(survey_id: int, uow: UowDep, moderator: SignedInDep) -> Response:
-    """One row per completed answer set and question, as the API's export."""
+def export(survey_id: int, uow: UowDep, moderator: ReaderDep) -> Response:
+    """One row per completed answer set and question, as the API's export (no free words
+    for analysts)."""
     _visible(uow, moderator, survey_id)
     out = io.StringIO()
-    csv.writer(out).writerows(survey_results.export_rows(uow=uow, survey_id=survey_id))
+    csv.writer(out).writerows(survey_results.export_rows(
+        uow=uow, survey_id=survey_id, words=moderator.role != Role.ANALYST))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="palabre-survey-{survey_id}.csv"',
         "Cache-Control": "no-store"})

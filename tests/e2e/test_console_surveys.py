@@ -133,3 +133,44 @@ def test_another_communes_survey_is_out_of_reach(app, client) -> None:
     assert other.get(page_path).status_code == 404
     assert other.get(f"{page_path}/results").status_code == 404
     assert other.get(f"{page_path}/export.csv").status_code == 404
+
+
+def test_an_analyst_reads_the_figures_and_results_but_no_words_nor_submissions(
+        app, client, messenger) -> None:
+    from core.moderation.models import Role
+
+    page_path = _built(client)
+    page = client.get(page_path)
+    reach = client.post(f"{page_path}/reach", data={
+        **hidden_fields(page, f"{page_path}/reach"), "audience": "none",
+        "closes": "2026-03-28T18:00"})
+    client.post(f"{page_path}/launch", data=hidden_fields(reach, f"{page_path}/launch"))
+    survey_id = int(page_path.rsplit("/", 1)[1])
+    with app.uow_factory() as uow:
+        asked = [q.id for q in surveys.questions(uow=uow, survey_id=survey_id)]
+    for number in range(5):
+        who = citizen(app, messenger, f"c{number}", "female")
+        with app.uow_factory() as uow:
+            surveys.start(uow=uow, survey_id=survey_id, citizen_id=who, channel="console")
+            surveys.answer(uow=uow, survey_id=survey_id, citizen_id=who,
+                           question_id=asked[0], value=4)
+            surveys.answer(uow=uow, survey_id=survey_id, citizen_id=who,
+                           question_id=asked[1], value=1)
+            surveys.answer(uow=uow, survey_id=survey_id, citizen_id=who,
+                           question_id=asked[2], text=f"Mon voisin Kofi, au {number} rue 12")
+            surveys.complete(uow=uow, survey_id=survey_id, citizen_id=who)
+            uow.commit()
+
+    account(app, "stat", Role.ANALYST)
+    analyst = TestClient(client.app)
+    landed = signed_in(analyst, "stat")
+    assert analyst.get(landed.headers["location"], follow_redirects=False).headers[
+        "location"] == "/console/dashboard"  # no inbox for an analyst
+    assert analyst.get("/console/dashboard").status_code == 200
+    results = analyst.get(f"{page_path}/results")
+    assert results.status_code == 200 and "5 réponse(s) complète(s)" in results.text
+    assert "Kofi" not in results.text  # the free answers' words stay with the mairie
+    assert "Kofi" not in analyst.get(f"{page_path}/export.csv").text
+    assert "Kofi" in client.get(f"{page_path}/results").text  # the moderator reads them
+    assert analyst.get(page_path).status_code == 403  # the builder's page: staff only
+    assert analyst.get("/console/announcements").status_code == 403
