@@ -190,3 +190,40 @@ def test_a_survey_built_launched_and_read_on_a_phone(app, messenger, chromium,
         assert "6 personne(s) dans des groupes de moins de cinq" in page.inner_text("main")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         keep_screenshot(page, "console-survey-phone", tmp_path)
+
+
+def test_a_document_uploaded_from_a_phone_is_fetched_from_the_bot(app, messenger, chromium,
+                                                                  tmp_path: Path) -> None:
+    from tests.e2e.test_documents import PDF
+
+    budget = tmp_path / "budget 2026.pdf"
+    budget.write_bytes(PDF)
+    account(app, "awa")
+    with serving(app) as base:
+        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
+        page.goto(base + "/console/documents")
+        page.fill("#name", "awa")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit] >> text=Se connecter")
+        page.wait_for_url(base + "/console/documents")
+
+        page.select_option("#kind", "budget")
+        page.fill("#year", "2026")
+        page.fill("#title", "Budget primitif 2026")
+        page.set_input_files("#file", str(budget))
+        page.fill("#fr", "Recettes 18 milliards FCFA, dont 6 pour investir.")
+        page.click("button[type=submit] >> text=Publier")
+        page.wait_for_selector(".notice")
+        assert "Document publié" in page.inner_text(".notice")
+        assert "budget-2026.pdf" in page.inner_text("main")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    ama = Talker(app, messenger, "ama")
+    ama.onboard()
+    ama.send("documents")
+    ama.send("1")  # budget
+    ama.send("1")  # the document
+    (sent,) = [m for m in messenger.sent if m.address == "ama" and m.purpose == "document"]
+    assert sent.text.startswith("📄 Budget primitif 2026 (2026)")
+    with app.uow_factory() as uow:
+        assert uow.media.absolute(sent.media_path).read_bytes() == PDF
