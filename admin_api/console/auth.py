@@ -34,9 +34,11 @@ def signed_in_reader(request: Request, uow: UowDep) -> Moderator:
     if moderator is None:
         asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         raise SignInNeeded(asked if request.method == "GET" else "/console/")
-    uow.commit()  # the session's last use
     if moderator.role in (Role.ADMIN, Role.MODERATOR):
         request.state.unseen_alerts = alerts.unseen(uow=uow, moderator=moderator)  # header
+    # The session's last use, and the end of this transaction: a page that writes through
+    # units of work of its own (bulk actions) must not find SQLite's write lock held here.
+    uow.commit()
     return moderator
 
 

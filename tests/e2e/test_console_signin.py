@@ -107,8 +107,11 @@ def test_signing_out_ends_the_session(app, client) -> None:
 def test_an_analyst_is_told_the_desk_is_not_theirs(app, client) -> None:
     account(app, "stat", Role.ANALYST)
     signed_in(client, "stat")
-    page = client.get("/console/")
-    assert page.status_code == 403 and "ne peut pas" in page.text
+    landed = client.get("/console/", follow_redirects=False)
+    assert landed.headers["location"] == "/console/dashboard"  # the figures are theirs
+    for desk in ("/console/map", "/console/announcements", "/console/council"):
+        page = client.get(desk)
+        assert page.status_code == 403 and "ne peut pas" in page.text
 
 
 def test_bearer_tokens_still_work_for_the_api(app, client) -> None:
