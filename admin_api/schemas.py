@@ -51,7 +51,8 @@ class TranscriptPublic(BaseModel):
     model: str | None
     processing_ms: int | None
     attempts: int
-    reason: str | None  # why there is no text: too_long, undecodable, silent, no_model…
+    reason: str | None  # why there is no text: too_long, undecodable, silent, no_model…;
+    # "unclear" beside a text: kept but doubted (a loop, a low confidence), never searched
 
 
 class AttachmentPublic(BaseModel):

@@ -285,7 +285,8 @@ def _heard(record: InboundRecord, min_confidence: float) -> Heard:
     extra = record.extra
     text = " ".join((record.text or "").split())
     confidence = extra.get("confidence")
-    confident = bool(text) and (confidence is None or float(confidence) >= min_confidence)
+    confident = bool(text) and extra.get("reason") != "unclear" and (
+        confidence is None or float(confidence) >= min_confidence)  # "unclear": doubted
     reason = extra.get("reason") or (None if confident else "empty" if not text else "unclear")
     return Heard(int(extra["attachment_id"]), text, confident, reason)
 

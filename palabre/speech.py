@@ -62,17 +62,18 @@ def work(settings: Settings, name: str, stop: StopEvent, log_file: Path | None =
     logger.info("transcription worker %s ready", name)
     try:
         while not stop.is_set():
-            if not _round(uow_factory, speech, name):
+            if not _round(uow_factory, speech, name, settings.transcription_min_confidence):
                 stop.wait(IDLE_SECONDS)
     finally:
         engine.dispose()
         logger.info("transcription worker %s stopped", name)
 
 
-def _round(uow_factory: UnitOfWorkFactory, speech: Transcriber, name: str) -> int:
+def _round(uow_factory: UnitOfWorkFactory, speech: Transcriber, name: str,
+           min_confidence: float) -> int:
     try:
         return transcripts.transcribe_waiting(uow_factory=uow_factory, transcriber=speech,
-                                              worker=name)
+                                              worker=name, min_confidence=min_confidence)
     except Exception:  # the loop's edge (the database went away…): log, wait, go on
         logger.exception("transcription round failed")
         time.sleep(IDLE_SECONDS)

@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from core.messages.models import Attachment, InboundRecord
 from core.ports import Transcriber, Transcript, TranscriptionError
 from core.submissions.models import Submission
+from core.transcripts.doubt import doubtful
 from core.transcripts.models import Transcription, TranscriptionStatus
 from core.uow import UnitOfWork
 
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 LEASE = timedelta(minutes=10)  # far longer than a 5-minute note takes on a small CPU
 TRANSCRIPT_KIND = "transcript"  # the kind of the message that brings a result to the flow
+UNCLEAR = "unclear"  # a transcript kept but not believed (core/transcripts/doubt.py)
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,10 @@ def claim_next(*, uow: UnitOfWork, worker: str, lease: timedelta = LEASE) -> Cla
 
 
 def record_result(*, uow: UnitOfWork, transcription_id: int, transcript: Transcript,
-                  processing_ms: int) -> Transcription:
-    """Keep what was heard; the submission's search covers it; the flow is told."""
+                  processing_ms: int, min_confidence: float = 0.0) -> Transcription:
+    """Keep what was heard; the submission's search covers it; the flow is told. A doubtful
+    text (a loop, or a confidence under `min_confidence`) is kept with the reason "unclear":
+    moderators read it as doubtful, the search and the citizen's flow leave it out."""
     row = uow.session.get_one(Transcription, transcription_id)
     row.status = TranscriptionStatus.DONE
     row.text, row.language = transcript.text, transcript.language
@@ -97,7 +101,9 @@ def record_result(*, uow: UnitOfWork, transcription_id: int, transcript: Transcr
     row.backend, row.model = transcript.backend[:32], transcript.model[:200]
     row.processing_ms, row.finished_at = processing_ms, uow.clock.now()
     row.claimed_by = row.claimed_until = None
-    row.reason = row.last_error = None
+    row.last_error = None
+    row.reason = UNCLEAR if doubtful(transcript.text or "", transcript.confidence,
+                                     min_confidence) else None
     uow.session.add(row)
     refresh_submission(uow=uow, attachment_id=row.attachment_id)
     _tell_the_conversation(uow, row)
@@ -164,7 +170,8 @@ def voice_text(*, uow: UnitOfWork, submission_id: int) -> str:
         select(Transcription.text).join(Attachment, col(Attachment.id) ==
                                         col(Transcription.attachment_id))
         .where(Attachment.submission_id == submission_id,
-               Transcription.status == TranscriptionStatus.DONE)
+               Transcription.status == TranscriptionStatus.DONE,
+               or_(col(Transcription.reason).is_(None), col(Transcription.reason) != UNCLEAR))
         .order_by(col(Attachment.id))).all()
     return " ".join(t for t in texts if t)
 
@@ -179,7 +186,7 @@ def of_attachments(*, uow: UnitOfWork, attachment_ids: list[int]) -> dict[int, T
 
 
 def transcribe_waiting(*, uow_factory: Callable[[], UnitOfWork], transcriber: Transcriber,
-                       worker: str, limit: int = 10) -> int:
+                       worker: str, limit: int = 10, min_confidence: float = 0.0) -> int:
     """Claim and transcribe notes until none waits (or `limit`); how many were finished.
 
     The worker's edge: anything a backend raises is recorded against the note, never lost."""
@@ -190,13 +197,13 @@ def transcribe_waiting(*, uow_factory: Callable[[], UnitOfWork], transcriber: Tr
             uow.commit()
         if claimed is None:
             break
-        _transcribe_one(uow_factory, transcriber, claimed)
+        _transcribe_one(uow_factory, transcriber, claimed, min_confidence)
         finished += 1
     return finished
 
 
 def _transcribe_one(uow_factory: Callable[[], UnitOfWork], transcriber: Transcriber,
-                    claimed: Claimed) -> None:
+                    claimed: Claimed, min_confidence: float) -> None:
     started = time.perf_counter()
     try:
         heard = transcriber.transcribe(claimed.path, language_hint=claimed.language_hint)
@@ -210,7 +217,7 @@ def _transcribe_one(uow_factory: Callable[[], UnitOfWork], transcriber: Transcri
     else:
         with uow_factory() as uow:
             record_result(uow=uow, transcription_id=claimed.transcription_id,
-                          transcript=heard,
+                          transcript=heard, min_confidence=min_confidence,
                           processing_ms=int((time.perf_counter() - started) * 1000))
             uow.commit()
         return

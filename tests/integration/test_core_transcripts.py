@@ -233,3 +233,34 @@ def test_erasing_the_citizen_removes_transcripts_with_the_audio(voice_app, messe
         kept = uow.session.get_one(Submission, filed.id)
         assert kept.voice_text == "" and uow.session.exec(select(Transcription)).all() == []
 
+
+
+@pytest.mark.parametrize("heard", ["non non non non non non non non non",
+                                   "ผมไม่แน่ใจ"])  # a loop; Thai heard at a low confidence
+def test_a_doubtful_transcript_is_kept_apart_never_searched_nor_read_back(
+        voice_app, messenger, speech, heard: str) -> None:
+    talker = Talker(voice_app, messenger)
+    listening(talker)
+    talker.send("1")  # keep the audio without text
+    talker.send("1")  # send the report
+    speech.script = [heard]
+    confident = "ผม" not in heard
+    if not confident:  # the scripted transcriber's confidence is 0.81: this one is 0.2
+        speech.transcribe = _low(speech.transcribe)
+    transcripts.transcribe_waiting(uow_factory=voice_app.uow_factory, transcriber=speech,
+                                   worker="w1", min_confidence=0.4)
+
+    (kept,) = rows(voice_app)
+    assert (kept.status, kept.text, kept.reason) == ("done", heard, "unclear")
+    with voice_app.uow_factory() as uow:
+        filed = uow.session.exec(select(Submission)).one()
+        found = inbox(uow=uow, wanted=InboxFilter(text=heard.split()[0]))
+    assert filed.voice_text == "" and found.items == []
+
+
+def _low(transcribe):
+    def heard_poorly(path: Path, *, language_hint: str | None) -> Transcript:
+        said = transcribe(path, language_hint=language_hint)
+        return Transcript(text=said.text, language="th", confidence=0.2,
+                          duration_s=said.duration_s, backend=said.backend, model=said.model)
+    return heard_poorly
