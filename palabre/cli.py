@@ -36,7 +36,31 @@ def _app(*, console: bool = False) -> App:
     return app
 
 
-@click.group()
+class _Commands(click.Group):
+    """Palabre's commands; a setting that cannot be used is one clear line per problem,
+    naming its environment variable, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pydantic import ValidationError
+
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:
+            raise click.ClickException("\n".join(
+                f"{setting_variable(str(error['loc'][0]) if error['loc'] else '?')}: "
+                f"{error['msg'].removeprefix('Value error, ')}" for error in exc.errors())
+            ) from None
+
+
+def setting_variable(field: str) -> str:
+    """The environment variable that sets a field of Settings (DATABASE_URL, PALABRE_…)."""
+    found = Settings.model_fields.get(field)
+    alias = getattr(found, "validation_alias", None) if found else None
+    choices = getattr(alias, "choices", None)
+    return str(choices[0]) if choices else f"PALABRE_{field.upper()}"
+
+
+@click.group(cls=_Commands)
 def main() -> None:
     """Palabre: citizens and their mairie, on WhatsApp, Telegram and the console."""
 
@@ -265,6 +289,42 @@ def transcribe(files: tuple[str, ...], language: str | None) -> None:
                            f"{heard.model}]\n  {heard.text}")
     for line in results:
         click.echo(line)
+
+
+@main.group("models")
+def models_group() -> None:
+    """The speech models the transcription routes name."""
+
+
+@models_group.command("check")
+def models_check() -> None:
+    """Load each route's model and say, one line each, what works."""
+    import time
+
+    from transcription.backends import make_backend
+    from transcription.routes import parse_routes
+
+    settings = Settings()
+    if not settings.transcription_routes.strip():
+        click.echo("PALABRE_TRANSCRIPTION_ROUTES is empty: voice notes are kept as audio.")
+        return
+    broken = 0
+    for route in parse_routes(settings.transcription_routes).all():
+        started = time.perf_counter()
+        try:
+            make_backend(*route.key, cache_dir=settings.transcription_model_dir,
+                         cpu_threads=settings.transcription_threads).load()  # as a worker
+        except Exception as exc:  # the operator's report: whatever stops a model is said
+            broken += 1
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            click.echo(f"{route.language}={route.backend}:{route.model}: cannot load "
+                       f"({reason[:300]})")
+            continue
+        click.echo(f"{route.language}={route.backend}:{route.model}: ok, loaded in "
+                   f"{time.perf_counter() - started:.1f} s")
+    if broken:
+        raise click.ClickException(f"{broken} route(s) cannot hear anything: their voice "
+                                   "notes are kept as audio.")
 
 
 @main.command()

@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     transcription_model_dir: Path = Path("models")
     transcription_threads: int = Field(default=0, ge=0, le=64)
 
+    @field_validator("transcription_routes")
+    @classmethod
+    def _routes(cls, value: str) -> str:
+        """A route that cannot work is said at start, in one line, not at the first note."""
+        if value.strip():
+            from transcription.routes import parse_routes
+
+            parse_routes(value)
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
