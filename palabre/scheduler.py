@@ -95,13 +95,20 @@ def ask_followups(app: App) -> int:
     return asked
 
 
+def free_text_reaches(identity: ChannelIdentity, at: datetime) -> bool:
+    """Whether the mairie's own words reach this identity at `at`: on every channel but
+    WhatsApp, and there within the 24 hours after the citizen's last message (otherwise
+    only a registered template does)."""
+    if identity.channel != WHATSAPP:
+        return True
+    last = identity.last_inbound_at
+    return last is not None and at - last < WINDOW - WINDOW_MARGIN
+
+
 def reachable_now(app: App, now: datetime, identity: ChannelIdentity) -> bool:
     """Whether a follow-up question would reach this identity now: on WhatsApp, within the
     24 hours after the citizen's last message, or as a template ("followup" or its fallback)."""
-    if identity.channel != WHATSAPP or app.whatsapp is None:
-        return True
-    last = identity.last_inbound_at
-    if last is not None and now - last < WINDOW - WINDOW_MARGIN:
+    if app.whatsapp is None or free_text_reaches(identity, now):
         return True
     templates = app.whatsapp.config.templates
     return "followup" in templates or TEMPLATE_FALLBACK.get("followup", "") in templates

@@ -19,6 +19,7 @@ from bots.whatsapp.webhook import whatsapp_router
 from dialogs.preview import survey_preview
 from palabre import sharing
 from palabre.bootstrap import App
+from palabre.scheduler import free_text_reaches
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,8 @@ def create_web_app(app: App) -> FastAPI:
                   channels=_channels(app),
                   survey_preview=partial(survey_preview, app.catalogs),
                   share_links=partial(sharing.links, app),
-                  make_digest=partial(sharing.make_digest, app))
+                  make_digest=partial(sharing.make_digest, app),
+                  free_text=free_text_reaches)
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

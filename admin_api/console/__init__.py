@@ -35,12 +35,13 @@ STATIC = Path(__file__).parent / "static"
 def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
           public_url: str = "", channels: list[str] | None = None,
           survey_preview: Any = None, share_links: Any = None,
-          make_digest: Any = None) -> None:
+          make_digest: Any = None, free_text: Any = None) -> None:
     """Add the console's pages, its static files, and `/` leading to it; an item still new
     after `escalation_hours` is marked overdue; the map draws `map_tiles` under its pins;
     `public_url` and `channels` say how a published document reaches citizens;
     `survey_preview` shows a survey's questions as the bot asks them, `share_links` and
-    `make_digest` serve the group animators (the composition root gives them: the console
+    `make_digest` serve the group animators, `free_text` is the channels' rule of who an
+    announcement reaches only through a template (the composition root gives them: the console
     imports neither the dialogs nor the channels)."""
     web.state.escalation_hours = escalation_hours
     web.state.map_tiles = map_tiles
@@ -49,6 +50,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.state.survey_preview = survey_preview  # (questions, language) → the bot's messages
     web.state.share_links = share_links  # (commune id) → each flow's link on each bot
     web.state.make_digest = make_digest  # (uow, commune id) → last week's digest, kept
+    web.state.free_text = free_text  # (identity, when) → whether words reach, not a template
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)

@@ -10,12 +10,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
-from admin_api.console.communes import chosen_commune
+from admin_api.console.communes import chosen_commune, communes_row
 from admin_api.console.item import SentDep
 from admin_api.console.pages import check_csrf, redirect, render
 from admin_api.deps import UowDep
@@ -106,7 +106,8 @@ def preview(request: Request, uow: UowDep, moderator: SignedInDep, draft: DraftD
     check_csrf(request, csrf)
     chosen_commune(uow, moderator, draft.commune, strict=True)[0]
     try:
-        reach = broadcasts.reach(uow=uow, new=draft.new(moderator))
+        reach = broadcasts.reach(uow=uow, new=draft.new(moderator),
+                                 free_text=getattr(request.app.state, "free_text", None))
     except errors.Invalid as refused:
         return _composer(request, uow, moderator, draft, refused=refused)
     return _composer(request, uow, moderator, draft, reach=reach)
@@ -138,7 +139,7 @@ def send(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
 @router.get("/{broadcast_id}", response_class=HTMLResponse)
 def announcement(request: Request, broadcast_id: int, uow: UowDep,
                  moderator: SignedInDep) -> HTMLResponse:
-    row = _visible(uow, moderator, broadcast_id)
+    row = communes_row(uow, moderator, Broadcast, broadcast_id)
     return render(request, "announcement.html", moderator=moderator, row=row,
                   progress=broadcasts.progress(uow=uow, broadcast_id=broadcast_id),
                   audience=_audience_words(uow, row), finished=_finished(uow, row),
@@ -148,7 +149,7 @@ def announcement(request: Request, broadcast_id: int, uow: UowDep,
 @router.get("/{broadcast_id}/progress")
 def progress(broadcast_id: int, uow: UowDep, moderator: SignedInDep) -> JSONResponse:
     """Where its messages are (the page's script asks every few seconds until all are)."""
-    row = _visible(uow, moderator, broadcast_id)
+    row = communes_row(uow, moderator, Broadcast, broadcast_id)
     done = broadcasts.progress(uow=uow, broadcast_id=broadcast_id)
     return JSONResponse({**asdict(done), "status": row.status,
                          "finished": _finished(uow, row)},
@@ -158,7 +159,7 @@ def progress(broadcast_id: int, uow: UowDep, moderator: SignedInDep) -> JSONResp
 @router.post("/{broadcast_id}/cancel")
 def cancel(request: Request, broadcast_id: int, uow: UowDep, moderator: SignedInDep,
            sent: SentDep) -> Response:
-    row = _visible(uow, moderator, broadcast_id)
+    row = communes_row(uow, moderator, Broadcast, broadcast_id)
     if once.first_use(uow=uow, moderator=moderator, nonce=sent) and \
             row.status != BroadcastStatus.CANCELLED:
         before = row.status
@@ -193,13 +194,6 @@ def _choices(uow: UnitOfWork, moderator: Moderator, commune_id: str) -> Choices:
             Arrondissement.commune_id == commune_id).order_by(col(Arrondissement.name))).all()),
         projects=list(uow.session.exec(select(Project).where(
             Project.commune_id == commune_id).order_by(col(Project.title))).all()))
-
-
-def _visible(uow: UnitOfWork, moderator: Moderator, broadcast_id: int) -> Broadcast:
-    row = uow.session.get(Broadcast, broadcast_id) if 0 < broadcast_id < 2**31 else None
-    if row is None or not moderation.may_see(moderator, row.commune_id):
-        raise HTTPException(404, "error.not_found")
-    return row
 
 
 def _finished(uow: UnitOfWork, row: Broadcast) -> bool:

@@ -1,6 +1,8 @@
-"""Which of a moderator's communes a console page is about."""
+"""Which of a moderator's communes a console page is about, and a row of theirs by its id."""
 
 from __future__ import annotations
+
+from typing import Any, TypeVar
 
 from fastapi import HTTPException
 
@@ -9,6 +11,8 @@ from core.communes.models import Commune
 from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.uow import UnitOfWork
+
+Row = TypeVar("Row")
 
 
 def chosen_commune(uow: UnitOfWork, moderator: Moderator, wanted: str, *,
@@ -21,3 +25,12 @@ def chosen_commune(uow: UnitOfWork, moderator: Moderator, wanted: str, *,
     if found is None and (strict or not mine):
         raise HTTPException(404, "error.not_found")
     return found or mine[0], mine
+
+
+def communes_row(uow: UnitOfWork, moderator: Moderator, table: type[Row], row_id: int) -> Row:
+    """The row of `table` with this id, when it belongs to one of the moderator's communes;
+    404 otherwise, as in the API (a URL naming another commune's row finds nothing)."""
+    found: Any = uow.session.get(table, row_id) if 0 < row_id < 2**31 else None
+    if found is None or not moderation.may_see(moderator, found.commune_id):
+        raise HTTPException(404, "error.not_found")
+    return found  # type: ignore[no-any-return]

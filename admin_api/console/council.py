@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
-from admin_api.console.communes import chosen_commune
+from admin_api.console.communes import chosen_commune, communes_row
 from admin_api.console.item import SentDep
 from admin_api.console.pages import redirect, render
 from admin_api.console.thumbnails import fitted
@@ -117,7 +117,8 @@ def plan(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
 @router.get("/{session_id}", response_class=HTMLResponse)
 def sitting(request: Request, session_id: int, uow: UowDep,
             moderator: SignedInDep) -> HTMLResponse:
-    return _sitting(request, uow, moderator, _visible(uow, moderator, session_id))
+    row = communes_row(uow, moderator, CouncilSession, session_id)
+    return _sitting(request, uow, moderator, row)
 
 
 @router.post("/{session_id}/edit", response_class=HTMLResponse)
@@ -126,7 +127,7 @@ def move(request: Request, session_id: int, uow: UowDep, moderator: SignedInDep,
          when: Annotated[str, Form(max_length=20)], place: Line = "", agenda: Lines = "",
          stream_url: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Change a planned sitting; a new time moves its reminders and tells its followers."""
-    row = _visible(uow, moderator, session_id)
+    row = communes_row(uow, moderator, CouncilSession, session_id)
     typed = Planned(kind, title, when, place, agenda, stream_url)
     try:
         if once.first_use(uow=uow, moderator=moderator, nonce=sent):
@@ -139,8 +140,7 @@ def move(request: Request, session_id: int, uow: UowDep, moderator: SignedInDep,
             uow.commit()
     except errors.Invalid as refused:
         uow.rollback()
-        return _sitting(request, uow, moderator, _visible(uow, moderator, session_id),
-                        typed=typed, refused=refused)
+        return _sitting(request, uow, moderator, row, typed=typed, refused=refused)
     return redirect(request, f"/console/council/{session_id}?done=changed")
 
 
@@ -160,7 +160,7 @@ def go_live(request: Request, session_id: int, uow: UowDep, moderator: SignedInD
 
 def _act(request: Request, uow: UnitOfWork, moderator: Moderator, session_id: int,
          nonce: str, action: str) -> Response:
-    row = _visible(uow, moderator, session_id)
+    row = communes_row(uow, moderator, CouncilSession, session_id)
     if once.first_use(uow=uow, moderator=moderator, nonce=nonce):
         getattr(council, action)(uow=uow, session_id=session_id, actor=moderator.name)
         _audit(uow, moderator, row, f"council_session_{action}")
@@ -173,7 +173,7 @@ async def post_update(request: Request, session_id: int, uow: UowDep, moderator:
                       sent: SentDep, text: Annotated[str, Form(max_length=2100)],
                       photo: UploadFile | None = None) -> Response:
     """A live update, with the photo just taken when there is one."""
-    row = _visible(uow, moderator, session_id)
+    row = communes_row(uow, moderator, CouncilSession, session_id)
     data = await photo.read(20_000_000) if photo is not None and photo.filename else None
     try:
         picture = fitted(data) if data else None
@@ -195,7 +195,7 @@ async def post_update(request: Request, session_id: int, uow: UowDep, moderator:
 @router.post("/{session_id}/questions/{question_id}/answered")
 def answered(request: Request, session_id: int, question_id: int, uow: UowDep,
              moderator: SignedInDep, sent: SentDep) -> Response:
-    _visible(uow, moderator, session_id)
+    communes_row(uow, moderator, CouncilSession, session_id)
     question = uow.session.get(CouncilQuestion, question_id) if question_id < 2**31 else None
     if question is None or question.session_id != session_id:
         raise HTTPException(404, "error.not_found")
@@ -209,7 +209,7 @@ def answered(request: Request, session_id: int, question_id: int, uow: UowDep,
 def end(request: Request, session_id: int, uow: UowDep, moderator: SignedInDep,
         sent: SentDep, decisions: Lines = "") -> Response:
     """The sitting is over: its decisions are announced and stay in the bot."""
-    row = _visible(uow, moderator, session_id)
+    row = communes_row(uow, moderator, CouncilSession, session_id)
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         council.end(uow=uow, session_id=session_id, actor=moderator.name,
                     decisions=[d.strip() for d in decisions.splitlines() if d.strip()])
@@ -222,7 +222,7 @@ def end(request: Request, session_id: int, uow: UowDep, moderator: SignedInDep,
 def poll(request: Request, session_id: int, uow: UowDep, moderator: SignedInDep,
          after: Annotated[int, Query(ge=0, le=2_147_483_647)]) -> Response:
     """How many questions came after the newest shown (the page asks every half minute)."""
-    _visible(uow, moderator, session_id)
+    communes_row(uow, moderator, CouncilSession, session_id)
     arrived = int(uow.session.exec(select(func.count()).select_from(CouncilQuestion).where(
         CouncilQuestion.session_id == session_id, col(CouncilQuestion.id) > after)).one())
     tag = f'"{arrived}"'
@@ -235,7 +235,7 @@ def poll(request: Request, session_id: int, uow: UowDep, moderator: SignedInDep,
 def voice(session_id: int, question_id: int, uow: UowDep,
           moderator: SignedInDep) -> Response:
     """A voice question's recording (the player loads it only when pressed)."""
-    _visible(uow, moderator, session_id)
+    communes_row(uow, moderator, CouncilSession, session_id)
     question = uow.session.get(CouncilQuestion, question_id) if question_id < 2**31 else None
     attachment = uow.session.get(Attachment, question.attachment_id) \
         if question is not None and question.session_id == session_id and \
@@ -311,13 +311,6 @@ def _kind(text: str) -> SessionKind:
     if text not in set(SessionKind):
         raise errors.Invalid("unknown kind", field="kind", reason="kind")
     return SessionKind(text)
-
-
-def _visible(uow: UnitOfWork, moderator: Moderator, session_id: int) -> CouncilSession:
-    row = uow.session.get(CouncilSession, session_id) if 0 < session_id < 2**31 else None
-    if row is None or not moderation.may_see(moderator, row.commune_id):
-        raise HTTPException(404, "error.not_found")
-    return row
 
 
 def _audit(uow: UnitOfWork, moderator: Moderator, row: CouncilSession, action: str,

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
-from admin_api.console.communes import chosen_commune
+from admin_api.console.communes import chosen_commune, communes_row
 from admin_api.console.item import SentDep
 from admin_api.console.pages import redirect, render
 from admin_api.deps import UowDep
@@ -90,7 +90,7 @@ def publish(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep
 def document_page(request: Request, document_id: int, uow: UowDep,
                   moderator: SignedInDep) -> HTMLResponse:
     """One document and what citizens receive with it, on each channel, in each language."""
-    row = _visible(uow, moderator, document_id)
+    row = communes_row(uow, moderator, Document, document_id)
     public_url: str = getattr(request.app.state, "public_url", "")
     return render(request, "document.html", moderator=moderator, row=row,
                   messages={lang: documents.message_for(row, lang) for lang in LANGUAGES},
@@ -104,7 +104,7 @@ def document_page(request: Request, document_id: int, uow: UowDep,
 def withdraw(request: Request, document_id: int, uow: UowDep, moderator: SignedInDep,
              sent: SentDep) -> Response:
     """No longer offered by the bot (the stored file stays for the audit trail)."""
-    row = _visible(uow, moderator, document_id)
+    row = communes_row(uow, moderator, Document, document_id)
     commune = row.commune_id
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         moderation.record(uow=uow, moderator=moderator, action="document_withdrawn",
@@ -140,10 +140,3 @@ def _year(text: str) -> int:
     if not text.strip().isdigit():
         raise errors.Invalid("not a year", field="year", reason="year")
     return int(text.strip()[:6])  # core checks it is one
-
-
-def _visible(uow: UnitOfWork, moderator: Moderator, document_id: int) -> Document:
-    found = uow.session.get(Document, document_id) if 0 < document_id < 2**31 else None
-    if found is None or not moderation.may_see(moderator, found.commune_id):
-        raise HTTPException(404, "error.not_found")
-    return found

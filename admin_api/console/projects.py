@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from admin_api.console.auth import SignedInDep
-from admin_api.console.communes import chosen_commune
+from admin_api.console.communes import chosen_commune, communes_row
 from admin_api.console.item import SentDep
 from admin_api.console.pages import check_csrf, redirect, render, with_pictures_from
 from admin_api.deps import UowDep
@@ -26,7 +26,6 @@ from core.broadcasts.models import Subscription
 from core.communes.models import Arrondissement
 from core.moderation import once
 from core.moderation import service as moderation
-from core.moderation.models import Moderator
 from core.projects import service as projects
 from core.projects.models import Project, ProjectStatus, ProjectUpdate
 from core.projects.sheets import MAX_BYTES
@@ -142,7 +141,7 @@ def apply(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
 @router.get("/{project_id}", response_class=HTMLResponse)
 def project_page(request: Request, project_id: int, uow: UowDep,
                  moderator: SignedInDep) -> HTMLResponse:
-    project = _visible(uow, moderator, project_id)
+    project = communes_row(uow, moderator, Project, project_id)
     history = uow.session.exec(select(ProjectUpdate).where(
         ProjectUpdate.project_id == project_id).order_by(col(ProjectUpdate.at).desc())
         .limit(30)).all()
@@ -157,7 +156,7 @@ def progress(request: Request, project_id: int, uow: UowDep, moderator: SignedIn
              status: Annotated[str, Form(max_length=16)] = "",
              note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     """A progress update, kept in the project's history and told to its followers."""
-    project = _visible(uow, moderator, project_id)
+    project = communes_row(uow, moderator, Project, project_id)
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         before = {"progress": project.progress, "status": project.status}
         update = projects.report_progress(
@@ -170,13 +169,6 @@ def progress(request: Request, project_id: int, uow: UowDep, moderator: SignedIn
                           after={"progress": update.progress, "status": update.status})
         uow.commit()
     return redirect(request, f"/console/projects/{project_id}?done=progress")
-
-
-def _visible(uow: UnitOfWork, moderator: Moderator, project_id: int) -> Project:
-    found = uow.session.get(Project, project_id) if 0 < project_id < 2**31 else None
-    if found is None or not moderation.may_see(moderator, found.commune_id):
-        raise HTTPException(404, "error.not_found")
-    return found
 
 
 def _lines(uow: UnitOfWork, rows: list[Project]) -> list[Line]:

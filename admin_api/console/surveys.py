@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import col, select
 
 from admin_api.console.auth import ReaderDep, SignedInDep
-from admin_api.console.communes import chosen_commune
+from admin_api.console.communes import chosen_commune, communes_row
 from admin_api.console.item import SentDep
 from admin_api.console.pages import check_csrf, redirect, render
 from admin_api.deps import UowDep
@@ -149,7 +149,7 @@ def new_survey(request: Request, uow: UowDep, moderator: SignedInDep,
 @router.get("/{survey_id}/edit", response_class=HTMLResponse)
 def edit(request: Request, survey_id: int, uow: UowDep,
          moderator: SignedInDep) -> HTMLResponse:
-    survey = _visible(uow, moderator, survey_id)
+    survey = communes_row(uow, moderator, Survey, survey_id)
     chosen, _ = chosen_commune(uow, moderator, survey.commune_id, strict=True)
     return _builder(request, moderator, chosen,
                     Draft.of(survey, surveys.questions(uow=uow, survey_id=survey_id)), survey)
@@ -164,7 +164,8 @@ async def save(request: Request, uow: UowDep, moderator: SignedInDep) -> Respons
     chosen, _ = chosen_commune(uow, moderator, commune, strict=True)
     draft = Draft.from_form(form)
     survey_id = str(form.get("survey") or "")
-    survey = _visible(uow, moderator, int(survey_id)) if survey_id.isdigit() else None
+    survey = communes_row(uow, moderator, Survey, int(survey_id[:10])) \
+        if survey_id.isdigit() else None
     if form.get("more"):
         draft.slots.append(Slot())
         return _builder(request, moderator, chosen, draft, survey)
@@ -191,7 +192,7 @@ async def save(request: Request, uow: UowDep, moderator: SignedInDep) -> Respons
 def survey_page(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep,
                 language: Annotated[str, Query(pattern="^(fr|en)$")] = "fr") -> HTMLResponse:
     """A survey: its questions as the bot will ask them, and launching or closing it."""
-    survey = _visible(uow, moderator, survey_id)
+    survey = communes_row(uow, moderator, Survey, survey_id)
     return _survey(request, uow, moderator, survey, Launch(closes=_default_close(uow)),
                    language=language)
 
@@ -204,7 +205,7 @@ def reach(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep,
           closes: Annotated[str, Form(max_length=20)] = "") -> HTMLResponse:
     """Before launching: how many citizens the invitation reaches; nothing is kept."""
     check_csrf(request, csrf)
-    survey = _visible(uow, moderator, survey_id)
+    survey = communes_row(uow, moderator, Survey, survey_id)
     typed = Launch(audience, arrondissement, closes)
     try:
         typed.closes_at()
@@ -212,7 +213,7 @@ def reach(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep,
         told = None if invite is None else broadcasts.reach(uow=uow, new=broadcasts.NewBroadcast(
             commune_id=survey.commune_id, text="survey", created_by=moderator.name,
             audience=invite.audience, arrondissement_id=invite.arrondissement_id,
-            topic=invite.topic))
+            topic=invite.topic), free_text=getattr(request.app.state, "free_text", None))
     except errors.Invalid as refused:
         return _survey(request, uow, moderator, survey, typed, refused=refused)
     return _survey(request, uow, moderator, survey, typed, reached=told, checked=True)
@@ -223,7 +224,7 @@ def launch(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep
            sent: SentDep, audience: Annotated[str, Form(max_length=16)] = "commune",
            arrondissement: Annotated[str, Form(max_length=20)] = "",
            closes: Annotated[str, Form(max_length=20)] = "") -> Response:
-    survey = _visible(uow, moderator, survey_id)
+    survey = communes_row(uow, moderator, Survey, survey_id)
     typed = Launch(audience, arrondissement, closes)
     try:
         if once.first_use(uow=uow, moderator=moderator, nonce=sent):
@@ -233,15 +234,14 @@ def launch(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep
             uow.commit()
     except errors.Invalid as refused:
         uow.rollback()
-        return _survey(request, uow, moderator, _visible(uow, moderator, survey_id), typed,
-                       refused=refused)
+        return _survey(request, uow, moderator, survey, typed, refused=refused)
     return redirect(request, f"/console/surveys/{survey_id}?done=launched")
 
 
 @router.post("/{survey_id}/close")
 def close(request: Request, survey_id: int, uow: UowDep, moderator: SignedInDep,
           sent: SentDep) -> Response:
-    survey = _visible(uow, moderator, survey_id)
+    survey = communes_row(uow, moderator, Survey, survey_id)
     if once.first_use(uow=uow, moderator=moderator, nonce=sent) and \
             survey.status == SurveyStatus.OPEN:
         surveys.close(uow=uow, survey_id=survey_id)
@@ -255,7 +255,7 @@ def results(request: Request, survey_id: int, uow: UowDep,
             moderator: ReaderDep) -> HTMLResponse:
     """The figures, with charts drawn here; groups under five people hidden as the API does;
     free answers' words for the mairie's staff, their count only for analysts."""
-    survey = _visible(uow, moderator, survey_id)
+    survey = communes_row(uow, moderator, Survey, survey_id)
     found = survey_results.results(uow=uow, survey_id=survey_id, language="fr",
                                    words=moderator.role != Role.ANALYST)
     places = {a.id: a.name for a in uow.session.exec(select(Arrondissement).where(
@@ -269,7 +269,7 @@ def results(request: Request, survey_id: int, uow: UowDep,
 def export(survey_id: int, uow: UowDep, moderator: ReaderDep) -> Response:
     """One row per completed answer set and question, as the API's export (no free words
     for analysts)."""
-    _visible(uow, moderator, survey_id)
+    communes_row(uow, moderator, Survey, survey_id)
     out = io.StringIO()
     csv.writer(out).writerows(survey_results.export_rows(
         uow=uow, survey_id=survey_id, words=moderator.role != Role.ANALYST))
@@ -310,13 +310,6 @@ def _default_close(uow: UnitOfWork) -> str:
     """Two weeks from now at 18:00 in Benin: a proposal the moderator changes at will."""
     later = (uow.clock.now() + timedelta(days=14)).astimezone(LOCAL_TZ)
     return later.strftime("%Y-%m-%dT18:00")
-
-
-def _visible(uow: UnitOfWork, moderator: Moderator, survey_id: int) -> Survey:
-    row = uow.session.get(Survey, survey_id) if 0 < survey_id < 2**31 else None
-    if row is None or not moderation.may_see(moderator, row.commune_id):
-        raise HTTPException(404, "error.not_found")
-    return row
 
 
 def _audit(uow: UnitOfWork, moderator: Moderator, survey: Survey, action: str) -> None:

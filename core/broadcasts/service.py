@@ -31,9 +31,9 @@ PURPOSE = "announcement"
 # Renders an announcement for one citizen: (language, commune name, catalog key, parameters)
 Render = Callable[[str | None, str, str, dict[str, Any]], str]
 TEXT_KEY = "broadcast.text"  # the mairie's own words, framed
-# WhatsApp delivers free text only within 24 hours of the citizen's last message; past it,
-# only a registered template (bots/whatsapp keeps the exact rule, with its margin).
-SESSION_WINDOW = timedelta(hours=24)
+# Whether the mairie's own words reach this identity at that moment, or only a registered
+# template does (WhatsApp past its 24 hours): the channels' rule, given by the composition root.
+FreeText = Callable[[ChannelIdentity, datetime], bool]
 
 
 @dataclass(frozen=True)
@@ -71,14 +71,15 @@ class Reach:
 
     recipients: int
     by_channel: dict[str, int]  # "telegram": 120, "whatsapp": 80…
-    template_only: int  # on WhatsApp, silent for 24 hours when it goes: its template only
+    template_only: int  # reached only through a template when it goes (WhatsApp's 24 hours)
     opted_out: int  # in the audience, but asked for no announcements (STOP)
     asked_at: datetime  # when it was asked to go
     starts_at: datetime  # when its first message goes (quiet hours hold a non-urgent one)
 
 
-def reach(*, uow: UnitOfWork, new: NewBroadcast) -> Reach:
-    """What `create` would do with `new`, without doing it; refused for the same reasons."""
+def reach(*, uow: UnitOfWork, new: NewBroadcast, free_text: FreeText | None = None) -> Reach:
+    """What `create` would do with `new`, without doing it; refused for the same reasons.
+    `free_text` says who the words reach as they are (everyone, when not given)."""
     now = uow.clock.now()
     send_at = new.send_at or now
     _check(uow, new, send_at, now)
@@ -88,9 +89,7 @@ def reach(*, uow: UnitOfWork, new: NewBroadcast) -> Reach:
     template_only = 0
     for identity, _language in _audience(uow, draft):
         by_channel[identity.channel] = by_channel.get(identity.channel, 0) + 1
-        last = identity.last_inbound_at
-        if identity.channel == "whatsapp" and (last is None or
-                                               starts_at - last >= SESSION_WINDOW):
+        if free_text is not None and not free_text(identity, starts_at):
             template_only += 1
     opted_out = uow.session.exec(select(func.count()).select_from(
         _citizens(draft, opted_out=True).subquery())).one()

@@ -86,6 +86,7 @@ class PlannedRow:
     code: str
     title: str
     action: str = "create"  # create, update, unchanged, rejected
+    project_id: int | None = None  # the project of this code, when there is one
     values: dict[str, Any] = field(default_factory=dict)  # checked, by project field
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # an update's: old, new
     problems: list[Problem] = field(default_factory=list)
@@ -115,8 +116,8 @@ class ImportReport:
 def save(*, uow: UnitOfWork, commune_id: str, values: dict[str, Any]) -> tuple[Project, bool]:
     """Create the project with this code, or update it; (project, created). Values are checked
     as in an import row (Invalid says what is wrong)."""
-    row = _plan_row(uow, commune_id, 0, {k: "" if v is None else str(v)
-                                         for k, v in values.items()}, list(values))
+    row = _plan_row(_known(uow, commune_id), 0, {k: "" if v is None else str(v)
+                                                 for k, v in values.items()}, list(values))
     if row.problems:
         raise errors.Invalid(row.problems[0].english())
     project, created, _ = _save(uow, commune_id, row)
@@ -128,13 +129,13 @@ def plan_import(*, uow: UnitOfWork, commune_id: str, data: bytes) -> ImportPlan:
     "columns", with the missing and unknown ones) when its columns are not a plan's."""
     sheet = read_sheet(data)
     _check_columns(sheet)
-    plan, seen = ImportPlan(columns=sheet.header, rows=[]), set()
+    plan, seen, known = ImportPlan(columns=sheet.header, rows=[]), set(), _known(uow, commune_id)
     for number, (line, values) in enumerate(sheet.rows, start=1):
         if number > MAX_ROWS:
             plan.rows.append(PlannedRow(line, "", "", "rejected", problems=[
                 Problem("too_many_rows", high=MAX_ROWS)]))
             break
-        row = _plan_row(uow, commune_id, line, values, sheet.header)
+        row = _plan_row(known, line, values, sheet.header)
         if row.code and row.code in seen:
             row.problems.insert(0, Problem("duplicate_code", "code", row.code))
         seen.add(row.code)
@@ -187,7 +188,25 @@ def _check_columns(sheet: Sheet) -> None:
                              reason="columns", missing=missing, unknown=unknown)
 
 
-def _plan_row(uow: UnitOfWork, commune_id: str, line: int, values: dict[str, str],
+@dataclass(frozen=True)
+class _Known:
+    """What a plan's rows are checked against, read once for all of them: the commune's
+    arrondissements (by id and by folded name) and its projects by code."""
+
+    places: dict[str, str]
+    projects: dict[str, Project]
+
+
+def _known(uow: UnitOfWork, commune_id: str) -> _Known:
+    places: dict[str, str] = {}
+    for place in uow.session.exec(select(Arrondissement).where(
+            Arrondissement.commune_id == commune_id)):
+        places[place.id] = places[place.search_name] = place.id
+    return _Known(places, {p.code: p for p in uow.session.exec(select(Project).where(
+        Project.commune_id == commune_id))})
+
+
+def _plan_row(known: _Known, line: int, values: dict[str, str],
               columns: list[str]) -> PlannedRow:
     """One row checked whole (every problem), matched with the project of its code."""
     code = values.get("code", "").strip()[:40]
@@ -196,7 +215,7 @@ def _plan_row(uow: UnitOfWork, commune_id: str, line: int, values: dict[str, str
     checked: dict[str, Any] = {}
     for column in (c for c in given if c not in ("latitude", "longitude")):
         try:
-            checked[FIELDS.get(column, column)] = _value(uow, commune_id, column,
+            checked[FIELDS.get(column, column)] = _value(known, column,
                                                          values.get(column, ""))
         except _Refused as refused:
             row.problems.append(refused.problem)
@@ -206,8 +225,7 @@ def _plan_row(uow: UnitOfWork, commune_id: str, line: int, values: dict[str, str
                                                                values.get("longitude", ""))
         except _Refused as refused:
             row.problems.append(refused.problem)
-    existing = uow.session.exec(select(Project).where(
-        Project.commune_id == commune_id, Project.code == code)).first() if code else None
+    existing = known.projects.get(code) if code else None
     starts = checked.get("starts_on", existing.starts_on if existing else None)
     ends = checked.get("ends_on", existing.ends_on if existing else None)
     if starts and ends and ends < starts:
@@ -215,10 +233,10 @@ def _plan_row(uow: UnitOfWork, commune_id: str, line: int, values: dict[str, str
     if row.problems:
         row.action = "rejected"
         return row
-    if existing is None:
-        row.values = checked
-        return row
     row.values = checked
+    if existing is None:
+        return row
+    row.project_id = existing.id
     row.changes = {name: (getattr(existing, name), value) for name, value in checked.items()
                    if getattr(existing, name) != value}
     row.action = "update" if row.changes else "unchanged"
@@ -231,7 +249,7 @@ class _Refused(Exception):
         self.problem = problem
 
 
-def _value(uow: UnitOfWork, commune_id: str, column: str, raw: str) -> Any:
+def _value(known: _Known, column: str, raw: str) -> Any:
     text = raw.strip()
     if column in REQUIRED:
         if not text:
@@ -243,7 +261,7 @@ def _value(uow: UnitOfWork, commune_id: str, column: str, raw: str) -> Any:
             raise _Refused(Problem("unknown_plan", column, text))
         return plan
     if column == "arrondissement":
-        return _arrondissement(uow, commune_id, text)
+        return _arrondissement(known, text)
     if column == "budget_fcfa":
         return _number(text, column, 0, 10**13)
     if column == "progress":
@@ -265,14 +283,13 @@ def _status(text: str) -> str:
     raise _Refused(Problem("unknown_status", "status", text))
 
 
-def _arrondissement(uow: UnitOfWork, commune_id: str, text: str) -> str | None:
+def _arrondissement(known: _Known, text: str) -> str | None:
     if not text:
         return None
-    for row in uow.session.exec(select(Arrondissement).where(
-            Arrondissement.commune_id == commune_id)):
-        if text == row.id or normalise_name(text) == row.search_name:
-            return row.id
-    raise _Refused(Problem("unknown_arrondissement", "arrondissement", text))
+    found = known.places.get(text) or known.places.get(normalise_name(text))
+    if found is None:
+        raise _Refused(Problem("unknown_arrondissement", "arrondissement", text))
+    return found
 
 
 def _point(latitude: str, longitude: str) -> tuple[float | None, float | None]:
@@ -324,8 +341,7 @@ def _french_date(text: str) -> date:
 def _save(uow: UnitOfWork, commune_id: str, row: PlannedRow) -> tuple[Project, bool, bool]:
     """Save a planned row: (project, created, progress or status moved)."""
     now = uow.clock.now()
-    existing = uow.session.exec(select(Project).where(
-        Project.commune_id == commune_id, Project.code == row.code)).first()
+    existing = uow.session.get(Project, row.project_id) if row.project_id else None
     if existing is None:
         project = Project(commune_id=commune_id, created_at=now, updated_at=now, **row.values)
         uow.session.add(project)

@@ -113,9 +113,8 @@ TALLIED = ("by_kind", "by_status", "by_category", "by_commune", "by_arrondisseme
 def _by_period(days: Counter[date], pattern: str) -> dict[str, int]:
     """Counts by day summed into the period's buckets (weeks, months…), in order."""
     counts: Counter[str] = Counter()
-    for day, n in days.items():
-        counts[(day if isinstance(day, date) else date.fromisoformat(str(day))).strftime(
-            pattern)] += n
+    for day, n in days.items():  # dates on both databases (local_day is typed Date)
+        counts[day.strftime(pattern)] += n
     return dict(sorted(counts.items()))
 
 

@@ -13,7 +13,7 @@ from core.geo import Point
 from core.messages.neutral import IncomingFile
 from core.moderation import service as moderation
 from tests import speech
-from tests.browser import CHROMIUM, browser_missing, keep_screenshot, serving
+from tests.browser import browser_missing, keep_screenshot, serving
 from tests.e2e.console_client import PASSWORD, account
 from tests.talk import Talker
 
@@ -21,16 +21,6 @@ pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browse
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 640}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

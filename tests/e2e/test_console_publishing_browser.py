@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from palabre import scheduler
-from tests.browser import CHROMIUM, browser_missing, keep_screenshot, serving
+from tests.browser import browser_missing, keep_screenshot, serving
 from tests.e2e.console_client import PASSWORD, account
 from tests.talk import Talker
 
@@ -18,14 +18,15 @@ pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browse
 PHONE = {"width": 360, "height": 640}
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        yield browser
-        browser.close()
+def signed_in_phone(chromium, base: str, asked: str):
+    """Awa's phone, sent to sign in by the page asked for, then back on it."""
+    page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
+    page.goto(base + asked)
+    page.fill("#name", "awa")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit] >> text=Se connecter")
+    page.wait_for_url(base + asked)
+    return page
 
 
 def test_an_announcement_from_a_phone_reaches_a_citizen(app, messenger, chromium,
@@ -34,12 +35,7 @@ def test_an_announcement_from_a_phone_reaches_a_citizen(app, messenger, chromium
     ama.onboard()
     account(app, "awa")
     with serving(app) as base:
-        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
-        page.goto(base + "/console/announcements")
-        page.fill("#name", "awa")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit] >> text=Se connecter")
-        page.wait_for_url(base + "/console/announcements")
+        page = signed_in_phone(chromium, base, "/console/announcements")
 
         page.fill("#text", "Coupure d'eau demain de 8 h à 12 h à Akpakpa.")
         page.click("text=Voir qui la recevra")
@@ -70,12 +66,7 @@ def test_a_plan_with_bad_rows_goes_through_the_preview_on_a_phone(app, chromium,
     sheet.write_text(PLAN, "utf-8")
     account(app, "awa")
     with serving(app) as base:
-        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
-        page.goto(base + "/console/projects/import")
-        page.fill("#name", "awa")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit] >> text=Se connecter")
-        page.wait_for_url(base + "/console/projects/import")
+        page = signed_in_phone(chromium, base, "/console/projects/import")
 
         page.set_input_files("#sheet", str(sheet))
         page.click("text=Vérifier le fichier")
@@ -101,12 +92,7 @@ def test_a_council_sitting_run_from_a_phone_in_the_chamber(app, messenger, chrom
     account(app, "awa")
     photo = speech.picture(tmp_path / "salle.jpg")
     with serving(app) as base:
-        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
-        page.goto(base + "/console/council")
-        page.fill("#name", "awa")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit] >> text=Se connecter")
-        page.wait_for_url(base + "/console/council")
+        page = signed_in_phone(chromium, base, "/console/council")
 
         page.fill("#title", "Session de mars")
         page.fill("#when", "2026-03-20T09:00")
@@ -147,12 +133,7 @@ def test_a_survey_built_launched_and_read_on_a_phone(app, messenger, chromium,
 
     account(app, "awa")
     with serving(app) as base:
-        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
-        page.goto(base + "/console/surveys/new")
-        page.fill("#name", "awa")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit] >> text=Se connecter")
-        page.wait_for_url(base + "/console/surveys/new")
+        page = signed_in_phone(chromium, base, "/console/surveys/new")
 
         page.fill("#title_fr", "L'accueil à la mairie")
         page.fill("#q1_fr", "Comment jugez-vous l'accueil ?")
@@ -200,12 +181,7 @@ def test_a_document_uploaded_from_a_phone_is_fetched_from_the_bot(app, messenger
     budget.write_bytes(PDF)
     account(app, "awa")
     with serving(app) as base:
-        page = chromium.new_context(viewport=PHONE, locale="fr-FR").new_page()
-        page.goto(base + "/console/documents")
-        page.fill("#name", "awa")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit] >> text=Se connecter")
-        page.wait_for_url(base + "/console/documents")
+        page = signed_in_phone(chromium, base, "/console/documents")
 
         page.select_option("#kind", "budget")
         page.fill("#year", "2026")

@@ -298,7 +298,8 @@ def test_the_reach_is_told_before_sending_and_nothing_is_kept(app, messenger, cl
     def reach(**more) -> broadcasts.Reach:
         with app.uow_factory() as uow:
             return broadcasts.reach(uow=uow, new=broadcasts.NewBroadcast(
-                commune_id=COTONOU, text="Coupure d'eau demain.", created_by="awa", **more))
+                commune_id=COTONOU, text="Coupure d'eau demain.", created_by="awa", **more),
+                free_text=scheduler.free_text_reaches)  # as the console is given it
 
     told = reach()
     assert told.recipients == 3 and told.by_channel == {"console": 1, "whatsapp": 2}
