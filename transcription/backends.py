@@ -1,10 +1,17 @@
-"""The speech-to-text engines: faster-whisper (CTranslate2) and openai-whisper (PyTorch).
+"""The speech-to-text engines: faster-whisper (CTranslate2) and openai-whisper (PyTorch); the
+CTC engine (onnxruntime) is in transcription.ctc.
 
 Each backend loads its model once, on first use or on `load()`, under a lock, and keeps it.
 A failure inside the engine is a `failed` TranscriptionError that may be retried; a model that
 is not installed is `no_model`. Neither engine conditions a window on the text of the one
 before: on notes past 30 s that is what sends Whisper into repetition loops (measured with
 bench.transcription: the 60 s clip took twice as long, for no better words).
+
+Decoding is bounded (`Decoding`): a beam search, then at most one sampled retry when its text
+loops or its score is poor (Whisper's own fallback tries six temperatures, each able to run to
+448 tokens: a doubtful 0.5 s « oui » took 13.6 s), and never more tokens than a fast speaker
+says in the note's length, so a loop stops early. A transcript that still loops or doubts is
+kept apart by core (core.transcripts.doubt), not believed.
 
 Confidence is one figure between 0 and 1 from Whisper's own per-segment scores: the exponential
 of the segments' average token log-probability (weighted by segment duration, so it reads as
@@ -33,6 +40,32 @@ class Heard:
     text: str
     language: str | None
     confidence: float | None
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How hard an engine may try on one 30 s window: the temperatures tried in turn (the
+    next only when the text loops or scores poorly), and a cap on the tokens it may write,
+    from the note's length (None: the model's own limit, 448)."""
+
+    temperatures: tuple[float, ...]
+    tokens_per_second: float | None
+
+    def max_new_tokens(self, seconds: float) -> int | None:
+        """The most tokens one window of a note this long may need."""
+        if self.tokens_per_second is None:
+            return None
+        return int(min(seconds, WINDOW_SECONDS) * self.tokens_per_second) + TOKENS_SLACK
+
+
+WINDOW_SECONDS = 30  # Whisper hears 30 s at a time
+TOKENS_SLACK = 16  # room for a short note's punctuation and a word split in many tokens
+# French at its fastest is about 4 words a second, under 2 tokens a word: 10 tokens a second
+# leaves room, and stops a « non non non… » loop of a 0.5 s note after 21 tokens, not 448
+BOUNDED = Decoding((0.0, 0.4), tokens_per_second=10.0)
+# Whisper's own fallback, unbounded: what the backends did before; kept for bench.transcription
+WHISPER_FALLBACK = Decoding((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), tokens_per_second=None)
+NO_RETRY = Decoding((0.0,), tokens_per_second=10.0)
 
 
 @dataclass(frozen=True)
@@ -104,15 +137,17 @@ def failed(backend: str, doing: str, error: BaseException) -> TranscriptionError
 
 
 class FasterWhisper:
-    """faster-whisper on the CPU: int8 by default, voice activity filter on, beam search."""
+    """faster-whisper on the CPU: int8 by default, voice activity filter on, beam search,
+    bounded decoding."""
 
     name = "faster-whisper"
 
     def __init__(self, model: str, *, cache_dir: Path | None = None, cpu_threads: int = 0,
                  compute_type: str = "int8", beam_size: int = 5,
-                 local_files_only: bool = False) -> None:
+                 local_files_only: bool = False, decoding: Decoding = BOUNDED) -> None:
         self.model = model
         self.compute_type = compute_type
+        self.decoding = decoding
         self._beam_size = beam_size
         self._lazy = LazyModel(lambda: self._build(cache_dir, cpu_threads, local_files_only))
 
@@ -129,12 +164,18 @@ class FasterWhisper:
     def load(self) -> None:
         self._lazy.get()
 
+    def engine(self) -> Any:
+        """The loaded faster-whisper model (bench.transcription counts its decodes)."""
+        return self._lazy.get()
+
     def hear(self, audio: Audio, *, language: str | None) -> Heard:
         whisper = self._lazy.for_use(self.name)
         try:
-            segments, info = whisper.transcribe(audio.samples, language=language,
-                                                beam_size=self._beam_size, vad_filter=True,
-                                                condition_on_previous_text=False)
+            segments, info = whisper.transcribe(
+                audio.samples, language=language, beam_size=self._beam_size, vad_filter=True,
+                condition_on_previous_text=False,
+                temperature=list(self.decoding.temperatures),
+                max_new_tokens=self.decoding.max_new_tokens(audio.duration_s))
             segments = list(segments)  # the decoding happens while iterating
         except Exception as error:  # CTranslate2 or onnxruntime failing, MemoryError
             raise failed(self.name, "transcribing", error) from error
@@ -144,13 +185,15 @@ class FasterWhisper:
 
 
 class OpenAIWhisper:
-    """openai-whisper on the CPU in float32: a model name or a .pt checkpoint (a fine-tune)."""
+    """openai-whisper on the CPU in float32: a model name or a .pt checkpoint (a fine-tune);
+    bounded decoding."""
 
     name = "openai-whisper"
 
     def __init__(self, model: str, *, cpu_threads: int = 0, beam_size: int = 5,
-                 download_root: Path | None = None) -> None:
+                 download_root: Path | None = None, decoding: Decoding = BOUNDED) -> None:
         self.model = model
+        self.decoding = decoding
         self._beam_size = beam_size
         self._lazy = LazyModel(lambda: self._build(cpu_threads, download_root))
         self._running = threading.Lock()  # decoding installs hooks on the shared model
@@ -173,11 +216,14 @@ class OpenAIWhisper:
 
     def hear(self, audio: Audio, *, language: str | None) -> Heard:
         whisper = self._lazy.for_use(self.name)
+        bound = self.decoding.max_new_tokens(audio.duration_s)
         try:
             with self._running:
                 result = whisper.transcribe(audio.samples, language=language, fp16=False,
                                             beam_size=self._beam_size, verbose=None,
-                                            condition_on_previous_text=False)
+                                            condition_on_previous_text=False,
+                                            temperature=self.decoding.temperatures,
+                                            **({"sample_len": bound} if bound else {}))
         except Exception as error:  # PyTorch failing, MemoryError
             raise failed(self.name, "transcribing", error) from error
         segments = result.get("segments", [])
@@ -188,11 +234,16 @@ class OpenAIWhisper:
 
 
 def make_backend(backend: str, model: str, *, cache_dir: Path | None = None,
-                 cpu_threads: int = 0, local_files_only: bool = False) -> Backend:
+                 cpu_threads: int = 0, local_files_only: bool = False,
+                 decoding: Decoding = BOUNDED) -> Backend:
     """The backend a route names, not loaded yet."""
     if backend == FasterWhisper.name:
         return FasterWhisper(model, cache_dir=cache_dir, cpu_threads=cpu_threads,
-                             local_files_only=local_files_only)
+                             local_files_only=local_files_only, decoding=decoding)
     if backend == OpenAIWhisper.name:
-        return OpenAIWhisper(model, cpu_threads=cpu_threads)
+        return OpenAIWhisper(model, cpu_threads=cpu_threads, decoding=decoding)
+    if backend == "ctc":
+        from transcription.ctc import CtcOnnx  # here: transcription.ctc builds on this module
+
+        return CtcOnnx(model, cpu_threads=cpu_threads)
     raise ValueError(f"unknown speech backend {backend!r}")

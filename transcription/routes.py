@@ -1,14 +1,16 @@
 """Which backend and model hears which language, parsed from one settings string.
 
     fr=faster-whisper:bundled-base,yo=faster-whisper:bundled-base,
-    fon=openai-whisper:/srv/models/fon.pt,*=faster-whisper:bundled-base
+    fon=ctc:/srv/models/mms-fon,*=faster-whisper:bundled-base
 
 Each item is `language=backend:model`; `*` hears every other language Whisper knows. A
 Whisper model named or bundled only hears the languages Whisper was trained on, so routing Fon,
 Goun, Adja, Bariba, Dendi or Mina to one is refused. A model given as a path is taken to be a
 fine-tune for its route's language and accepted for any language; when Whisper has no token for
 that language the model is left to pick its own (a fine-tune on one language always picks it)
-and the transcript says the route's language.
+and the transcript says the route's language. A `ctc` model (transcription.ctc: a wav2vec2 or
+MMS fine-tune exported to ONNX) is a folder, one language's, and can be routed to any language
+but `*`: it detects nothing.
 
 The citizen's language is always decoded as that language when the chosen model knows it
 (left to detection, a short French note comes back as Thai); detection is only for a note
@@ -25,7 +27,8 @@ from dataclasses import dataclass, field
 from transcription.models import BUNDLED, is_english_only, is_path
 
 FALLBACK = "*"
-BACKENDS = ("faster-whisper", "openai-whisper")
+CTC = "ctc"
+BACKENDS = ("faster-whisper", "openai-whisper", CTC)
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Whisper's own language codes (tokenizer order), as faster-whisper and openai-whisper know them
 WHISPER_LANGUAGES = frozenset("""
@@ -51,6 +54,8 @@ class Route:
     @property
     def forced_language(self) -> str | None:
         """The language to make the model hear, or None to let it choose."""
+        if self.backend == CTC:
+            return self.language  # a CTC model is its one language's
         return self.language if self.language in WHISPER_LANGUAGES else None
 
     def knows(self, language: str) -> bool:
@@ -79,7 +84,7 @@ class Routes:
         """The hint's own route; else the fallback told to hear the hint's language, when
         its model knows it; for no hint, the fallback detecting; otherwise None."""
         language = normal_language(hint) if hint else None
-        if language in self.by_language:
+        if language is not None and language in self.by_language:
             route = self.by_language[language]
             return Choice(route, route.forced_language)
         if self.fallback is None:
@@ -140,6 +145,9 @@ def _problem(route: Route) -> str | None:
 
 def _model_problem(route: Route) -> str | None:
     """A model the backend cannot load."""
+    if route.backend == CTC and not is_path(route.model):
+        return ("a ctc model is a folder path holding model.onnx and vocab.json (or "
+                "tokens.txt), e.g. fon=ctc:/srv/models/mms-fon")
     if route.backend == "openai-whisper" and route.model in BUNDLED:
         return (f"{route.model} is a faster-whisper (CTranslate2) model; openai-whisper needs a "
                 "model name such as small or a .pt checkpoint")
@@ -151,6 +159,9 @@ def _model_problem(route: Route) -> str | None:
 
 def _language_problem(route: Route) -> str | None:
     """A language the model cannot hear."""
+    if route.backend == CTC:
+        return ("a ctc model hears its one language and cannot detect any: route it to that "
+                "language, not *") if route.language == FALLBACK else None
     if is_english_only(route.model) and route.language not in ("en", FALLBACK):
         return f"{route.model} hears English only"
     if route.language in WHISPER_LANGUAGES or route.language == FALLBACK:

@@ -17,7 +17,7 @@ from core.ports import Transcript, TranscriptionError
 from tests import speech
 from transcription import models
 from transcription.audio import Audio, decode
-from transcription.backends import FasterWhisper, OpenAIWhisper
+from transcription.backends import BOUNDED, WHISPER_FALLBACK, Decoding, FasterWhisper, OpenAIWhisper
 from transcription.routes import WHISPER_LANGUAGES, parse_routes
 from transcription.service import SpeechToText
 
@@ -117,6 +117,51 @@ def test_a_narrowband_feature_phone_note_is_heard_too(stt: SpeechToText,
                                                       notes: dict[str, Path]) -> None:
     transcript = stt.transcribe(notes["3gp"], language_hint="fr")
     assert KEY_WORDS <= heard(transcript), transcript.text
+
+
+class CountedDecodes:
+    """CTranslate2's Whisper model with its decoding passes counted (it runs as it is)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.decodes, self.longest = inner, 0, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def generate(self, *args: Any, **kwargs: Any) -> Any:
+        self.decodes += 1
+        self.longest = max(self.longest, kwargs["max_length"])
+        return self.inner.generate(*args, **kwargs)
+
+
+def decodes_of(decoding: Decoding, model_dir: Path, audio: Audio) -> tuple[int, int]:
+    """How many passes the engine made over the note, and the most tokens it was allowed."""
+    backend = FasterWhisper("bundled-base", cache_dir=model_dir, cpu_threads=2,
+                            decoding=decoding)
+    engine = backend.engine()
+    engine.model = counted = CountedDecodes(engine.model)
+    backend.hear(audio, language="fr")
+    return counted.decodes, counted.longest
+
+
+def test_a_doubtful_note_is_decoded_at_most_twice_and_briefly(model_dir: Path,
+                                                              tmp_path: Path) -> None:
+    if problem := speech.espeak_missing():
+        pytest.skip(problem)
+    samples, rate = speech.speak("Oui.")  # half a second that Whisper base doubts
+    audio = decode(speech.write_wav(tmp_path / "oui.wav", samples, rate), max_seconds=60)
+
+    bounded, bounded_tokens = decodes_of(BOUNDED, model_dir, audio)
+    unbounded, unbounded_tokens = decodes_of(WHISPER_FALLBACK, model_dir, audio)
+
+    assert 1 <= bounded <= 2 < unbounded  # Whisper's own fallback tried every temperature
+    assert bounded_tokens < 30 < 448 == unbounded_tokens
+
+
+def test_a_note_is_allowed_the_tokens_a_fast_speaker_needs() -> None:
+    assert BOUNDED.max_new_tokens(0.5) == 21
+    assert BOUNDED.max_new_tokens(30) == BOUNDED.max_new_tokens(90) == 316  # one window's
+    assert WHISPER_FALLBACK.max_new_tokens(30) is None
 
 
 def test_the_bundled_model_is_assembled_once_and_a_damaged_copy_replaced(

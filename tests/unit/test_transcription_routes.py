@@ -44,12 +44,14 @@ def test_an_empty_setting_routes_nothing() -> None:
     ("fr=faster-whisper", "expected language=backend:model"),
     ("=faster-whisper:base", "expected language=backend:model"),
     ("french=faster-whisper:base", "ISO 639 code"),
-    ("fr=vosk:small-fr", "unknown backend 'vosk'; known: faster-whisper, openai-whisper"),
+    ("fr=vosk:small-fr", "unknown backend 'vosk'; known: faster-whisper, openai-whisper, ctc"),
     ("fon=faster-whisper:bundled-base", "Whisper does not know the language 'fon'"),
     ("guw=faster-whisper:large-v3", "Whisper does not know the language 'guw'"),
     ("fr=openai-whisper:bundled-base", "bundled-base is a faster-whisper (CTranslate2) model"),
     ("fr=faster-whisper:/srv/fr.pt", "a .pt checkpoint is for openai-whisper"),
     ("fr=faster-whisper:bundled-tiny.en", "bundled-tiny.en hears English only"),
+    ("fon=ctc:mms-fon", "a ctc model is a folder path"),
+    ("*=ctc:/srv/models/mms-fon", "cannot detect any"),
 ])
 def test_a_bad_item_is_refused_by_name(item: str, says: str) -> None:
     with pytest.raises(ValueError) as caught:
