@@ -237,6 +237,13 @@ class Citizen:
     consented: bool
     bound_commune_id: str | None = None
     opted_out: bool = False
+    spoken_language: str | None = None  # None: they speak what they read
+    voice_data_consent: bool = False  # their voice notes may train speech models
+
+    @property
+    def speaks(self) -> str:
+        """The language their voice notes are heard in."""
+        return self.spoken_language or self.language
 
 
 class Lookup(Protocol):
@@ -247,6 +254,7 @@ class Lookup(Protocol):
     transcribes: bool  # whether voice notes are transcribed here (a worker is configured)
 
     def languages(self) -> list[tuple[str, str]]: ...
+    def spoken_languages(self) -> list[tuple[str, str]]: ...
     def communes(self) -> list[tuple[str, str]]: ...
     def find_commune(self, text: str) -> tuple[str, str] | None: ...
     def categories(self, commune_id: str) -> list[tuple[int, str]]: ...

@@ -41,6 +41,12 @@ class Catalogs:
     def language_name(self, language: str) -> str:
         return self.messages.get(language, {}).get("language.name", language)
 
+    def spoken_name(self, language: str, spoken: str) -> str:
+        """A spoken language's name in `language` (spoken.<code>), else its code."""
+        key = f"spoken.{spoken}"
+        name = self.template(language, key)
+        return spoken if name == key else name
+
     def template(self, language: str, key: str) -> str:
         for lang in (language, DEFAULT_LANGUAGE):
             text = self.messages.get(lang, {}).get(key)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -48,8 +48,9 @@ class DbLookup:
 
     def __init__(self, uow: UnitOfWork, row: CitizenRow, identity: ChannelIdentity,
                  catalogs: Catalogs, bound_communes: Mapping[tuple[str, str], str],
-                 transcribes: bool = False) -> None:
+                 transcribes: bool = False, spoken: Sequence[str] = ()) -> None:
         self._uow = uow
+        self._spoken = spoken
         self.transcribes = transcribes
         self._catalogs = catalogs
         self.now: datetime = uow.clock.now()
@@ -64,10 +65,21 @@ class DbLookup:
             language=row.language or DEFAULT_LANGUAGE, language_chosen=row.language is not None,
             commune_id=commune_id, commune_name=commune.name if commune else None,
             consented=row.consent_at is not None, bound_commune_id=bound,
-            opted_out=row.broadcast_opt_out)
+            opted_out=row.broadcast_opt_out, spoken_language=row.spoken_language,
+            voice_data_consent=row.voice_data_consent_at is not None)
 
     def languages(self) -> list[tuple[str, str]]:
         return [(lang, self._catalogs.language_name(lang)) for lang in self._catalogs.languages]
+
+    def spoken_languages(self) -> list[tuple[str, str]]:
+        """The languages the operator lists, then any other catalog's: a catalog's by its own
+        name (« English » for someone who reads no French), the others as named in the
+        citizen's catalog (spoken.<code>)."""
+        read = self._catalogs.languages
+        listed = [*self._spoken, *(lang for lang in read if lang not in self._spoken)]
+        return [(lang, self._catalogs.language_name(lang) if lang in read
+                 else self._catalogs.spoken_name(self.citizen.language, lang))
+                for lang in listed]
 
     def communes(self) -> list[tuple[str, str]]:
         return [(c.id, c.name) for c in communes.enabled_communes(uow=self._uow)]
@@ -123,6 +135,10 @@ class DbLookup:
 
         return {"channels": ", ".join(f"{i.channel} {i.address}" for i in summary.identities),
                 "language": self._catalogs.language_name(self.citizen.language),
+                "spoken": dict(self.spoken_languages()).get(self.citizen.speaks,
+                                                            self.citizen.speaks),
+                "voice_data": say("mydata.voice_data.yes" if row.voice_data_consent_at
+                                  else "mydata.voice_data.no"),
                 "commune": self.citizen.commune_name or unset, "since": row.created_at,
                 "gender": chosen("gender", row.gender), "age_band": chosen("age", row.age_band),
                 "disability": chosen("disability", row.disability),

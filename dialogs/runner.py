@@ -7,7 +7,7 @@ the outbox, the new conversation state and the message marked processed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -50,8 +50,10 @@ class Dialogs:
                  fetchers: Mapping[str, MediaFetcher] | None = None,
                  max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                  transcribes: bool = False,
-                 min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> None:
+                 min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+                 spoken_languages: Sequence[str] = ()) -> None:
         self.uow_factory = uow_factory
+        self.spoken_languages = tuple(spoken_languages)  # offered first, in this order
         self.transcribes = transcribes  # a transcription worker runs: flows wait for it
         self.min_confidence = min_confidence
         self.engine = engine
@@ -204,7 +206,7 @@ class Dialogs:
     def _lookup(self, uow: UnitOfWork, citizen: CitizenRow,
                 identity: ChannelIdentity) -> DbLookup:
         return DbLookup(uow, citizen, identity, self.catalogs, self.bound_communes,
-                        transcribes=self.transcribes)
+                        transcribes=self.transcribes, spoken=self.spoken_languages)
 
     def _execute(self, uow: UnitOfWork, turn: Turn, before: Conversation,
                  lookup: DbLookup) -> Turn:

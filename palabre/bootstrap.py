@@ -36,7 +36,7 @@ from palabre.channels import (
     telegram_config,
     whatsapp_config,
 )
-from palabre.settings import Settings
+from palabre.settings import Settings, spoken_codes
 from palabre.speech import transcribes
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
                       bound_communes=bound_communes, fetchers=fetching,
                       max_file_bytes=config.max_file_bytes if config else DEFAULT_MAX_FILE_BYTES,
                       transcribes=transcribes(settings),
-                      min_confidence=settings.transcription_min_confidence)
+                      min_confidence=settings.transcription_min_confidence,
+                      spoken_languages=spoken_codes(settings.spoken_languages))
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
                         max_attempts=settings.outbox_max_attempts)
     app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -76,6 +77,9 @@ class Settings(BaseSettings):
     transcription_min_confidence: float = Field(default=0.4, ge=0, le=1)
     transcription_model_dir: Path = Path("models")
     transcription_threads: int = Field(default=0, ge=0, le=64)
+    # The languages citizens are offered to speak, in this order (ISO 639: 639-1 where it
+    # exists); a catalog's language missing here is offered after them
+    spoken_languages: str = "fr,en,fon,yo,guw,ajg,gej,bba,ddn,tbz"
 
     @field_validator("transcription_routes")
     @classmethod
@@ -85,6 +89,16 @@ class Settings(BaseSettings):
             from transcription.routes import parse_routes
 
             parse_routes(value)
+        return value
+
+    @field_validator("spoken_languages")
+    @classmethod
+    def _spoken(cls, value: str) -> str:
+        """Language codes only: fr, yo, fon…"""
+        bad = [code for code in spoken_codes(value) if not re.fullmatch(r"[a-z]{2,3}", code)]
+        if bad:
+            raise ValueError(f"not ISO 639 language codes: {', '.join(bad)} "
+                             "(write them like fr,en,fon,yo)")
         return value
 
     @field_validator("log_level", mode="before")
@@ -106,3 +120,9 @@ class Settings(BaseSettings):
     @property
     def conversation_timeout(self) -> timedelta:
         return timedelta(minutes=self.conversation_timeout_minutes)
+
+
+def spoken_codes(value: str) -> list[str]:
+    """PALABRE_SPOKEN_LANGUAGES as a list of codes, in order, once each."""
+    codes = [code.strip().lower() for code in value.split(",") if code.strip()]
+    return list(dict.fromkeys(codes))

@@ -21,13 +21,18 @@ class Citizen(SQLModel, table=True):
     """A person, whatever channels they use; inclusion fields are self-declared and optional."""
 
     id: int | None = Field(default=None, primary_key=True)
-    language: str | None = Field(default=None, max_length=8)
+    language: str | None = Field(default=None, max_length=8)  # what they read: a catalog's
+    # What they speak (fr, fon, yo, guw…): their voice notes are heard in it; None: `language`
+    spoken_language: str | None = Field(default=None, max_length=8)
     commune_id: str | None = Field(default=None, foreign_key="commune.id", max_length=16)
     display_name: str | None = Field(default=None, max_length=120)
     consent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     gender: str | None = Field(default=None, max_length=16)
     age_band: str | None = Field(default=None, max_length=16)
     disability: str | None = Field(default=None, max_length=16)
+    # When they agreed that their voice notes, with the mairie's corrected transcripts, may
+    # train speech models for their language (None: never, or withdrawn)
+    voice_data_consent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     broadcast_opt_out: bool = False
     blocked: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

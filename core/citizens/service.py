@@ -18,8 +18,9 @@ from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.submissions.models import Submission
 from core.uow import UnitOfWork
 
-PROFILE_FIELDS = frozenset({"language", "commune_id", "consent_at", "gender", "age_band",
-                            "disability", "broadcast_opt_out", "display_name"})
+PROFILE_FIELDS = frozenset({"language", "spoken_language", "commune_id", "consent_at",
+                            "gender", "age_band", "disability", "broadcast_opt_out",
+                            "display_name", "voice_data_consent_at"})
 
 
 def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",

@@ -89,7 +89,7 @@ def on_question(data: Data, msg: Msg, ctx: Lookup) -> Step:
         if problem is not None:
             return Step.stay(problem)
     question = AskCouncil(live.id, ctx.citizen.id, "" if voice else msg.text.strip(), voice)
-    heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.language),) \
+    heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.speaks),) \
         if voice is not None and ctx.transcribes else ()  # moderators read it with the audio
     return Step.finish(say("council.question.sent"), commands=(question, *heard))
 

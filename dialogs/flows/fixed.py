@@ -68,7 +68,7 @@ def on_comment(data: Data, msg: Msg, ctx: Lookup) -> Step:
         if problem is not None:
             return Step.stay(problem)
     comment = msg.text.strip() if voice is None and msg.choice != "skip" else ""
-    heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.language),) \
+    heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.speaks),) \
         if voice is not None and ctx.transcribes else ()
     return Step.finish(say("fixed.reopened", reference=found.reference), commands=(
         AnswerFollowUp(found.id, ctx.citizen.id, fixed=False, comment=comment,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from core.commands import EraseCitizen
+from core.commands import EraseCitizen, UpdateProfile
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
 
 
@@ -15,14 +15,22 @@ class S(Enum):
 
 def ask_show(data: Data, ctx: Lookup) -> Prompt:
     facts = ctx.my_data()
+    voice = "withdraw" if ctx.citizen.voice_data_consent else "give"
     return prompt(say("mydata.summary", **facts),
                   options=[Option("delete", say("mydata.delete")),
+                           Option(f"voice:{voice}", say(f"mydata.voice_data.{voice}")),
                            Option("menu", say("common.back_to_menu"))])
 
 
 def on_show(data: Data, msg: Msg, ctx: Lookup) -> Step:
     if msg.choice == "delete":
         return Step.to(S.CONFIRM, data)
+    if msg.choice in ("voice:give", "voice:withdraw"):
+        giving = msg.choice == "voice:give"
+        command = UpdateProfile(ctx.citizen.id, {"voice_data_consent_at":
+                                                 ctx.now if giving else None})
+        return Step.finish(say("mydata.voice_data.given" if giving
+                               else "mydata.voice_data.withdrawn"), commands=(command,))
     if msg.choice == "menu":
         return Step.finish()
     return Step.stay()

@@ -1,11 +1,28 @@
-"""First contact: language, commune, consent, then optional inclusion questions."""
+"""First contact: the language spoken, commune, consent, then optional inclusion questions.
+
+The citizen picks the language they speak among those the operator lists
+(PALABRE_SPOKEN_LANGUAGES: French, English, Fon, Yoruba, Goun…); their voice notes are heard in
+it. They read it too when it has a catalog; otherwise what they already read, French at first.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 
 from core.commands import UpdateProfile
-from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
+from dialogs.engine import (
+    Data,
+    Flow,
+    Lookup,
+    Msg,
+    Option,
+    Prompt,
+    Say,
+    StateSpec,
+    Step,
+    prompt,
+    say,
+)
 from dialogs.flows.common import options, picked
 
 
@@ -16,6 +33,7 @@ class S(Enum):
     GENDER = "GENDER"
     AGE = "AGE"
     DISABILITY = "DISABILITY"
+    VOICE_DATA = "VOICE_DATA"
 
 
 GENDERS = ("woman", "man", "other")
@@ -33,28 +51,43 @@ def first_state(data: Data, ctx: Lookup) -> S:
 
 
 def _after_profile(data: Data, ctx: Lookup, *, commune_known: bool, command: UpdateProfile,
-                   ) -> Step:
+                   told: Say | None = None) -> Step:
+    said = (told,) if told else ()
     if not commune_known and not (ctx.citizen.commune_id or ctx.citizen.bound_commune_id):
-        return Step.to(S.COMMUNE, data, commands=(command,))
+        return Step.to(S.COMMUNE, data, *said, commands=(command,))
     if not ctx.citizen.consented:
-        return Step.to(S.CONSENT, data, commands=(command,))
-    return Step.finish(say("onboarding.done"), commands=(command,))
+        return Step.to(S.CONSENT, data, *said, commands=(command,))
+    return Step.finish(*said, say("onboarding.done"), commands=(command,))
 
 
 def ask_language(data: Data, ctx: Lookup) -> Prompt:
     opening = say("language.ask") if data.get("only_language") else say("onboarding.welcome")
-    return prompt(opening, options=options(ctx.languages(), "lang"))
+    return prompt(opening, options=options(ctx.spoken_languages(), "lang"))
 
 
 def on_language(data: Data, msg: Msg, ctx: Lookup) -> Step:
-    language = picked(msg, "lang")
-    if language is None:
+    spoken = picked(msg, "lang")
+    if spoken is None:
         return Step.stay()
-    command = UpdateProfile(ctx.citizen.id, {"language": language})
+    reading = _reading(spoken, ctx)
+    command = UpdateProfile(ctx.citizen.id, {"spoken_language": spoken, "language": reading})
+    names = dict(ctx.spoken_languages())
+    told = (say("language.done") if spoken == reading
+            else say("language.spoken_only", language=names.get(spoken, spoken)))
     if data.get("only_language") and _complete(ctx):
-        return Step.finish(say("language.done"), commands=(command,))
+        return Step.finish(told, commands=(command,))
     kept = {"then": data["then"]} if data.get("then") else {}  # where a link leads after
-    return _after_profile(kept, ctx, commune_known=False, command=command)
+    return _after_profile(kept, ctx, commune_known=False, command=command,
+                          told=None if spoken == reading else told)
+
+
+def _reading(spoken: str, ctx: Lookup) -> str:
+    """What a speaker of `spoken` reads: it, if it has a catalog; else what they read
+    already, French for a newcomer."""
+    catalogs = [language for language, _ in ctx.languages()]  # French first
+    if spoken in catalogs:
+        return spoken
+    return ctx.citizen.language if ctx.citizen.language_chosen else catalogs[0]
 
 
 def _complete(ctx: Lookup) -> bool:
@@ -103,7 +136,7 @@ def _inclusion_ask(key: str, values: tuple[str, ...]) -> StateSpec:
 
 
 _FIELDS = {"gender": ("gender", S.AGE), "age": ("age_band", S.DISABILITY),
-           "disability": ("disability", None)}
+           "disability": ("disability", S.VOICE_DATA)}
 
 
 def _on_inclusion(key: str, data: Data, msg: Msg, ctx: Lookup) -> Step:
@@ -119,6 +152,24 @@ def _on_inclusion(key: str, data: Data, msg: Msg, ctx: Lookup) -> Step:
     return Step.to(following, data, commands=commands)
 
 
+def ask_voice_data(data: Data, ctx: Lookup) -> Prompt:
+    """Whether their voice notes, with the mairie's corrected text, may train speech models
+    for the language they speak (asked last, optional; changed in « mes données »)."""
+    language = dict(ctx.spoken_languages()).get(ctx.citizen.speaks, ctx.citizen.speaks)
+    return prompt(say("onboarding.voice_data.ask", language=language),
+                  options=[Option("v:yes", say("onboarding.voice_data.yes")),
+                           Option("v:no", say("onboarding.voice_data.no"))])
+
+
+def on_voice_data(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    answer = picked(msg, "v")
+    if answer is None:
+        return Step.stay()
+    commands = (UpdateProfile(ctx.citizen.id, {"voice_data_consent_at": ctx.now}),) \
+        if answer == "yes" else ()
+    return Step.finish(say("onboarding.done"), commands=commands)
+
+
 FLOW = Flow(
     name="onboarding",
     start=S.LANGUAGE,
@@ -130,5 +181,6 @@ FLOW = Flow(
         S.GENDER: _inclusion_ask("gender", GENDERS),
         S.AGE: _inclusion_ask("age", AGE_BANDS),
         S.DISABILITY: _inclusion_ask("disability", DISABILITY),
+        S.VOICE_DATA: StateSpec(ask_voice_data, on_voice_data),
     },
 )

@@ -158,7 +158,7 @@ def _answer(found: SurveyView, question: QuestionView, msg: Msg,
     if question.kind == "free":
         voice = voice_of(msg)
         if voice is not None:
-            heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.language),) \
+            heard = (TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.speaks),) \
                 if ctx.transcribes else ()
             return (AnswerSurvey(*keep, attachment_id=voice), *heard)
         problem = check_text(msg, minimum=2)

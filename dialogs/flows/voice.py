@@ -38,7 +38,7 @@ class Listening:
         if voice is None or not ctx.transcribes:
             return None
         attached = [*data.get("attachment_ids", []), voice]
-        listen = TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.language)
+        listen = TranscribeVoice(voice, ctx.citizen.id, ctx.citizen.speaks)
         return Step.to(self.listening, {**data, "attachment_ids": attached, "listening": voice,
                                         "voice": True}, say("voice.listening"),
                        commands=(listen,))

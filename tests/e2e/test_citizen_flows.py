@@ -211,7 +211,7 @@ def test_global_words_in_english_and_stop_start(app, messenger) -> None:
     with app.uow_factory() as uow:
         assert uow.session.exec(select(Citizen)).one().broadcast_opt_out
     assert "back on" in kofi.send("start")
-    assert "Choose your language" in kofi.send("/language")
+    assert "Which language do you speak?" in kofi.send("/language")
     assert "français" in kofi.send("1")
 
 

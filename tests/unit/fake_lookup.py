@@ -79,6 +79,9 @@ class FakeLookup:
     survey_views: list[SurveyView] = field(default_factory=list)
     follow_ups: list[FollowUpView] = field(default_factory=list)
 
+    def spoken_languages(self) -> list[tuple[str, str]]:
+        return [*self.languages(), ("fon", "Fon (Fɔngbè)"), ("yo", "Yoruba (Yorùbá)")]
+
     def add(self, *views: SubmissionView, mine: bool = False) -> FakeLookup:
         for found in views:
             self.submissions[found.reference] = found

@@ -18,6 +18,7 @@ from dialogs import digest, runner
 from dialogs.flows import complaint, menu, onboarding, survey, voice
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
+from palabre.settings import Settings, spoken_codes
 
 DIALOGS = Path(__file__).resolve().parents[2] / "dialogs"
 MESSAGES = Catalogs.load().messages
@@ -46,6 +47,7 @@ def keys_written_out() -> set[str]:
     return set(SAID.findall(text)) | literal
 
 
+DEFAULT_SPOKEN = spoken_codes(Settings.model_fields["spoken_languages"].default)
 BUILT_FAMILIES: dict[str, set[str]] = {
     "status.": {f"status.{s.value}" for s in Status},
     "kind.": {f"kind.{k.value}" for k in Kind},
@@ -69,6 +71,8 @@ BUILT_FAMILIES: dict[str, set[str]] = {
                                               ("age", onboarding.AGE_BANDS),
                                               ("disability", onboarding.DISABILITY))
                     for answer in (*answers, "ask")},
+    "spoken.": {f"spoken.{code}" for code in DEFAULT_SPOKEN if code not in ("fr", "en")},
+    "mydata.voice_data.": {f"mydata.voice_data.{change}" for change in ("give", "withdraw")},
 }
 
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.commands import EraseCitizen
+from core.commands import EraseCitizen, UpdateProfile
 from dialogs.conversation import Conversation, Engine, Turn
 from dialogs.engine import Msg
 from dialogs.flows.registry import all_flows
 from dialogs.i18n import Catalogs
-from tests.unit.fake_lookup import NOW, FakeLookup, keys, option_ids
+from tests.unit.fake_lookup import NOW, FakeLookup, citizen, keys, option_ids
 
 ENGINE = Engine(all_flows(), timeout=timedelta(minutes=30))
 CATALOGS = Catalogs.load()
-FACTS = {"channels": "telegram 5550123", "language": "Français", "commune": "Cotonou",
+FACTS = {"channels": "telegram 5550123", "language": "Français", "spoken": "Fon (Fɔngbè)",
+         "voice_data": "non", "commune": "Cotonou",
          "since": NOW - timedelta(days=40), "gender": "woman", "age_band": "—",
          "disability": "—", "messages": 23, "submissions": 2}
 
@@ -34,9 +35,10 @@ def test_my_data_shows_everything_kept_about_me() -> None:
     assert (turn.conversation.flow, turn.conversation.state) == ("mydata", "SHOW")
     assert keys(turn.prompt.says) == ["mydata.summary"]
     assert turn.prompt.says[0].params == FACTS
-    assert option_ids(turn.prompt) == ["delete", "menu"]
+    assert option_ids(turn.prompt) == ["delete", "voice:give", "menu"]
     summary = CATALOGS.render("fr", turn.prompt.says[0])
     assert "• Comptes : telegram 5550123" in summary
+    assert "• Langue écrite : Français · Langue parlée : Fon (Fɔngbè)" in summary
     assert "• Messages envoyés : 23" in summary
     assert "• Accounts: telegram 5550123" in CATALOGS.render("en", turn.prompt.says[0])
 
@@ -83,3 +85,21 @@ def test_an_unclear_answer_erases_nothing_and_asks_again() -> None:
     assert (confirming.conversation.state, keys(confirming.says)) == ("CONFIRM", ["error.choose"])
     assert shown.commands == confirming.commands == ()
     assert keys(confirming.prompt.says) == ["mydata.confirm"]
+
+
+def test_consent_to_train_speech_models_is_given_and_withdrawn_here() -> None:
+    current = Conversation(flow="mydata", state="SHOW", updated_at=NOW)
+    giving = FakeLookup(facts=dict(FACTS))
+    withdrawing = FakeLookup(citizen=citizen(voice_data_consent=True), facts=dict(FACTS))
+
+    offered = ENGINE.turn(Conversation(flow="menu", state="MENU"), choose("mydata", "6"),
+                          withdrawing)
+    given = ENGINE.turn(current, choose("voice:give", "2"), giving)
+    withdrawn = ENGINE.turn(current, choose("voice:withdraw", "2"), withdrawing)
+
+    assert option_ids(offered.prompt) == ["delete", "voice:withdraw", "menu"]
+    assert given.commands == (UpdateProfile(7, {"voice_data_consent_at": NOW}),)
+    assert keys(given.says) == ["mydata.voice_data.given"]
+    assert withdrawn.commands == (UpdateProfile(7, {"voice_data_consent_at": None}),)
+    assert keys(withdrawn.says) == ["mydata.voice_data.withdrawn"]
+    assert given.conversation.flow == withdrawn.conversation.flow == "menu"

@@ -1,4 +1,5 @@
-"""Onboarding: language, commune, consent, then the optional inclusion questions."""
+"""Onboarding: the language spoken, commune, consent, then the optional inclusion questions
+and the consent to train speech models."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def test_a_first_message_is_answered_with_the_welcome_and_the_languages() -> Non
     assert turn.says == ()
     assert turn.prompt is not None
     assert keys(turn.prompt.says) == ["onboarding.welcome"]
-    assert option_ids(turn.prompt) == ["lang:fr", "lang:en"]
+    assert option_ids(turn.prompt) == ["lang:fr", "lang:en", "lang:fon", "lang:yo"]
     assert "Bienvenue" in CATALOGS.render("fr", turn.prompt.says[0])
 
 
@@ -48,7 +49,8 @@ def test_picking_english_saves_the_language_and_asks_for_the_commune() -> None:
     turn = ENGINE.turn(at("LANGUAGE"), Msg(kind="text", text="2", choice="lang:en"), lookup)
 
     assert turn.conversation.state == "COMMUNE"
-    assert turn.commands == (UpdateProfile(7, {"language": "en"}),)
+    assert turn.commands == (UpdateProfile(7, {"spoken_language": "en", "language": "en"}),)
+    assert turn.says == ()
     assert keys(turn.prompt.says) == ["onboarding.commune.ask"]
     assert option_ids(turn.prompt) == [f"commune:{COTONOU}", f"commune:{CALAVI}"]
 
@@ -58,7 +60,33 @@ def test_picking_french_saves_french() -> None:
 
     turn = ENGINE.turn(at("LANGUAGE"), Msg(kind="text", text="1", choice="lang:fr"), lookup)
 
-    assert turn.commands == (UpdateProfile(7, {"language": "fr"}),)
+    assert turn.commands == (UpdateProfile(7, {"spoken_language": "fr", "language": "fr"}),)
+
+
+def test_a_fon_speaker_reads_french_and_is_told_so() -> None:
+    lookup = FakeLookup(citizen=newcomer())
+
+    turn = ENGINE.turn(at("LANGUAGE"), Msg(kind="text", text="3", choice="lang:fon"), lookup)
+
+    assert turn.commands == (UpdateProfile(7, {"spoken_language": "fon", "language": "fr"}),)
+    assert keys(turn.says) == ["language.spoken_only"]
+    assert CATALOGS.render("fr", turn.says[0]) == (
+        "C'est noté : vous parlez Fon (Fɔngbè). Envoyez vos messages vocaux en Fon (Fɔngbè), "
+        "la mairie les recevra. Je vous écris en français.")
+    assert turn.conversation.state == "COMMUNE"
+
+
+def test_an_english_reader_who_says_they_speak_yoruba_keeps_reading_english() -> None:
+    lookup = FakeLookup(citizen=citizen(language="en"))
+    asked = ENGINE.turn(Conversation(flow="menu", state="MENU", updated_at=NOW),
+                        Msg(kind="text", text="language"), lookup)
+
+    chosen = ENGINE.turn(asked.conversation, Msg(kind="text", text="4", choice="lang:yo"),
+                         lookup)
+
+    assert chosen.commands == (UpdateProfile(7, {"spoken_language": "yo", "language": "en"}),)
+    assert CATALOGS.render("en", chosen.says[0]).endswith("I will write to you in English.")
+    assert (chosen.conversation.flow, chosen.conversation.state) == ("menu", "MENU")
 
 
 def test_words_that_are_not_a_language_re_ask_with_a_hint() -> None:
@@ -78,7 +106,7 @@ def test_a_number_beyond_the_languages_says_how_many_there_are() -> None:
     turn = ENGINE.turn(at("LANGUAGE"), Msg(kind="text", text="5"), lookup)
 
     assert turn.says[0].key == "error.choose_number"
-    assert turn.says[0].params == {"count": 2}
+    assert turn.says[0].params == {"count": 4}
 
 
 def test_a_commune_picked_from_the_list_is_saved_then_consent_is_asked() -> None:
@@ -180,8 +208,25 @@ def test_inclusion_answers_are_saved_one_by_one_then_the_menu_follows() -> None:
     assert age.commands == (UpdateProfile(7, {"age_band": "25_34"}),)
     assert option_ids(age.prompt) == ["v:yes", "v:no", *INCLUSION_SKIPS]
     assert disability.commands == (UpdateProfile(7, {"disability": "no"}),)
-    assert keys(disability.says) == ["onboarding.done"]
-    assert (disability.conversation.flow, disability.conversation.state) == ("menu", "MENU")
+    assert disability.conversation.state == "VOICE_DATA"
+    assert keys(disability.prompt.says) == ["onboarding.voice_data.ask"]
+    assert disability.prompt.says[0].params == {"language": "Français"}
+    assert option_ids(disability.prompt) == ["v:yes", "v:no"]
+
+
+def test_agreeing_that_voice_notes_train_speech_models_is_recorded_then_the_menu() -> None:
+    lookup = FakeLookup(citizen=citizen(spoken_language="fon"))
+
+    asked = ENGINE.turn(at("DISABILITY"), Msg(kind="text", text="3", choice="skip"), lookup)
+    agreed = ENGINE.turn(asked.conversation, Msg(kind="text", text="1", choice="v:yes"), lookup)
+    refused = ENGINE.turn(asked.conversation, Msg(kind="text", text="2", choice="v:no"), lookup)
+
+    assert asked.prompt.says[0].params == {"language": "Fon (Fɔngbè)"}
+    assert agreed.commands == (UpdateProfile(7, {"voice_data_consent_at": NOW}),)
+    assert refused.commands == ()
+    for done in (agreed, refused):
+        assert keys(done.says) == ["onboarding.done"]
+        assert (done.conversation.flow, done.conversation.state) == ("menu", "MENU")
 
 
 def test_the_age_question_offers_every_band() -> None:
@@ -198,9 +243,7 @@ def test_skipping_one_question_moves_on_without_saving_anything() -> None:
     disability = ENGINE.turn(at("DISABILITY"), Msg(kind="text", text="3", choice="skip"), lookup)
 
     assert (gender.conversation.state, gender.commands) == ("AGE", ())
-    assert keys(disability.says) == ["onboarding.done"]
-    assert disability.commands == ()
-    assert disability.conversation.flow == "menu"
+    assert (disability.conversation.state, disability.commands) == ("VOICE_DATA", ())
 
 
 def test_skipping_all_questions_ends_onboarding_at_the_menu() -> None:
@@ -230,7 +273,7 @@ def test_a_bot_bound_to_a_commune_never_asks_for_the_commune() -> None:
 
     assert first.conversation.state == "LANGUAGE"
     assert picked.conversation.state == "CONSENT"
-    assert picked.commands == (UpdateProfile(7, {"language": "fr"}),)
+    assert picked.commands == (UpdateProfile(7, {"spoken_language": "fr", "language": "fr"}),)
 
 
 def test_a_citizen_who_has_not_consented_is_brought_back_to_consent_from_any_flow() -> None:
@@ -253,8 +296,8 @@ def test_langue_asks_only_the_language_and_returns_to_the_menu() -> None:
     assert asked.conversation == Conversation(flow="onboarding", state="LANGUAGE",
                                               data={"only_language": True})
     assert keys(asked.prompt.says) == ["language.ask"]
-    assert option_ids(asked.prompt) == ["lang:fr", "lang:en"]
-    assert chosen.commands == (UpdateProfile(7, {"language": "en"}),)
+    assert option_ids(asked.prompt) == ["lang:fr", "lang:en", "lang:fon", "lang:yo"]
+    assert chosen.commands == (UpdateProfile(7, {"spoken_language": "en", "language": "en"}),)
     assert keys(chosen.says) == ["language.done"]
     assert (chosen.conversation.flow, chosen.conversation.state) == ("menu", "MENU")
 
@@ -266,7 +309,8 @@ def test_language_in_english_opens_the_same_question() -> None:
                        lookup)
 
     assert turn.conversation.data == {"only_language": True}
-    assert CATALOGS.render("en", turn.prompt.says[0]) == "Choose your language:"
+    assert CATALOGS.render("en", turn.prompt.says[0]) == (
+        "Which language do you speak? Your voice notes will be heard in it.")
 
 
 def test_a_newcomer_who_changes_language_mid_onboarding_goes_on_with_onboarding() -> None:
@@ -275,6 +319,6 @@ def test_a_newcomer_who_changes_language_mid_onboarding_goes_on_with_onboarding(
     asked = ENGINE.turn(at("COMMUNE"), Msg(kind="text", text="langue"), lookup)
     chosen = ENGINE.turn(asked.conversation, Msg(kind="text", text="2", choice="lang:en"), lookup)
 
-    assert chosen.commands == (UpdateProfile(7, {"language": "en"}),)
+    assert chosen.commands == (UpdateProfile(7, {"spoken_language": "en", "language": "en"}),)
     assert (chosen.conversation.flow, chosen.conversation.state) == ("onboarding", "COMMUNE")
     assert keys(chosen.prompt.says) == ["onboarding.commune.ask"]
