@@ -2,7 +2,9 @@
 
 Message ids are keys (``report.photo.ask``); each language has its own catalog under
 ``dialogs/locales/<lang>/LC_MESSAGES/palabre.po``. Translators add Fon, Yoruba… by adding a
-catalog; anything missing falls back to French.
+catalog (``palabre i18n add fon``); anything missing or not reviewed yet (fuzzy) falls back to
+French. A catalog is offered to citizens once its ``language.name`` is reviewed: translators
+set it when the catalog is ready to be read.
 """
 
 from __future__ import annotations
@@ -34,12 +36,22 @@ class Catalogs:
 
     @property
     def languages(self) -> list[str]:
+        """The languages citizens may read: French, English, then every catalog whose name
+        a translator has reviewed."""
         ordered = [DEFAULT_LANGUAGE, "en"]
-        return [lang for lang in ordered if lang in self.messages] + sorted(
-            lang for lang in self.messages if lang not in ordered)
+        ready = [lang for lang, found in self.messages.items() if "language.name" in found]
+        return [lang for lang in ordered if lang in ready] + sorted(
+            lang for lang in ready if lang not in ordered)
 
     def language_name(self, language: str) -> str:
         return self.messages.get(language, {}).get("language.name", language)
+
+    def named(self, kind: str, code: str, names: Mapping[str, str], language: str) -> str:
+        """A category's or service's name in `language`: the commune's own, else the
+        catalog's for its code (kind.code: category.drain), else the commune's French."""
+        return (names.get(language)
+                or self.messages.get(language, {}).get(f"{kind}.{code}")
+                or names.get(DEFAULT_LANGUAGE) or next(iter(names.values()), code))
 
     def spoken_name(self, language: str, spoken: str) -> str:
         """A spoken language's name in `language` (spoken.<code>), else its code."""

@@ -90,11 +90,14 @@ class DbLookup:
 
     def categories(self, commune_id: str) -> list[tuple[int, str]]:
         rows = communes.categories_of(uow=self._uow, commune_id=commune_id)
-        return [(c.id, label(c.names, self.citizen.language)) for c in rows if c.id]
+        return [(c.id, self._named("category", c)) for c in rows if c.id]
 
     def services(self, commune_id: str) -> list[tuple[int, str]]:
         rows = communes.services_of(uow=self._uow, commune_id=commune_id)
-        return [(s.id, label(s.names, self.citizen.language)) for s in rows if s.id]
+        return [(s.id, self._named("service", s)) for s in rows if s.id]
+
+    def _named(self, kind: str, item: Category | MunicipalService) -> str:
+        return self._catalogs.named(kind, item.code, item.names, self.citizen.language)
 
     def arrondissements(self, commune_id: str) -> list[tuple[str, str]]:
         return [(a.id, a.name) for a in communes.arrondissements_of(uow=self._uow,
@@ -263,10 +266,10 @@ class DbLookup:
             return text[:60] + ("…" if len(text) > 60 else "")
         if row.category_id is not None:
             category = self._uow.session.get(Category, row.category_id)
-            return label(category.names, self.citizen.language) if category else ""
+            return self._named("category", category) if category else ""
         service = (self._uow.session.get(MunicipalService, row.service_id)
                    if row.service_id else None)
-        return label(service.names, self.citizen.language) if service else ""
+        return self._named("service", service) if service else ""
 
 
 def _session_view(row: CouncilSession) -> SessionView:
