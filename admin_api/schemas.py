@@ -53,6 +53,13 @@ class TranscriptPublic(BaseModel):
     attempts: int
     reason: str | None  # why there is no text: too_long, undecodable, silent, no_model…;
     # "unclear" beside a text: kept but doubted (a loop, a low confidence), never searched
+    language_hint: str | None = None  # the language the citizen said they speak
+    # A moderator's transcript, kept beside the machine's: what is read and searched once
+    # written ("untranscribed" above: a note no machine was given, written by a moderator)
+    corrected_text: str | None = None
+    corrected_language: str | None = None
+    corrected_by: str | None = None
+    corrected_at: datetime | None = None
 
 
 class AttachmentPublic(BaseModel):
@@ -141,6 +148,15 @@ class NoteIn(BaseModel):
 
 class ReplyIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
+
+
+class TranscriptIn(BaseModel):
+    """A moderator's transcript of a voice note, and the language spoken in it."""
+
+    text: str = Field(min_length=1, max_length=4000)
+    language: str | None = Field(default=None, pattern="^[a-z]{2,3}$",
+                                 description="ISO 639 code (fr, yo, fon…); missing: the "
+                                             "one the machine heard or the citizen speaks")
 
 
 class AssignIn(BaseModel):

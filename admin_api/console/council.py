@@ -41,7 +41,7 @@ from core.moderation import service as moderation
 from core.moderation.models import Moderator
 from core.submissions.service import LOCAL_TZ
 from core.transcripts import service as transcripts
-from core.transcripts.models import Transcription, TranscriptionStatus
+from core.transcripts.models import Transcription
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console/council", include_in_schema=False)
@@ -283,10 +283,9 @@ def _sitting(request: Request, uow: UnitOfWork, moderator: Moderator, row: Counc
 
 
 def _heard(transcription: Transcription | None) -> str | None:
-    """A voice question's words, once transcribed."""
-    if transcription is None or transcription.status != TranscriptionStatus.DONE:
-        return None
-    return transcription.text
+    """A voice question's words: a moderator's transcript, else the machine's once heard and
+    not doubted (a doubtful one is left to the audio)."""
+    return transcripts.believed(transcription)
 
 
 def _refusal(refused: errors.Invalid | None) -> dict[str, str | None]:

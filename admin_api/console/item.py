@@ -27,6 +27,7 @@ from core.moderation.service import audit_trail, canned_replies, communes_visibl
 from core.submissions import service as submissions
 from core.submissions import triage
 from core.submissions.models import Kind, Priority, Status, Submission
+from core.transcripts import corrections
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -166,6 +167,20 @@ def blocked(request: Request, reference: str, uow: UowDep, moderator: SignedInDe
 def merge(request: Request, reference: str, uow: UowDep, moderator: SignedInDep, sent: SentDep,
           into: Annotated[str, Form(max_length=40)]) -> Response:
     return _act(request, uow, moderator, reference, sent, "merge", triage.merge, into=into.strip())
+
+
+@router.post("/s/{reference}/transcripts/{attachment_id}")
+def transcript(request: Request, reference: str, attachment_id: int, uow: UowDep,
+               moderator: SignedInDep, sent: SentDep,
+               text: Annotated[str, Form(max_length=4000)] = "",
+               language: Annotated[str, Form(max_length=8)] = "") -> Response:
+    """A voice note's transcript as the moderator heard it, kept beside the machine's."""
+    if not text.strip():
+        raise HTTPException(422, "transcript.empty")
+    if language.strip() and not corrections.LANGUAGE.fullmatch(language.strip().lower()):
+        raise HTTPException(422, "transcript.language")
+    return _act(request, uow, moderator, reference, sent, "transcript", corrections.correct,
+                attachment_id=attachment_id, text=text, language=language)
 
 
 def _act(request: Request, uow: UnitOfWork, moderator: Moderator, reference: str, nonce: str,

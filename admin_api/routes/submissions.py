@@ -20,6 +20,7 @@ from core.submissions import triage
 from core.submissions.inbox import MAX_PAGE, inbox
 from core.submissions.models import Submission
 from core.surveys.models import Survey, SurveyAnswer, SurveyResponse
+from core.transcripts import corrections
 from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["submissions"], route_class=DocumentedRoute)
@@ -113,6 +114,16 @@ def add_note(reference: str, body: schemas.NoteIn, uow: UowDep, moderator: Staff
 def reply(reference: str, body: schemas.ReplyIn, uow: UowDep, moderator: StaffDep) -> Detail:
     """Answer the citizen on the channel they used."""
     return _act(reference, uow, moderator, triage.reply, text=body.text)
+
+
+@router.put("/submissions/{reference}/attachments/{attachment_id}/transcript",
+            response_model=Detail)
+def correct_transcript(reference: str, attachment_id: RowId, body: schemas.TranscriptIn,
+                       uow: UowDep, moderator: StaffDep) -> Detail:
+    """A moderator's transcript of one of its voice notes (corrected, or written for a note
+    nobody could hear), kept beside the machine's: read and searched instead of it."""
+    return _act(reference, uow, moderator, corrections.correct, attachment_id=attachment_id,
+                text=body.text, language=body.language)
 
 
 @router.put("/submissions/{reference}/assignee", response_model=Detail)

@@ -19,7 +19,9 @@ class TranscriptionStatus(StrEnum):
 
 
 class Transcription(SQLModel, table=True):
-    """What a worker heard in one voice note, and how it went (one row per attachment).
+    """What a worker heard in one voice note, and how it went (one row per attachment); and
+    what a moderator wrote instead, kept beside the machine's text (core/transcripts/
+    corrections.py).
 
     A worker claims a row for a lease; a worker that dies mid-note leaves the lease to expire
     and another takes the row again, until MAX_ATTEMPTS claims have been used up."""
@@ -49,3 +51,8 @@ class Transcription(SQLModel, table=True):
     next_attempt_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # A moderator's transcript: what is read and searched once written (None: none yet)
+    corrected_text: str | None = Field(default=None, sa_column=Column(Text))
+    corrected_language: str | None = Field(default=None, max_length=8)
+    corrected_by: str | None = Field(default=None, max_length=80)  # the moderator's name
+    corrected_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

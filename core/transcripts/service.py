@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import col, select
 
 from core.messages.models import Attachment, InboundRecord
@@ -165,15 +165,28 @@ def refresh_submission(*, uow: UnitOfWork, attachment_id: int) -> None:
 
 
 def voice_text(*, uow: UnitOfWork, submission_id: int) -> str:
-    """The transcripts of a submission's voice notes, in the order they came."""
+    """The transcripts of a submission's voice notes, in the order they came: a moderator's
+    where one was written, else the machine's unless it was doubted."""
+    believed = (col(Transcription.status) == TranscriptionStatus.DONE) & or_(
+        col(Transcription.reason).is_(None), col(Transcription.reason) != UNCLEAR)
     texts = uow.session.exec(
-        select(Transcription.text).join(Attachment, col(Attachment.id) ==
-                                        col(Transcription.attachment_id))
+        select(func.coalesce(col(Transcription.corrected_text), col(Transcription.text)))
+        .join(Attachment, col(Attachment.id) == col(Transcription.attachment_id))
         .where(Attachment.submission_id == submission_id,
-               Transcription.status == TranscriptionStatus.DONE,
-               or_(col(Transcription.reason).is_(None), col(Transcription.reason) != UNCLEAR))
+               or_(col(Transcription.corrected_text).is_not(None), believed))
         .order_by(col(Attachment.id))).all()
     return " ".join(t for t in texts if t)
+
+
+def believed(row: Transcription | None) -> str | None:
+    """A note's words as they may be read for true: a moderator's transcript, else the
+    machine's when it was done and not doubted; None otherwise."""
+    if row is None:
+        return None
+    if row.corrected_text:
+        return row.corrected_text
+    done = row.status == TranscriptionStatus.DONE and row.reason != UNCLEAR
+    return row.text if done else None
 
 
 def of_attachments(*, uow: UnitOfWork, attachment_ids: list[int]) -> dict[int, Transcription]:
