@@ -16,6 +16,7 @@ from admin_api.routes import (
     insight,
     open311,
     projects,
+    prompts,
     reference,
     submissions,
     surveys,
@@ -37,6 +38,7 @@ def mount(web: FastAPI, *, uow_factory: Callable[[], UnitOfWork]) -> None:
     web.include_router(broadcasts.router)
     web.include_router(council.router)
     web.include_router(council.public)
+    web.include_router(prompts.public)
     web.include_router(projects.router)
     web.include_router(documents.router)
     web.include_router(surveys.router)

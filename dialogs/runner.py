@@ -24,6 +24,7 @@ from core.messages import service as messages
 from core.messages.models import Attachment, InboundRecord
 from core.messages.neutral import Choice
 from core.ports import FetchError, MediaFetcher
+from core.prompts import service as prompts
 from core.transcripts.service import TRANSCRIPT_KIND
 from core.uow import UnitOfWork
 from dialogs import threads
@@ -185,6 +186,8 @@ class Dialogs:
             recipient, in_reply_to = recipient.anonymous(), None
         language = citizen.language or DEFAULT_LANGUAGE
         text, choices = self.render(language, turn.says, turn.prompt)
+        if text and survivor is not None:
+            self._voices(uow, survivor, identity, turn, recipient, in_reply_to)
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
                              in_reply_to=in_reply_to, hints=self.hints(language, turn.prompt),
@@ -197,6 +200,21 @@ class Dialogs:
             conversations.save(uow=uow, citizen_id=citizen.id, flow=after.flow, state=after.state,
                                data=dict(after.data),
                                offered=[[c.id, normalise_name(c.label)] for c in choices])
+
+    def _voices(self, uow: UnitOfWork, citizen: CitizenRow, identity: ChannelIdentity,
+                turn: Turn, recipient: messages.Recipient, in_reply_to: int | None) -> None:
+        """The mairie's recordings of the turn's messages in the language the citizen
+        speaks, each as a voice note before the text (which still carries the choices)."""
+        spoken = citizen.spoken_language or citizen.language or DEFAULT_LANGUAGE
+        commune = self.bound_communes.get((identity.channel, identity.account)) \
+            or citizen.commune_id
+        keys = [s.key for s in turn.says + (turn.prompt.says if turn.prompt else ())]
+        for recording in prompts.recordings_for(uow=uow, commune_id=commune, language=spoken,
+                                                keys=keys):
+            messages.enqueue(uow=uow, to=recipient, text="", in_reply_to=in_reply_to,
+                             media_path=recording.media_path, purpose="prompt_voice",
+                             hints={"voice": recording.key,
+                                    "public_media_url": prompts.public_path(recording)})
 
     def _plan(self, current: Conversation, msg: Msg, lookup: DbLookup) -> Turn:
         """The engine's turn, a submission it files keeping the turn's thread."""

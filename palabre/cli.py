@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from core.moderation.models import Role
 from core.submissions import service as submissions
 from core.submissions.models import Status
 from core.submissions.service import LOCAL_TZ
+from core.transcripts import dataset
 from core.uow import UnitOfWork
 from palabre import logs
 from palabre.bootstrap import App, bind_communes, bootstrap, migrate, prepare
@@ -512,6 +514,57 @@ RETENTION_VERBS = {"submissions": "stripped of their author's contact and follow
                    "provider_posts": "deleted"}
 
 
+@main.group("transcripts")
+def transcripts_group() -> None:
+    """Voice notes' transcripts: the moderators' corrections as training data."""
+
+
+@transcripts_group.command("export")
+@click.option("--language", required=True,
+              help="The language spoken in the notes: fon, yo, fr… (ISO 639 code).")
+@click.option("--out", "out", required=True,
+              type=click.Path(file_okay=False, writable=True, path_type=Path),
+              help="A new (or empty) directory for the dataset.")
+@click.option("--commune", default=None, help="Only this commune's notes (id, code or name).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Only notes corrected on or after this day (2026-11-01).")
+def transcripts_export(language: str, out: Path, commune: str | None,
+                       since: datetime | None) -> None:
+    """Write the notes moderators transcribed, of citizens who agreed, as a speech dataset:
+    audio/*.wav (16 kHz mono), metadata.csv and manifest.jsonl (docs/voice.md)."""
+    app = _app()
+    try:
+        with app.uow_factory() as uow:
+            commune_id = _commune_id(uow, commune) if commune else None
+            start = since.replace(tzinfo=LOCAL_TZ) if since else None
+            chosen = dataset.training_notes(uow=uow, language=language.strip().lower(),
+                                            commune_id=commune_id, since=start)
+        written = dataset.write_dataset(notes=chosen.notes, language=language.strip().lower(),
+                                        out=out, pcm16=_pcm16(app.settings))
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        app.close()
+    skipped = chosen.skipped
+    click.echo(f"{written.notes} note(s) exported ({written.seconds / 60:.1f} min of audio) to "
+               f"{out}; left out: {skipped['consent']} without the citizen's consent, "
+               f"{skipped['anonymous']} anonymous, {skipped['erased']} recording(s) erased, "
+               f"{written.unreadable} unreadable.")
+
+
+def _pcm16(settings: Settings) -> dataset.Pcm16:
+    """A stored note as 16 kHz mono 16-bit samples, decoded as the transcription workers do."""
+    import numpy as np
+
+    from transcription.audio import decode
+
+    def pcm16(path: Path) -> bytes:
+        audio = decode(path, max_seconds=float(settings.transcription_max_seconds))
+        return (np.clip(audio.samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+
+    return pcm16
+
+
 @main.group("moderators")
 def moderators_group() -> None:
     """Moderator accounts and their API tokens."""
@@ -760,3 +813,15 @@ def whatsapp_link(commune: str, flow: str, language: str, qr_path: str | None) -
                        f"{found.name})")
     finally:
         app.close()
+
+
+def _register_groups() -> None:
+    """The command groups kept in their own modules (translations, recorded prompts)."""
+    from palabre.i18n import i18n_group
+    from palabre.prompts import prompts_group
+
+    main.add_command(i18n_group)
+    main.add_command(prompts_group)
+
+
+_register_groups()

@@ -20,6 +20,8 @@ from dialogs.preview import survey_preview
 from palabre import sharing
 from palabre.bootstrap import App
 from palabre.scheduler import free_text_reaches
+from palabre.settings import spoken_codes
+from transcription.voice import voice_note
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +41,10 @@ def create_web_app(app: App) -> FastAPI:
                   survey_preview=partial(survey_preview, app.catalogs),
                   share_links=partial(sharing.links, app),
                   make_digest=partial(sharing.make_digest, app),
-                  free_text=free_text_reaches)
+                  free_text=free_text_reaches,
+                  name_languages=tuple(sorted(set(app.catalogs.messages) - {"fr", "en"})),
+                  prompt_texts=app.catalogs.messages["fr"],
+                  spoken_languages=spoken_names(app), voice_note=voice_note)
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
@@ -95,3 +100,11 @@ def settle_memory() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def spoken_names(app: App) -> list[tuple[str, str]]:
+    """(code, name) of the languages citizens are offered to speak, named in French."""
+    catalogs = app.catalogs
+    return [(code, catalogs.language_name(code) if code in catalogs.languages
+             else catalogs.spoken_name("fr", code))
+            for code in spoken_codes(app.settings.spoken_languages)]

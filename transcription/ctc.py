@@ -18,7 +18,8 @@ are joined before greedy decoding (the best token per frame, repeats collapsed, 
 so a letter cut in two still comes out once.
 
 The blank is `<pad>` (Hugging Face), else `[PAD]` (Hugging Face's fine-tuning recipe), else
-`<blk>` or `<blank>` (sherpa-onnx), else id 0. `|` separates words; the other bracketed tokens
+`<blk>` or `<blank>` (sherpa-onnx), else id 0. `|` separates words (as does sentencepiece's
+`▁` opening a word, in sherpa-onnx's exports); the other bracketed tokens
 (`<s>`, `</s>`, `<unk>`, `[UNK]`) are dropped.
 
 Confidence is the mean, over the frames where a token was emitted (not the blank), of the
@@ -52,6 +53,7 @@ HOLDS = ("it must hold model.onnx and vocab.json (or sherpa-onnx's tokens.txt), 
          "preprocessor_config.json")
 BLANKS = ("<pad>", "[PAD]", "<blk>", "<blank>")
 WORD_DELIMITER = "|"
+WORD_START = "\u2581"  # sentencepiece's ▁ before a word's first piece (sherpa-onnx exports)
 MASK_INPUT = "attention_mask"
 WINDOW_SECONDS = 30.0  # wav2vec2's attention over a whole window grows with its square
 SEARCH_SECONDS = 1.0  # how far before a window's limit its quietest point is looked for
@@ -80,7 +82,7 @@ class Vocabulary:
     def text(self, ids: Sequence[int]) -> str:
         """The words decoded ids spell: `|` a space, bracketed special tokens dropped."""
         pieces = (self.tokens.get(token_id, "") for token_id in ids)
-        spelled = "".join(" " if piece == WORD_DELIMITER else piece
+        spelled = "".join(" " if piece == WORD_DELIMITER else piece.replace(WORD_START, " ")
                           for piece in pieces if not is_special(piece))
         return " ".join(spelled.split())
 

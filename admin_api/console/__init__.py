@@ -25,6 +25,7 @@ from admin_api.console import (
     lists,
     map,
     projects,
+    prompts,
     share,
     surveys,
 )
@@ -35,14 +36,18 @@ STATIC = Path(__file__).parent / "static"
 def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
           public_url: str = "", channels: list[str] | None = None,
           survey_preview: Any = None, share_links: Any = None,
-          make_digest: Any = None, free_text: Any = None) -> None:
+          make_digest: Any = None, free_text: Any = None,
+          name_languages: tuple[str, ...] = (), prompt_texts: Any = None,
+          spoken_languages: Any = None, voice_note: Any = None) -> None:
     """Add the console's pages, its static files, and `/` leading to it; an item still new
     after `escalation_hours` is marked overdue; the map draws `map_tiles` under its pins;
     `public_url` and `channels` say how a published document reaches citizens;
     `survey_preview` shows a survey's questions as the bot asks them, `share_links` and
     `make_digest` serve the group animators, `free_text` is the channels' rule of who an
-    announcement reaches only through a template (the composition root gives them: the console
-    imports neither the dialogs nor the channels)."""
+    announcement reaches only through a template, `name_languages` the bot's catalogs beside
+    French and English, in which categories and services may be named too, `prompt_texts`,
+    `spoken_languages` and `voice_note` what the recorded prompts need (the composition
+    root gives them: the console imports neither the dialogs nor the channels)."""
     web.state.escalation_hours = escalation_hours
     web.state.map_tiles = map_tiles
     web.state.public_url = public_url
@@ -51,6 +56,10 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.state.share_links = share_links  # (commune id) → each flow's link on each bot
     web.state.make_digest = make_digest  # (uow, commune id) → last week's digest, kept
     web.state.free_text = free_text  # (identity, when) → whether words reach, not a template
+    web.state.name_languages = name_languages  # fon, yo…: more names for categories, services
+    web.state.prompt_texts = prompt_texts or {}  # the bot's messages: key → French text
+    web.state.spoken_languages = spoken_languages or [("fr", "Français")]  # (code, name)
+    web.state.voice_note = voice_note  # (path) → an OGG/Opus voice note and its seconds
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)
@@ -58,6 +67,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.include_router(dashboard.router)
     web.include_router(export.router)
     web.include_router(admin.router)
+    web.include_router(prompts.router)
     web.include_router(lists.router)
     web.include_router(map.router)
     web.include_router(announcements.router)

@@ -1,13 +1,15 @@
 """A commune's lists: the report categories and municipal services citizens choose from, and
-the canned replies moderators reuse, each with its words per language (French required).
+the canned replies moderators reuse, each with its words per language (French required;
+categories and services also in each language the bot has a catalog for: Fon, Yoruba…).
 Every change is audited; a category or service taken away stays on the submissions that use
 it and is no longer offered to citizens."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from admin_api.console.auth import SignedInDep
@@ -23,6 +25,22 @@ from core.uow import UnitOfWork
 
 router = APIRouter(prefix="/console/lists", include_in_schema=False)
 Words = Annotated[str, Form(max_length=300)]
+NAMED_IN = "name_"  # the form's field of a name in another language: name_fon, name_yo
+
+
+async def other_names(request: Request) -> dict[str, str]:
+    """The names in the bot's other languages (fields name_<language>); a language the bot
+    has no catalog for, or a name over 300 characters, is a bad request."""
+    form = await request.form()  # parsed once, for the route's own fields too
+    known = set(request.app.state.name_languages)
+    given = {field.removeprefix(NAMED_IN): str(value) for field, value in form.multi_items()
+             if field.startswith(NAMED_IN)}
+    if not set(given) <= known or any(len(name) > 300 for name in given.values()):
+        raise HTTPException(400, "error.invalid")
+    return given
+
+
+OtherNames = Annotated[dict[str, str], Depends(other_names)]
 TABLES = {"category": Category, "service": MunicipalService}
 
 
@@ -39,6 +57,7 @@ def lists(request: Request, uow: UowDep, moderator: SignedInDep,
                   services=communes.services_of(uow=uow, commune_id=chosen.id,
                                                 include_inactive=True),
                   replies=moderation.canned_replies(uow=uow, commune_id=chosen.id),
+                  languages=request.app.state.name_languages,
                   notice=request.query_params.get("done"))
 
 
@@ -76,14 +95,15 @@ def delete_reply(request: Request, commune_id: str, reply_id: int, uow: UowDep,
 def add_item(request: Request, commune_id: str, kind: str, uow: UowDep,
              moderator: SignedInDep, sent: SentDep,
              code: Annotated[str, Form(pattern=r"^[a-z0-9_]{2,40}$")],
-             fr: Words, en: Words = "") -> Response:
-    """A new category or service, named in French (and English)."""
+             others: OtherNames, fr: Words, en: Words = "") -> Response:
+    """A new category or service, named in French (and English, and the bot's others)."""
     _mine(moderator, commune_id)
     if kind not in TABLES:
         raise HTTPException(404, "error.not_found")
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         add = communes.add_category if kind == "category" else communes.add_service
-        item = add(uow=uow, commune_id=commune_id, code=code, names=_names(fr, en))
+        names = _names(fr, en, others)
+        item = add(uow=uow, commune_id=commune_id, code=code, names=names)
         moderation.record(uow=uow, moderator=moderator, action=f"{kind}_added",
                           target_type=kind, target_id=str(item.id), commune_id=commune_id,
                           after={"code": code, "names": item.names})
@@ -93,8 +113,8 @@ def add_item(request: Request, commune_id: str, kind: str, uow: UowDep,
 
 @router.post("/{commune_id}/{kind}/{item_id}")
 def change_item(request: Request, commune_id: str, kind: str, item_id: int, uow: UowDep,
-                moderator: SignedInDep, sent: SentDep, fr: Words, en: Words = "",
-                active: Annotated[bool, Form()] = False) -> Response:
+                moderator: SignedInDep, sent: SentDep, others: OtherNames, fr: Words,
+                en: Words = "", active: Annotated[bool, Form()] = False) -> Response:
     """Rename a category or service, or take it away (or back)."""
     _mine(moderator, commune_id)
     table = TABLES.get(kind)
@@ -103,7 +123,8 @@ def change_item(request: Request, commune_id: str, kind: str, item_id: int, uow:
         raise HTTPException(404, "error.not_found")
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         before = {"names": dict(item.names), "active": item.active}
-        communes.update_listing(uow=uow, item=item, names=_names(fr, en), active=active)
+        communes.update_listing(uow=uow, item=item, active=active,
+                                names=_names(fr, en, others))
         moderation.record(uow=uow, moderator=moderator, action=f"{kind}_changed",
                           target_type=kind, target_id=str(item.id), commune_id=commune_id,
                           before=before, after={"names": item.names, "active": active})
@@ -123,7 +144,7 @@ def _mine(moderator: Moderator, commune_id: str) -> None:
         raise HTTPException(404, "error.not_found")
 
 
-def _names(fr: str, en: str) -> dict[str, str]:
+def _names(fr: str, en: str, others: Mapping[str, str] | None = None) -> dict[str, str]:
     """Words per language; French is required (core says so when it is missing)."""
-    return {language: text.strip() for language, text in (("fr", fr), ("en", en))
-            if text.strip()}
+    given = (("fr", fr), ("en", en), *(others or {}).items())
+    return {language: text.strip() for language, text in given if text.strip()}

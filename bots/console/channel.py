@@ -37,10 +37,12 @@ class ConsoleMessenger:
         self._lock = threading.Lock()
 
     def send(self, message: OutboundMessage) -> SendReceipt:
-        rendered = numbered_text(message.text, message.choices)
+        rendered = numbered_text(message.text, message.choices).text
+        if message.hints.get("voice"):  # a recorded prompt: a terminal cannot play it
+            rendered = f"🔊 {message.hints['voice']}"
         try:
             with self._lock:
-                self.out.write(f"[palabre → {message.address}]\n{rendered.text}\n\n")
+                self.out.write(f"[palabre → {message.address}]\n{rendered}\n\n")
                 self.out.flush()
         except OSError as exc:
             raise DeliveryError(f"console closed: {exc}") from exc

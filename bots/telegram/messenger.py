@@ -107,12 +107,25 @@ class TelegramMessenger:
     async def _send(self, bot: Bot, message: OutboundMessage) -> Message:
         markup = keyboard(message)
         chat_id = message.address
+        if message.media_path and message.hints.get("voice"):
+            return await self._send_voice(bot, message)
         if message.media_path:
             return await self._send_file(bot, message, markup)
         parts = split_text(message.text, TEXT_LIMIT)
         for part in parts[:-1]:
             await bot.send_message(chat_id, part)
         return await bot.send_message(chat_id, parts[-1], reply_markup=markup)
+
+    async def _send_voice(self, bot: Bot, message: OutboundMessage) -> Message:
+        """A recorded prompt, as a voice message (uploaded once per bot, then by its id)."""
+        assert message.media_path is not None
+        key = (message.account, message.media_path, "voice")
+        known = self.file_ids.get(key)
+        sent = await bot.send_voice(message.address, known or self.media.absolute(
+            message.media_path).read_bytes())
+        if sent.voice is not None:
+            self.file_ids[key] = sent.voice.file_id
+        return sent
 
     async def _send_file(self, bot: Bot, message: OutboundMessage, markup: Any) -> Message:
         assert message.media_path is not None

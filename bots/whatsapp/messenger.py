@@ -60,6 +60,8 @@ class WhatsAppMessenger:
     def send(self, message: OutboundMessage) -> SendReceipt:
         sender = self.config.sender(message.account) or self.config.senders[0]
         self._wait_turn(sender)
+        if message.hints.get("voice"):
+            return self._send_voice(sender, message)
         if self._in_window(message) and not message.hints.get("template"):
             try:
                 parts = split_text(numbered_text(message.text, message.choices).text,
@@ -73,6 +75,20 @@ class WhatsAppMessenger:
                 logger.info("outbox %s: outside WhatsApp's window, as a template",
                             message.outbox_id)
         return self._as_template(sender, message)
+
+    def _send_voice(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
+        """A recorded prompt as audio, fetched by Twilio from Palabre's public address; only
+        inside the 24-hour window (no template carries it), and only with a public address:
+        otherwise it is dropped, the text beside it says the same."""
+        media = self._media(message)
+        if not media or not self._in_window(message):
+            why = "no PALABRE_PUBLIC_URL for Twilio to fetch it" if not media \
+                else "outside WhatsApp's 24-hour window"
+            raise DeliveryError(f"recorded prompt not sent: {why}", retryable=False)
+        try:
+            return self._create(sender, message, **media)
+        except TwilioRestException as exc:
+            raise delivery_error(exc) from exc
 
     def _as_template(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
         purpose = TEMPLATE_FOR.get(message.purpose) or ""

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from core.communes.models import Category
 from core.moderation.models import AuditEntry, Role
 from palabre.web import create_web_app
 from tests.e2e.console_client import PASSWORD, account, post_form, signed_in
@@ -103,3 +104,23 @@ def test_a_moderator_keeps_the_communes_lists(app) -> None:
     refused = post_form(sena, "/console/lists", "/console/lists/BJ-AQ-ABO/category",
                         {"code": "arbres", "fr": "Arbre tombé", "once": "x" * 24})
     assert refused.status_code == 404
+
+
+def test_categories_are_named_in_the_bots_other_languages_too(app) -> None:
+    account(app, "sena")
+    sena = _browser(app, "sena")
+    page = sena.get("/console/lists").text
+    assert 'aria-label="nom en yo"' in page and 'aria-label="nom en fon"' in page
+
+    added = post_form(sena, "/console/lists", "/console/lists/BJ-LI-COT/category",
+                      {"code": "arbres", "fr": "Arbre tombé", "en": "", "name_fon": "",
+                       "name_yo": "Igi wó lulẹ̀"})
+    stranger = post_form(sena, "/console/lists", "/console/lists/BJ-LI-COT/category",
+                         {"code": "pont", "fr": "Pont", "name_xx": "?"})
+
+    assert added.status_code == 303 and stranger.status_code == 400
+    with app.uow_factory() as uow:
+        tree = uow.session.exec(select(Category).where(Category.code == "arbres")).one()
+        assert uow.session.exec(select(Category).where(Category.code == "pont")).first() is None
+    assert tree.names == {"fr": "Arbre tombé", "yo": "Igi wó lulẹ̀"}
+    assert 'value="Igi wó lulẹ̀"' in sena.get("/console/lists").text

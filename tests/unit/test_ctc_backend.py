@@ -260,3 +260,11 @@ def write_pcm_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
         out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
     return path
+
+
+def test_sentencepiece_pieces_open_words_as_sherpa_onnx_exports_spell_them() -> None:
+    from transcription.ctc import Vocabulary
+
+    pieces = Vocabulary({0: "<blk>", 1: "▁al", 2: "lo", 3: "▁ma", 4: "ma", 5: "<unk>"}, 0)
+
+    assert pieces.text([1, 2, 5, 3, 4]) == "allo mama"

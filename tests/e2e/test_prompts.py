@@ -1,0 +1,196 @@
+"""Prompts a citizen can hear: a Cotonou moderator records the menu's question in Fon in the
+console (a phone's recording, made into an OGG/Opus voice note); a Fon speaker of Cotonou then
+gets it as a voice message before the text, on the console channel, on Telegram (sendVoice)
+and on WhatsApp (audio Twilio fetches from Palabre); a French speaker and a message nobody
+recorded get text only. Refusals, another commune, removal, and `palabre prompts status`."""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import av
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from core.moderation.models import AuditEntry
+from core.prompts.models import PromptRecording
+from palabre.bootstrap import App, bootstrap
+from palabre.prompts import coverage, status_lines
+from palabre.settings import Settings
+from palabre.web import create_web_app
+from tests import speech
+from tests.e2e.console_client import account, hidden_fields, signed_in_browser
+from tests.e2e.test_telegram import TOKEN, Chat
+from tests.e2e.test_whatsapp import CITIZEN as WHATSAPP_CITIZEN
+from tests.e2e.test_whatsapp import Phone, whatsapp_settings
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.twilio_api import FakeTwilioApi
+from tests.talk import Talker
+
+PAGE = "/console/prompts"
+KEY = "menu.title"
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A phone's recording: 1.5 s of sound in a WAV file."""
+    folder = tmp_path_factory.mktemp("prompt")
+    return speech.write_wav(folder / "menu.wav", speech.tone(1.5), 16_000).read_bytes()
+
+
+def record(client: TestClient, data: bytes, *, key: str = KEY, language: str = "fon",
+           commune: str = "BJ-LI-COT", name: str = "menu.m4a"):
+    page = client.get(f"{PAGE}?language={language}&group={key.split('.')[0]}")
+    form = {**hidden_fields(page, PAGE), "commune": commune, "language": language, "key": key}
+    return client.post(PAGE, data=form, files={"file": (name, data, "audio/mp4")},
+                       follow_redirects=False)
+
+
+def recorded(app: App) -> list[PromptRecording]:
+    with app.uow_factory() as uow:
+        return list(uow.session.exec(select(PromptRecording)).all())
+
+
+def test_a_recorded_question_reaches_fon_speakers_as_a_voice_note(app, messenger,
+                                                                  recording) -> None:
+    moderator = signed_in_browser(app)
+    done = record(moderator, recording)
+    assert done.status_code == 303 and done.headers["location"].endswith(f"#{KEY}")
+    page = moderator.get(done.headers["location"])
+    (row,) = recorded(app)
+    assert "Message vocal enregistré" in page.text
+    assert f'<audio controls preload="none" src="/prompts/{row.id}/voice">' in page.text
+    served = moderator.get(f"/prompts/{row.id}/voice")
+    assert served.headers["content-type"] == "audio/ogg"
+    with av.open(io.BytesIO(served.content)) as note:
+        assert note.streams.audio[0].codec_context.name == "opus"
+    assert row.seconds == pytest.approx(1.5, abs=0.05)
+
+    afi = Talker(app, messenger, "afi")
+    afi.onboard(language="3")  # Fon; the onboarding ends at the menu
+    kofi = Talker(app, messenger, "kofi")
+    kofi.onboard()  # French
+
+    afi_got = [m for m in messenger.sent if m.address == "afi"]
+    voice = next(i for i, m in enumerate(afi_got) if m.hints.get("voice"))
+    assert (afi_got[voice].hints["voice"], afi_got[voice].media_path) == (KEY, row.media_path)
+    assert afi_got[voice].purpose == "prompt_voice" and afi_got[voice].text == ""
+    assert "Mairie de Cotonou" in afi_got[voice + 1].text  # the text follows, with its choices
+    assert sum(1 for m in afi_got if m.hints.get("voice")) == 1  # nothing else was recorded
+    assert not any(m.hints.get("voice") for m in messenger.sent if m.address == "kofi")
+    with app.uow_factory() as uow:
+        (entry,) = uow.session.exec(select(AuditEntry).where(
+            AuditEntry.action == "prompt_recorded")).all()
+    assert entry.after == {"language": "fon", "key": KEY, "seconds": 1.5}
+
+
+def test_a_second_recording_replaces_the_first_and_removing_it_brings_text_back(
+        app, messenger, recording, tmp_path: Path) -> None:
+    moderator = signed_in_browser(app)
+    record(moderator, recording)
+    longer = speech.write_wav(tmp_path / "again.wav", speech.tone(2.5), 16_000).read_bytes()
+    record(moderator, longer)
+    (row,) = recorded(app)
+    assert row.seconds == pytest.approx(2.5, abs=0.05)
+
+    page = moderator.get(f"{PAGE}?language=fon&group=menu")
+    action = f"/console/prompts/{row.id}/remove"
+    removed = moderator.post(action, data=hidden_fields(page, action), follow_redirects=False)
+    assert removed.status_code == 303 and recorded(app) == []
+    afi = Talker(app, messenger, "afi")
+    afi.onboard(language="3")
+    assert not any(m.hints.get("voice") for m in messenger.sent)
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    (b"not a recording at all", "Ce fichier n'est pas un enregistrement audio lisible"),
+    (b"", "Choisissez un fichier"),
+])
+def test_a_file_that_is_no_recording_is_refused_plainly(app, data: bytes, says: str) -> None:
+    moderator = signed_in_browser(app)
+    refused = record(moderator, data, name="note.txt")
+    page = moderator.get(refused.headers["location"])
+
+    assert "refused=" in refused.headers["location"]
+    assert says in html.unescape(page.text)
+    assert recorded(app) == []
+
+
+def test_another_communes_moderator_can_neither_record_nor_remove(app, recording) -> None:
+    record(signed_in_browser(app), recording)
+    (row,) = recorded(app)
+    account(app, "bio", communes=("BJ-ZO-BOH",))
+    bohicon = signed_in_browser(app, "bio")
+
+    page = bohicon.get(PAGE)
+    as_cotonou = bohicon.post(PAGE, data={**hidden_fields(page, PAGE), "commune": "BJ-LI-COT",
+                                          "language": "fon", "key": KEY},
+                              files={"file": ("m.wav", recording, "audio/wav")},
+                              follow_redirects=False)
+    action = f"/console/prompts/{row.id}/remove"
+    removing = bohicon.post(action, data=hidden_fields(page, PAGE), follow_redirects=False)
+
+    assert as_cotonou.status_code == removing.status_code == 404
+    assert len(recorded(app)) == 1
+
+
+def test_on_telegram_the_recording_goes_as_a_voice_message(app, settings, clock, messenger,
+                                                           recording) -> None:
+    record(signed_in_browser(app), recording)
+    with FakeTelegramApi(tokens=[TOKEN]) as fake:
+        tg = bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                                   "telegram_api_url": fake.url}, _env_file=None),
+                       clock=clock, messengers={"console": messenger})
+        try:
+            chat = Chat(tg, TestClient(create_web_app(tg)), fake, clock)
+            chat.text("Bonjour")
+            chat.press("lang:fon")
+            chat.text("Cotonou")
+            chat.press(chat.button("1"))  # consent
+            chat.press(chat.button("5"))  # skip the questions: the menu follows
+            chat.run()  # one message a second in a chat: the text goes after the voice
+            voices = fake.sent("sendVoice", ok=True)
+            texts = fake.sent("sendMessage", ok=True)
+        finally:
+            tg.close()
+    assert len(voices) == 1
+    assert voices[0].at < texts[-1].at and "Mairie de Cotonou" in texts[-1].params["text"]
+
+
+def test_on_whatsapp_the_recording_is_audio_twilio_fetches(app, settings, clock, messenger,
+                                                           recording) -> None:
+    record(signed_in_browser(app), recording)
+    (row,) = recorded(app)
+    with FakeTwilioApi() as twilio:
+        wa = bootstrap(whatsapp_settings(settings, twilio), clock=clock,
+                       messengers={"console": messenger})
+        try:
+            phone = Phone(wa, TestClient(create_web_app(wa)), twilio, clock)
+            phone.text("Bonjour")
+            phone.text("3")  # Fon
+            phone.text("Cotonou")
+            phone.text("1")  # consent
+            phone.text("5")  # skip the questions: the menu follows
+            sent = twilio.sent(WHATSAPP_CITIZEN)
+        finally:
+            wa.close()
+    audio = [call for call in sent if call.params.get("MediaUrl")]
+    assert [call.params["MediaUrl"] for call in audio] == [
+        [f"https://palabre.example.bj/prompts/{row.id}/voice"]]
+    assert "Mairie de Cotonou" in (sent[-1].param("Body") or "")
+
+
+def test_prompts_status_counts_what_each_commune_recorded(app, recording) -> None:
+    record(signed_in_browser(app), recording)
+    record(signed_in_browser(app), recording, key="onboarding.commune.ask")
+    keys = {"menu.title": "…", "onboarding.commune.ask": "…", "onboarding.done": "…"}
+
+    lines = status_lines(coverage(recorded(app), keys), keys, {"BJ-LI-COT": "Cotonou"},
+                         missing=True)
+
+    assert lines == ["Cotonou · fon: 2 of 3 messages recorded (menu 1, onboarding 1)",
+                     "    not recorded: onboarding.done"]
+    assert status_lines({}, keys, {}, missing=False)[0].startswith("No message is recorded")
