@@ -10,7 +10,7 @@ from core.documents.models import Document
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Alert, ApiToken, AuditEntry, CannedReply, Moderator
 from core.projects.models import Project, ProjectUpdate
-from core.prompts.models import PromptRecording
+from core.prompts.models import PromptRecording, PromptUpload
 from core.submissions.models import Follower, ReferenceCounter, StatusChange, Submission, Support
 from core.surveys.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 from core.transcripts.models import Transcription
@@ -21,7 +21,7 @@ __all__ = [
     "Digest", "Document",
     "CouncilSession", "CouncilUpdate", "Follower",
     "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "Project", "ProjectUpdate",
-    "PromptRecording", "ReferenceCounter",
+    "PromptRecording", "PromptUpload", "ReferenceCounter",
     "StatusChange", "Submission", "Subscription", "Support", "Survey", "SurveyAnswer",
     "SurveyQuestion", "SurveyResponse", "Transcription",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Mapping
 
 from core.messages import delivery
@@ -11,6 +12,8 @@ from core.messages.service import store_inbound
 from core.ports import Messenger
 from core.uow import UnitOfWork
 from dialogs.runner import Dialogs
+
+logger = logging.getLogger(__name__)
 
 
 class Pipeline:
@@ -24,6 +27,8 @@ class Pipeline:
         self.max_attempts = max_attempts
         self.intake = Intake(uow_factory)
         self.unpackers: dict[str, Unpacker] = {}  # channel -> what its webhook bodies mean
+        # A channel's own work after unpacking (a staff chat's recordings to fetch and keep)
+        self.chores: list[Callable[[], object]] = []
 
     def receive(self, message: InboundMessage) -> int | None:
         """Store a message first; None when the provider sent it before."""
@@ -43,6 +48,11 @@ class Pipeline:
 
     def process_pending(self) -> int:
         unpack_waiting(uow_factory=self.uow_factory, unpackers=self.unpackers)
+        for chore in self.chores:
+            try:
+                chore()
+            except Exception:  # a channel's chore never stops citizens' messages
+                logger.exception("a channel's chore failed; it runs again next round")
         return self.dialogs.process_pending()
 
     def deliver(self, *, address: str | None = None,

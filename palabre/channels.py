@@ -10,6 +10,7 @@ from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL, BotConfig, TelegramConfig, parse_commune_chats
 from bots.telegram.messenger import TelegramFetcher, TelegramMessenger
 from bots.telegram.receiver import TelegramReceiver
+from bots.telegram.staff import StaffRecorder
 from bots.whatsapp.config import CHANNEL as WHATSAPP
 from bots.whatsapp.config import Sender, WhatsAppConfig, parse_templates
 from bots.whatsapp.messenger import WhatsAppFetcher, WhatsAppMessenger
@@ -19,6 +20,7 @@ from core.uow import UnitOfWork
 from dialogs.i18n import Catalogs
 from dialogs.pipeline import Pipeline
 from palabre.settings import Settings
+from transcription.voice import voice_note
 
 
 def telegram_config(settings: Settings) -> TelegramConfig | None:
@@ -77,6 +79,10 @@ class TelegramChannel:
                                          pipeline=pipeline, uow_factory=uow_factory,
                                          catalogs=catalogs, wake=wake)
         pipeline.unpackers[CHANNEL] = self.receiver.unpack
+        if self.config.staff_chats:  # moderators record the bot's messages from them
+            pipeline.chores.append(StaffRecorder(uow_factory=uow_factory, fetcher=self.fetcher,
+                                                 catalogs=catalogs,
+                                                 voice_note=voice_note).run_once)
 
 
 def whatsapp_config(settings: Settings) -> WhatsAppConfig | None:

@@ -41,12 +41,24 @@ class GroupCommand:
 
 
 @dataclass(frozen=True)
+class GroupVoice:
+    """A voice note with a « /vocal fon menu.title » caption in a group: in a commune's staff
+    chat, a moderator recording a message of the bot (the receiver checks the chat)."""
+
+    chat_id: str
+    external_id: str
+    file_id: str
+    words: tuple[str, ...]  # what follows the command: a language and a message key
+    sent_by: str
+
+
+@dataclass(frozen=True)
 class Ignored:
     reason: str
     callback_query_id: str | None = None
 
 
-Parsed = Private | GroupCommand | Ignored
+Parsed = Private | GroupCommand | GroupVoice | Ignored
 PRIVATE = "private"
 MAX_ID = 2**63  # ids beyond a 64-bit integer are no Telegram ids (and would not fit our columns)
 # A command in a group names what the citizen wants; the private chat starts there.
@@ -58,6 +70,7 @@ GROUP_PAYLOADS = {"signaler": "report", "report": "report", "plainte": "complain
 FILE_FIELDS = (("voice", "voice", "audio/ogg", False), ("audio", "audio", "audio/mpeg", True),
                ("video", "video", "video/mp4", False),
                ("video_note", "video", "video/mp4", False))
+RECORDING_COMMANDS = ("vocal", "prompt")  # « /vocal fon menu.title » on a staff voice note
 UNREAD = ("sticker", "contact", "poll", "dice", "animation", "game", "story")
 
 
@@ -157,6 +170,9 @@ def _callback(query: Json, external_id: str, account: str) -> Parsed:
 
 
 def _in_group(message: Json, external_id: str) -> Parsed:
+    voice = _group_voice(message, external_id)
+    if voice is not None:
+        return voice
     text = (_field(message, "text", str, optional=True) or "").strip()
     if not text.startswith("/"):
         return Ignored("a message in a group")
@@ -166,6 +182,20 @@ def _in_group(message: Json, external_id: str) -> Parsed:
     if command == "start" and rest.strip():
         payload = rest.strip().split()[0][:64]
     return GroupCommand(_address(message), external_id, payload)
+
+
+def _group_voice(message: Json, external_id: str) -> GroupVoice | None:
+    """A voice note or audio file captioned « /vocal <language> <message> », else None."""
+    caption = (_field(message, "caption", str, optional=True) or "").strip()
+    head, _, rest = caption.lstrip("/").partition(" ")
+    if not caption.startswith("/") or head.split("@", 1)[0].lower() not in RECORDING_COMMANDS:
+        return None
+    sound = _field(message, "voice", dict, optional=True) or _field(
+        message, "audio", dict, optional=True)
+    if sound is None:
+        return None
+    return GroupVoice(_address(message), external_id, _field(sound, "file_id", str),
+                      tuple(rest.split()), _sender(message) or "?")
 
 
 def _base(message: Json, external_id: str, account: str) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from typing import Any
 
 from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL, BotConfig, TelegramConfig
-from bots.telegram.parse import GroupCommand, NotAnUpdate, Private, parse_update
+from bots.telegram.parse import GroupCommand, GroupVoice, NotAnUpdate, Private, parse_update
+from bots.telegram.staff import take_recording
 from core.messages import service as messages
 from core.messages.intake import Post
 from core.uow import UnitOfWork
@@ -78,6 +79,9 @@ class TelegramReceiver:
             messages.store_inbound(uow=uow, message=parsed.message)
         elif isinstance(parsed, GroupCommand):
             self._point_to_private_chat(uow, post.account, parsed)
+        elif isinstance(parsed, GroupVoice):
+            take_recording(uow=uow, config=self.config, catalogs=self.catalogs,
+                           account=post.account, voice=parsed)
         else:
             logger.debug("Telegram bot %s: ignored %s", post.account, parsed.reason)
 

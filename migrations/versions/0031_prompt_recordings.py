@@ -1,4 +1,5 @@
-"""the bot's messages recorded by a mairie in a language, heard by citizens who speak it
+"""the bot's messages recorded by a mairie in a language, heard by citizens who speak it, and
+the voice notes moderators send in their staff chat to record them
 
 Revision ID: 0031
 Revises: 0030
@@ -33,7 +34,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("commune_id", "language", "key"),
     )
+    op.create_table(
+        "prompt_upload",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("account", sa.String(length=64), nullable=False),
+        sa.Column("chat", sa.String(length=64), nullable=False),
+        sa.Column("external_id", sa.String(length=128), nullable=False),
+        sa.Column("remote", sa.String(length=300), nullable=False),
+        sa.Column("commune_id", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("sent_by", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=8), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=300), nullable=True),
+        sa.Column("created_at", core.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["commune_id"], ["commune.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("channel", "external_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("prompt_upload")
     op.drop_table("prompt_recording")

@@ -23,7 +23,7 @@ from palabre.settings import Settings
 from palabre.web import create_web_app
 from tests import speech
 from tests.e2e.console_client import account, hidden_fields, signed_in_browser
-from tests.e2e.test_telegram import TOKEN, Chat
+from tests.e2e.test_telegram import TOKEN, Chat, update
 from tests.e2e.test_whatsapp import CITIZEN as WHATSAPP_CITIZEN
 from tests.e2e.test_whatsapp import Phone, whatsapp_settings
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -194,3 +194,76 @@ def test_prompts_status_counts_what_each_commune_recorded(app, recording) -> Non
     assert lines == ["Cotonou · fon: 2 of 3 messages recorded (menu 1, onboarding 1)",
                      "    not recorded: onboarding.done"]
     assert status_lines({}, keys, {}, missing=False)[0].startswith("No message is recorded")
+
+
+STAFF_CHAT = "-1009876543210"
+
+
+def staff_voice(update_id: int, caption: str, *, chat: str = STAFF_CHAT) -> dict:
+    """A moderator's voice note in a group, captioned."""
+    data = update("voice", update_id=update_id, caption=caption)
+    data["message"]["chat"] = {"id": int(chat), "title": "Mairie de Cotonou — agents",
+                               "type": "supergroup"}
+    return data
+
+
+def test_a_moderator_records_from_the_staff_chat_and_a_fon_speaker_hears_it(
+        app, settings, clock, messenger, tmp_path: Path) -> None:
+    if problem := speech.encoder_missing("ogg-opus"):
+        pytest.skip(problem)
+    note = speech.encode(speech.tone(2.0), 16_000, tmp_path / "staff", "ogg-opus").read_bytes()
+    with FakeTelegramApi(tokens=[TOKEN]) as fake:
+        tg = bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                                   "telegram_api_url": fake.url,
+                                   "telegram_staff_chats": f"Cotonou={STAFF_CHAT}"},
+                                _env_file=None), clock=clock, messengers={"console": messenger})
+        try:
+            chat = Chat(tg, TestClient(create_web_app(tg)), fake, clock)
+            fake.add_file("AwACAgQAAxkBAAIB-voice", note)
+            for number, caption in enumerate(["/vocal fon menu.title", "/vocal fon menu.titel",
+                                              "/vocal menu.title", "/vocal fon menu.title"]):
+                chat.post(staff_voice(900 + (number if number < 3 else 0), caption))
+            chat.post(staff_voice(950, "/vocal fon menu.title", chat="-1001111111111"))
+            for _ in range(4):  # a group gets a message every few seconds at most
+                chat.run()
+            told = fake.texts(STAFF_CHAT)
+            rows = recorded(tg)
+            chat.text("Bonjour")
+            chat.press("lang:fon")
+            chat.text("Cotonou")
+            chat.press(chat.button("1"))  # consent
+            chat.press(chat.button("5"))  # skip the questions: the menu follows
+            voices = fake.sent("sendVoice", ok=True)
+        finally:
+            tg.close()
+    assert [(r.language, r.key, r.recorded_by) for r in rows] == [
+        ("fon", "menu.title", "Afi Dossou (telegram)")]  # once, though Telegram sent it twice
+    assert told[0].startswith("Je ne connais pas le message « menu.titel »")
+    assert told[1].startswith("Pour enregistrer un message du bot")
+    assert told[2].startswith("✅ Enregistré : « menu.title » en fon (2 s). Les citoyens de "
+                              "Cotonou")
+    assert len(told) == 3  # the other group's note was left alone
+    assert len(voices) == 1
+    with app.uow_factory() as uow:
+        (entry,) = uow.session.exec(select(AuditEntry).where(
+            AuditEntry.action == "prompt_recorded")).all()
+    assert entry.actor == "Afi Dossou (telegram)" and entry.commune_id == "BJ-LI-COT"
+
+
+def test_a_staff_note_that_is_no_recording_is_answered_and_not_kept(
+        app, settings, clock, messenger) -> None:
+    with FakeTelegramApi(tokens=[TOKEN]) as fake:
+        tg = bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                                   "telegram_api_url": fake.url,
+                                   "telegram_staff_chats": f"Cotonou={STAFF_CHAT}"},
+                                _env_file=None), clock=clock, messengers={"console": messenger})
+        try:
+            chat = Chat(tg, TestClient(create_web_app(tg)), fake, clock)
+            fake.add_file("AwACAgQAAxkBAAIB-voice", b"this is not a voice note")
+            chat.post(staff_voice(901, "/vocal fon menu.title"))
+            chat.run()
+            told = fake.texts(STAFF_CHAT)
+        finally:
+            tg.close()
+    assert told == ["Je n'arrive pas à lire cette note vocale : rien n'a été enregistré."]
+    assert recorded(app) == []
