@@ -9,7 +9,7 @@ set it when the catalog is ready to be read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,15 @@ class Catalogs:
         return (names.get(language)
                 or self.messages.get(language, {}).get(f"{kind}.{code}")
                 or names.get(DEFAULT_LANGUAGE) or next(iter(names.values()), code))
+
+    def spoken_languages(self, listed: Sequence[str], reader: str) -> list[tuple[str, str]]:
+        """(code, name) of the languages citizens may say they speak: the operator's list,
+        then any other catalog's; a catalog's by its own name (« English » for someone who
+        reads no French), the others as `reader`'s catalog names them (spoken.<code>)."""
+        read = self.languages
+        codes = [*listed, *(lang for lang in read if lang not in listed)]
+        return [(code, self.language_name(code) if code in read
+                 else self.spoken_name(reader, code)) for code in codes]
 
     def spoken_name(self, language: str, spoken: str) -> str:
         """A spoken language's name in `language` (spoken.<code>), else its code."""

@@ -75,11 +75,7 @@ class DbLookup:
         """The languages the operator lists, then any other catalog's: a catalog's by its own
         name (« English » for someone who reads no French), the others as named in the
         citizen's catalog (spoken.<code>)."""
-        read = self._catalogs.languages
-        listed = [*self._spoken, *(lang for lang in read if lang not in self._spoken)]
-        return [(lang, self._catalogs.language_name(lang) if lang in read
-                 else self._catalogs.spoken_name(self.citizen.language, lang))
-                for lang in listed]
+        return self._catalogs.spoken_languages(self._spoken, self.citizen.language)
 
     def communes(self) -> list[tuple[str, str]]:
         return [(c.id, c.name) for c in communes.enabled_communes(uow=self._uow)]

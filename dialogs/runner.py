@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import inspect
@@ -39,6 +40,7 @@ DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
 FILE_REFUSALS = ("too_large", "unreadable")
 # Under this, a transcript is not shown back as "what I understood": the audio stays.
 DEFAULT_MIN_CONFIDENCE = 0.4  # why a file was not fetched (FetchError.reason)
+VOICE_REPEAT_AFTER = timedelta(hours=1)  # a recorded prompt heard once in a sitting
 PRIVATE_FLOW = "survey"  # its replies are marked as such (never in a submission's thread)
 
 
@@ -186,13 +188,14 @@ class Dialogs:
             recipient, in_reply_to = recipient.anonymous(), None
         language = citizen.language or DEFAULT_LANGUAGE
         text, choices = self.render(language, turn.says, turn.prompt)
-        if text and survivor is not None:
-            self._voices(uow, survivor, identity, turn, recipient, in_reply_to)
+        purpose = _purpose(record, current, turn)
         if text:
             messages.enqueue(uow=uow, to=recipient, text=text, choices=choices,
                              in_reply_to=in_reply_to, hints=self.hints(language, turn.prompt),
-                             purpose=_purpose(record, current, turn),
+                             purpose=purpose,
                              thread=turn.thread if survivor is not None else None)
+        if text and survivor is not None and purpose == "reply":
+            self._voices(uow, survivor, identity, turn, recipient, in_reply_to)
         if survivor is not None:
             record.thread = turn.thread
             survivor.last_seen_at = uow.clock.now()
@@ -204,15 +207,20 @@ class Dialogs:
     def _voices(self, uow: UnitOfWork, citizen: CitizenRow, identity: ChannelIdentity,
                 turn: Turn, recipient: messages.Recipient, in_reply_to: int | None) -> None:
         """The mairie's recordings of the turn's messages in the language the citizen
-        speaks, each as a voice note before the text (which still carries the choices)."""
+        speaks, each as a voice note after the text (which carries the choices, and never
+        waits for a voice); one this address got within the hour is not sent again."""
         spoken = citizen.spoken_language or citizen.language or DEFAULT_LANGUAGE
         commune = self.bound_communes.get((identity.channel, identity.account)) \
             or citizen.commune_id
         keys = [s.key for s in turn.says + (turn.prompt.says if turn.prompt else ())]
-        for recording in prompts.recordings_for(uow=uow, commune_id=commune, language=spoken,
-                                                keys=keys):
+        found = prompts.recordings_for(uow=uow, commune_id=commune, language=spoken, keys=keys)
+        assert identity.id is not None
+        heard = prompts.heard_lately(uow=uow, identity_id=identity.id,
+                                     since=uow.clock.now() - VOICE_REPEAT_AFTER,
+                                     paths=[r.media_path for r in found])
+        for recording in (r for r in found if r.media_path not in heard):
             messages.enqueue(uow=uow, to=recipient, text="", in_reply_to=in_reply_to,
-                             media_path=recording.media_path, purpose="prompt_voice",
+                             media_path=recording.media_path, purpose=prompts.VOICE_PURPOSE,
                              hints={"voice": recording.key,
                                     "public_media_url": prompts.public_path(recording)})
 

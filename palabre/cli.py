@@ -549,7 +549,7 @@ def transcripts_export(language: str, out: Path, commune: str | None,
     click.echo(f"{written.notes} note(s) exported ({written.seconds / 60:.1f} min of audio) to "
                f"{out}; left out: {skipped['consent']} without the citizen's consent, "
                f"{skipped['anonymous']} anonymous, {skipped['erased']} recording(s) erased, "
-               f"{written.unreadable} unreadable.")
+               f"{skipped['number']} saying a telephone number, {written.unreadable} unreadable.")
 
 
 def _pcm16(settings: Settings) -> dataset.Pcm16:

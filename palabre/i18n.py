@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po, write_po
 
 from admin_api.console.i18n import LOCALES as CONSOLE_LOCALES
@@ -122,9 +122,10 @@ def _set_language(path: Path, language: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def update(root: Path, domain: str) -> dict[str, tuple[int, int]]:
+def update(root: Path, domain: str) -> dict[str, tuple[int, int, int]]:
     """Every catalog given the French keys it lacks (empty) and rid of those French no longer
-    has; per language, how many were added and removed. Translations are kept."""
+    has; a translation whose French changed since is marked fuzzy (to review) with the new
+    French beside it. Per language: how many added, removed, to review again."""
     reference = load(catalog_path(root, REFERENCE, domain))
     keys = [str(message.id) for message in reference if message.id]
     french = {str(message.id): message.string for message in reference if message.id}
@@ -141,10 +142,39 @@ def update(root: Path, domain: str) -> dict[str, tuple[int, int]]:
         added = [key for key in keys if key not in present]
         for key in added:
             catalog.add(key, "", auto_comments=[f"fr: {french[key]}"])
-        if added or gone:
+        moved = [key for key in keys if key in present and _french_moved(catalog[key],
+                                                                         french[key])]
+        for key in moved:
+            _review_again(catalog[key], french[key])
+        if added or gone or moved:
             save(catalog, path)
-        changed[language] = (len(added), len(gone))
+        changed[language] = (len(added), len(gone), len(moved))
     return changed
+
+
+DRAFTED = "machine draft"  # the comment that marks a machine's draft
+
+
+def _french_beside(message: Message) -> str | None:
+    """The French written above a message (`#. fr: …`, wrapped on several lines), if any."""
+    lines = [c for c in message.auto_comments if not c.startswith(DRAFTED)]
+    if not lines or not lines[0].startswith("fr: "):
+        return None
+    return " ".join(" ".join(lines).removeprefix("fr: ").split())
+
+
+def _french_moved(message: Message, french: str) -> bool:
+    """Whether the French beside a message is no longer the French."""
+    beside = _french_beside(message)
+    return beside is not None and beside != " ".join(french.split())
+
+
+def _review_again(message: Message, french: str) -> None:
+    """The new French beside the message, and its translation back to a draft."""
+    drafted = [c for c in message.auto_comments if c.startswith(DRAFTED)]
+    message.auto_comments = [f"fr: {french}", *drafted]
+    if message.string:
+        message.flags.add("fuzzy")
 
 
 def status_lines(found: Iterable[Completeness]) -> list[str]:
@@ -229,5 +259,6 @@ def add_command(language: str, domain: str) -> None:
 def update_command() -> None:
     """Give every catalog the keys French gained, and rid it of those French lost."""
     for domain, root in DOMAINS.items():
-        for language, (added, removed) in update(root, domain).items():
-            click.echo(f"{language} {domain}: {added} added, {removed} removed")
+        for language, (added, removed, moved) in update(root, domain).items():
+            click.echo(f"{language} {domain}: {added} added, {removed} removed, "
+                       f"{moved} to review again (their French changed)")

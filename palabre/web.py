@@ -43,7 +43,7 @@ def create_web_app(app: App) -> FastAPI:
                   make_digest=partial(sharing.make_digest, app),
                   free_text=free_text_reaches,
                   name_languages=tuple(sorted(set(app.catalogs.messages) - {"fr", "en"})),
-                  prompt_texts=app.catalogs.messages["fr"],
+                  prompt_texts=recordable(app),
                   spoken_languages=spoken_names(app), voice_note=voice_note)
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
@@ -104,7 +104,16 @@ def settle_memory() -> None:
 
 def spoken_names(app: App) -> list[tuple[str, str]]:
     """(code, name) of the languages citizens are offered to speak, named in French."""
-    catalogs = app.catalogs
-    return [(code, catalogs.language_name(code) if code in catalogs.languages
-             else catalogs.spoken_name("fr", code))
-            for code in spoken_codes(app.settings.spoken_languages)]
+    return app.catalogs.spoken_languages(spoken_codes(app.settings.spoken_languages), "fr")
+
+
+# Catalog parts a conversation never says as a message of its own (names, labels, what goes to
+# groups, staff or notifications): nothing to record for them
+NOT_SAID = frozenset({"category", "service", "spoken", "button", "digest", "staff", "status",
+                      "notify", "kind", "group", "broadcast", "flow", "submission", "language"})
+
+
+def recordable(app: App) -> dict[str, str]:
+    """The bot's messages a mairie may record (key → French words), as the flows say them."""
+    return {key: text for key, text in app.catalogs.messages["fr"].items()
+            if key.split(".", 1)[0] not in NOT_SAID or key == "language.ask"}

@@ -51,15 +51,20 @@ class Decoding:
     temperatures: tuple[float, ...]
     tokens_per_second: float | None
 
-    def max_new_tokens(self, seconds: float) -> int | None:
-        """The most tokens one window of a note this long may need."""
+    def max_new_tokens(self, seconds: float, language: str | None = None) -> int | None:
+        """The most tokens one window of a note this long may need in this language
+        (Whisper's tokenizer spends about twice as many on Yoruba's tone marks as on French:
+        a language other than French or English, or none known, gets twice the budget)."""
         if self.tokens_per_second is None:
             return None
-        return int(min(seconds, WINDOW_SECONDS) * self.tokens_per_second) + TOKENS_SLACK
+        rate = self.tokens_per_second * (1 if language in LATIN_PLAIN else 2)
+        return min(int(min(seconds, WINDOW_SECONDS) * rate) + TOKENS_SLACK, MOST_TOKENS)
 
 
 WINDOW_SECONDS = 30  # Whisper hears 30 s at a time
 TOKENS_SLACK = 16  # room for a short note's punctuation and a word split in many tokens
+MOST_TOKENS = 440  # Whisper's 448 less the prompt's own tokens
+LATIN_PLAIN = frozenset({"fr", "en"})  # languages the tokenizer writes in few tokens
 # French at its fastest is about 4 words a second, under 2 tokens a word: 10 tokens a second
 # leaves room, and stops a « non non non… » loop of a 0.5 s note after 21 tokens, not 448
 BOUNDED = Decoding((0.0, 0.4), tokens_per_second=10.0)
@@ -175,7 +180,7 @@ class FasterWhisper:
                 audio.samples, language=language, beam_size=self._beam_size, vad_filter=True,
                 condition_on_previous_text=False,
                 temperature=list(self.decoding.temperatures),
-                max_new_tokens=self.decoding.max_new_tokens(audio.duration_s))
+                max_new_tokens=self.decoding.max_new_tokens(audio.duration_s, language))
             segments = list(segments)  # the decoding happens while iterating
         except Exception as error:  # CTranslate2 or onnxruntime failing, MemoryError
             raise failed(self.name, "transcribing", error) from error
@@ -216,7 +221,7 @@ class OpenAIWhisper:
 
     def hear(self, audio: Audio, *, language: str | None) -> Heard:
         whisper = self._lazy.for_use(self.name)
-        bound = self.decoding.max_new_tokens(audio.duration_s)
+        bound = self.decoding.max_new_tokens(audio.duration_s, language)
         try:
             with self._running:
                 result = whisper.transcribe(audio.samples, language=language, fp16=False,

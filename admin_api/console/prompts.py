@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -32,7 +33,8 @@ from core.prompts.models import PromptRecording
 
 router = APIRouter(prefix="/console/prompts", include_in_schema=False)
 MAX_BYTES = 10_000_000  # two minutes of any phone's recording
-FIRST_GROUP = "onboarding"  # what a citizen hears first
+FIRST_GROUP = "menu"  # what every citizen hears (onboarding's first questions come before
+# the bot knows their commune and language, unless the bot serves one commune)
 
 
 @router.get("", response_class=HTMLResponse)
@@ -46,7 +48,7 @@ def page(request: Request, uow: UowDep, moderator: SignedInDep,
     texts: Mapping[str, str] = request.app.state.prompt_texts
     spoken = _spoken(request)
     language = language if language in dict(spoken) else _first_local(spoken)
-    groups = list(dict.fromkeys(k.split(".", 1)[0] for k in texts))
+    groups = list(dict.fromkeys(k.split(".", 1)[0] for k in texts)) or [FIRST_GROUP]
     group = group if group in groups else (FIRST_GROUP if FIRST_GROUP in groups
                                            else groups[0])
     recorded = {row.key: row for row in prompts.of_commune(uow=uow, commune_id=chosen.id)
@@ -70,16 +72,15 @@ def record(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
            file: UploadFile | None = None) -> Response:
     """Keep the uploaded recording as what `language` speakers hear beside message `key`."""
     chosen, _ = chosen_commune(uow, moderator, commune, strict=True)
-    back = _back(chosen.id, language, key)
     if key not in request.app.state.prompt_texts or language not in dict(_spoken(request)):
-        return redirect(request, f"{back}&refused=unknown&key={key}")
+        return redirect(request, _back(chosen.id, language, key, refused="unknown"))
     data = file.file.read(MAX_BYTES + 1) if file is not None and file.filename else b""
     if len(data) > MAX_BYTES:
-        return redirect(request, f"{back}&refused=too_large&key={key}")
+        return redirect(request, _back(chosen.id, language, key, refused="too_large"))
     try:
         note = _voice_note(request, data)
     except TranscriptionError as refused:
-        return redirect(request, f"{back}&refused={refused.reason}&key={key}")
+        return redirect(request, _back(chosen.id, language, key, refused=refused.reason))
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         row = prompts.record(uow=uow, commune_id=chosen.id, language=language, key=key,
                              voice=note[0], seconds=note[1], by=moderator.name)
@@ -88,7 +89,7 @@ def record(request: Request, uow: UowDep, moderator: SignedInDep, sent: SentDep,
                           after={"language": language, "key": key,
                                  "seconds": round(note[1], 1)})
         uow.commit()
-    return redirect(request, f"{back}&done=prompt_recorded#{key}")
+    return redirect(request, _back(chosen.id, language, key, done="prompt_recorded") + f"#{key}")
 
 
 @router.post("/{recording_id}/remove")
@@ -96,7 +97,7 @@ def remove(request: Request, recording_id: int, uow: UowDep, moderator: SignedIn
            sent: SentDep) -> Response:
     """Citizens read the message again, with no voice."""
     row = communes_row(uow, moderator, PromptRecording, recording_id)
-    back = _back(row.commune_id, row.language, row.key)
+    back = _back(row.commune_id, row.language, row.key, done="prompt_removed")
     if once.first_use(uow=uow, moderator=moderator, nonce=sent):
         moderation.record(uow=uow, moderator=moderator, action="prompt_removed",
                           target_type="prompt", target_id=str(row.id),
@@ -104,7 +105,7 @@ def remove(request: Request, recording_id: int, uow: UowDep, moderator: SignedIn
                           before={"language": row.language, "key": row.key})
         prompts.remove(uow=uow, recording=row)
         uow.commit()
-    return redirect(request, f"{back}&done=prompt_removed")
+    return redirect(request, back)
 
 
 def _voice_note(request: Request, data: bytes) -> tuple[bytes, float]:
@@ -129,6 +130,8 @@ def _first_local(spoken: list[tuple[str, str]]) -> str:
                 spoken[0][0] if spoken else "fr")
 
 
-def _back(commune_id: str, language: str, key: str) -> str:
-    group = key.split(".", 1)[0]
-    return f"/console/prompts?commune={commune_id}&language={language}&group={group}"
+def _back(commune_id: str, language: str, key: str, **told: str) -> str:
+    """The page of the message's group, saying what happened."""
+    asked = {"commune": commune_id, "language": language, "group": key.split(".", 1)[0],
+             **({"key": key} if "refused" in told else {}), **told}
+    return f"/console/prompts?{urlencode(asked)}"

@@ -17,6 +17,8 @@ public = APIRouter(tags=["prompts"])
 def public_voice(recording_id: RowId, uow: UowDep) -> FileResponse:
     """A recorded prompt's voice note (OGG/Opus)."""
     row = uow.session.get(PromptRecording, recording_id)
-    if row is None:
+    path = uow.media.absolute(row.media_path) if row is not None else None
+    if path is None or not path.is_file():
         raise HTTPException(404, "No such recording.")
-    return FileResponse(uow.media.absolute(row.media_path), media_type=VOICE_TYPE)
+    return FileResponse(path, media_type=VOICE_TYPE,
+                        headers={"X-Content-Type-Options": "nosniff"})

@@ -121,8 +121,11 @@ class TelegramMessenger:
         assert message.media_path is not None
         key = (message.account, message.media_path, "voice")
         known = self.file_ids.get(key)
-        sent = await bot.send_voice(message.address, known or self.media.absolute(
-            message.media_path).read_bytes())
+        try:
+            data = known or self.media.absolute(message.media_path).read_bytes()
+        except FileNotFoundError as gone:  # removed by the mairie since: nothing to send
+            raise DeliveryError(f"recorded prompt gone: {gone}", retryable=False) from gone
+        sent = await bot.send_voice(message.address, data)
         if sent.voice is not None:
             self.file_ids[key] = sent.voice.file_id
         return sent

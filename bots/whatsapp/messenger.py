@@ -59,9 +59,9 @@ class WhatsAppMessenger:
 
     def send(self, message: OutboundMessage) -> SendReceipt:
         sender = self.config.sender(message.account) or self.config.senders[0]
-        self._wait_turn(sender)
         if message.hints.get("voice"):
             return self._send_voice(sender, message)
+        self._wait_turn(sender)
         if self._in_window(message) and not message.hints.get("template"):
             try:
                 parts = split_text(numbered_text(message.text, message.choices).text,
@@ -85,6 +85,7 @@ class WhatsAppMessenger:
             why = "no PALABRE_PUBLIC_URL for Twilio to fetch it" if not media \
                 else "outside WhatsApp's 24-hour window"
             raise DeliveryError(f"recorded prompt not sent: {why}", retryable=False)
+        self._wait_turn(sender)
         try:
             return self._create(sender, message, **media)
         except TwilioRestException as exc:

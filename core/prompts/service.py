@@ -1,22 +1,27 @@
 """Recording the bot's messages in a language, and finding the recordings a reply carries.
 
 A recording replaces the one before it for the same commune, language and message; the
-file is erased when no other recording uses it (the media store names files by content)."""
+file is erased once the change is committed, when no other recording uses it (the media store
+names files by content) and no voice message waiting to go carries it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime
+from functools import partial
 
 from sqlmodel import col, select
 
 from core.errors import Invalid
+from core.messages.models import OutboundStatus, OutboxRecord
 from core.prompts.models import PromptRecording
 from core.uow import UnitOfWork
 
 KEY = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)+$")  # a catalog key: menu.title
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 VOICE_TYPE = "audio/ogg"
+VOICE_PURPOSE = "prompt_voice"  # an outbox message that is a recorded prompt
 PUBLIC_PATH = "/prompts/{id}/voice"  # served without login (admin_api), for Twilio
 
 
@@ -71,6 +76,19 @@ def recordings_for(*, uow: UnitOfWork, commune_id: str | None, language: str,
     return [found[key] for key in dict.fromkeys(keys) if key in found]
 
 
+def heard_lately(*, uow: UnitOfWork, identity_id: int, since: datetime,
+                 paths: Sequence[str]) -> set[str]:
+    """Which of these recordings went to this address since then (not sent twice in a
+    sitting: each costs a phone on prepaid data a few dozen kilobytes)."""
+    if not paths:
+        return set()
+    sent = uow.session.exec(select(OutboxRecord.media_path).where(
+        OutboxRecord.identity_id == identity_id, OutboxRecord.purpose == VOICE_PURPOSE,
+        col(OutboxRecord.created_at) >= since,
+        col(OutboxRecord.media_path).in_(set(paths)))).all()
+    return {path for path in sent if path}
+
+
 def of_commune(*, uow: UnitOfWork, commune_id: str) -> list[PromptRecording]:
     """Every recording of a commune, by language and message."""
     return list(uow.session.exec(select(PromptRecording).where(
@@ -94,5 +112,9 @@ def _find(uow: UnitOfWork, commune_id: str, language: str, key: str) -> PromptRe
 def _erase_if_unused(uow: UnitOfWork, path: str) -> None:
     still = uow.session.exec(select(PromptRecording.id).where(
         PromptRecording.media_path == path)).first()
-    if still is None:
-        uow.media.delete(path)
+    waiting = uow.session.exec(select(OutboxRecord.id).where(
+        OutboxRecord.media_path == path,
+        col(OutboxRecord.status).in_((OutboundStatus.PENDING, OutboundStatus.SENDING,
+                                      OutboundStatus.HELD)))).first()
+    if still is None and waiting is None:
+        uow.after_commit(partial(uow.media.delete, path))

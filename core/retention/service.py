@@ -45,6 +45,7 @@ from core.messages.models import (
 from core.moderation.models import AuditEntry
 from core.submissions.models import OPEN_STATUSES, Follower, Status, Submission
 from core.transcripts.models import Transcription, TranscriptionStatus
+from core.transcripts.service import UNCLEAR
 from core.uow import UnitOfWork
 
 ACTOR = "retention"
@@ -148,12 +149,17 @@ def _strip_submissions(uow: UnitOfWork, ids: Sequence[int]) -> None:
 
 
 def _transcribed_voices(cutoff: datetime) -> SelectOfScalar[Any]:
-    """Recordings of submissions closed before the cutoff whose words are kept in writing."""
+    """Recordings of submissions closed before the cutoff whose words are kept in writing: a
+    moderator's transcript, or the machine's when it was not doubted (a doubtful text is no
+    record of what was said: its audio stays)."""
     old = select(Submission.id).where(col(Submission.status).in_(CLOSED),
                                       col(Submission.updated_at) < cutoff)
+    machine = (col(Transcription.status) == TranscriptionStatus.DONE) & (
+        func.length(func.coalesce(col(Transcription.text), "")) > 0) & or_(
+        col(Transcription.reason).is_(None), col(Transcription.reason) != UNCLEAR)
+    written = func.length(func.coalesce(col(Transcription.corrected_text), "")) > 0
     heard = exists().where(col(Transcription.attachment_id) == col(Attachment.id),
-                           col(Transcription.status) == TranscriptionStatus.DONE,
-                           func.length(func.coalesce(col(Transcription.text), "")) > 0)
+                           or_(machine, written))
     return select(Attachment.id).where(
         col(Attachment.submission_id).in_(old), col(Attachment.kind).in_(VOICE_KINDS),
         col(Attachment.erased_at).is_(None), heard)

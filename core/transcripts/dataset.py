@@ -4,8 +4,11 @@ voice notes to train the next model of its language (`palabre transcripts export
 Only a moderator's transcript is exported (a machine's text is not the truth to learn from),
 and only the notes of citizens who agreed that their voice notes may train speech models
 (Citizen.voice_data_consent_at), are still known (not erased, not forgotten by retention) and
-did not file anonymously. Nothing else about them leaves: no name, number, reference, commune
-or date; each file is named by a hash of its transcription's id with a salt drawn for the
+did not file anonymously, and whose words hold no telephone number (a run of six digits or
+more: the note is left out, not masked, since its audio says the number too). Nothing else
+about them leaves: no name, number, reference, commune or date is added (a name the citizen
+said is in their words: moderators are asked to leave such notes uncorrected); each file is
+named by a hash of its transcription's id with a salt drawn for the
 export, so neither a file nor its order leads back to a note, nor links two exports.
 
 The directory (written whole, or not at all):
@@ -20,6 +23,7 @@ import csv
 import hashlib
 import json
 import logging
+import re
 import secrets
 import shutil
 import tempfile
@@ -74,6 +78,9 @@ class Written:
     unreadable: int = 0  # recordings that would not decode (damaged, silent, missing)
 
 
+NUMBER = re.compile(r"\d(?:[\s.-]?\d){5,}")  # a telephone number, spaced or not: 97 12 34 56
+
+
 def training_notes(*, uow: UnitOfWork, language: str, commune_id: str | None = None,
                    since: datetime | None = None) -> Chosen:
     """The corrected voice notes spoken in `language` (of one commune, corrected since a
@@ -97,7 +104,8 @@ def training_notes(*, uow: UnitOfWork, language: str, commune_id: str | None = N
     for row_id, text, path, erased, anonymous, citizen, consent, forgotten in \
             uow.session.execute(query):
         why = ("consent" if citizen is None or consent is None or forgotten is not None
-               else "anonymous" if anonymous else "erased" if erased or not path else None)
+               else "anonymous" if anonymous else "erased" if erased or not path
+               else "number" if NUMBER.search(text or "") else None)
         if why:
             chosen.skipped[why] += 1
         else:

@@ -1,6 +1,6 @@
 """Prompts a citizen can hear: a Cotonou moderator records the menu's question in Fon in the
 console (a phone's recording, made into an OGG/Opus voice note); a Fon speaker of Cotonou then
-gets it as a voice message before the text, on the console channel, on Telegram (sendVoice)
+gets it as a voice message just after the text, on the console channel, on Telegram (sendVoice)
 and on WhatsApp (audio Twilio fetches from Palabre); a French speaker and a message nobody
 recorded get text only. Refusals, another commune, removal, and `palabre prompts status`."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import uuid
 from pathlib import Path
 
 import av
@@ -15,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from core.messages.neutral import InboundMessage
 from core.moderation.models import AuditEntry
 from core.prompts.models import PromptRecording
 from palabre.bootstrap import App, bootstrap
@@ -78,7 +80,7 @@ def test_a_recorded_question_reaches_fon_speakers_as_a_voice_note(app, messenger
     voice = next(i for i, m in enumerate(afi_got) if m.hints.get("voice"))
     assert (afi_got[voice].hints["voice"], afi_got[voice].media_path) == (KEY, row.media_path)
     assert afi_got[voice].purpose == "prompt_voice" and afi_got[voice].text == ""
-    assert "Mairie de Cotonou" in afi_got[voice + 1].text  # the text follows, with its choices
+    assert "Mairie de Cotonou" in afi_got[voice - 1].text  # the text first, with its choices
     assert sum(1 for m in afi_got if m.hints.get("voice")) == 1  # nothing else was recorded
     assert not any(m.hints.get("voice") for m in messenger.sent if m.address == "kofi")
     with app.uow_factory() as uow:
@@ -103,6 +105,51 @@ def test_a_second_recording_replaces_the_first_and_removing_it_brings_text_back(
     afi = Talker(app, messenger, "afi")
     afi.onboard(language="3")
     assert not any(m.hints.get("voice") for m in messenger.sent)
+
+
+def test_a_recording_is_heard_once_an_hour(app, messenger, recording, clock) -> None:
+    record(signed_in_browser(app), recording)
+    afi = Talker(app, messenger, "afi")
+    afi.onboard(language="3")
+    afi.send("menu")
+    clock.advance(minutes=30)
+    afi.send("menu")
+
+    def voices() -> int:
+        return sum(1 for m in messenger.sent if m.address == "afi" and m.hints.get("voice"))
+
+    assert voices() == 1  # the menu came three times, its voice once
+    clock.advance(minutes=31)
+    afi.send("menu")
+    assert voices() == 2  # an hour on, once more
+
+
+def test_a_recording_removed_while_its_voice_waits_is_kept_until_it_goes(
+        app, messenger, recording, clock) -> None:
+    moderator = signed_in_browser(app)
+    record(moderator, recording)
+    (row,) = recorded(app)
+    afi = Talker(app, messenger, "afi")
+    afi.onboard(language="3")
+    messenger.sent.clear()
+    clock.advance(hours=2)
+    afi.app.pipeline.receive(_text("afi", "menu"))
+    afi.app.pipeline.process_pending()  # the text, then its voice, queued, not sent yet
+
+    page = moderator.get(f"{PAGE}?language=fon&group=menu")
+    action = f"/console/prompts/{row.id}/remove"
+    removed = moderator.post(action, data=hidden_fields(page, action), follow_redirects=False)
+    afi.app.pipeline.deliver()
+
+    assert removed.status_code == 303 and recorded(app) == []
+    assert [bool(m.hints.get("voice")) for m in messenger.sent] == [False, True]
+    with app.uow_factory() as uow:
+        assert uow.media.absolute(row.media_path).is_file()  # a queued voice still had it
+
+
+def _text(address: str, words: str) -> InboundMessage:
+    return InboundMessage(channel="console", address=address, account="console",
+                          external_id=uuid.uuid4().hex, text=words)
 
 
 @pytest.mark.parametrize(("data", "says"), [
@@ -151,13 +198,13 @@ def test_on_telegram_the_recording_goes_as_a_voice_message(app, settings, clock,
             chat.text("Cotonou")
             chat.press(chat.button("1"))  # consent
             chat.press(chat.button("5"))  # skip the questions: the menu follows
-            chat.run()  # one message a second in a chat: the text goes after the voice
+            chat.run()  # one message a second in a chat: the voice goes after the text
             voices = fake.sent("sendVoice", ok=True)
             texts = fake.sent("sendMessage", ok=True)
         finally:
             tg.close()
     assert len(voices) == 1
-    assert voices[0].at < texts[-1].at and "Mairie de Cotonou" in texts[-1].params["text"]
+    assert texts[-1].at < voices[0].at and "Mairie de Cotonou" in texts[-1].params["text"]
 
 
 def test_on_whatsapp_the_recording_is_audio_twilio_fetches(app, settings, clock, messenger,
@@ -180,7 +227,7 @@ def test_on_whatsapp_the_recording_is_audio_twilio_fetches(app, settings, clock,
     audio = [call for call in sent if call.params.get("MediaUrl")]
     assert [call.params["MediaUrl"] for call in audio] == [
         [f"https://palabre.example.bj/prompts/{row.id}/voice"]]
-    assert "Mairie de Cotonou" in (sent[-1].param("Body") or "")
+    assert sent[-1] is audio[0] and "Mairie de Cotonou" in (sent[-2].param("Body") or "")
 
 
 def test_prompts_status_counts_what_each_commune_recorded(app, recording) -> None:
@@ -233,6 +280,7 @@ def test_a_moderator_records_from_the_staff_chat_and_a_fon_speaker_hears_it(
             chat.text("Cotonou")
             chat.press(chat.button("1"))  # consent
             chat.press(chat.button("5"))  # skip the questions: the menu follows
+            chat.run()
             voices = fake.sent("sendVoice", ok=True)
         finally:
             tg.close()

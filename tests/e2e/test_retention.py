@@ -5,6 +5,7 @@ changes nothing; every real run is audited; what is still open is left alone."""
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
@@ -173,6 +174,33 @@ def test_a_recording_nobody_transcribed_stays_without_its_author(app, messenger,
         recording = uow.session.exec(select(Attachment).where(Attachment.kind == "voice")).one()
         assert recording.erased_at is None and uow.media.absolute(recording.path).exists()
         assert submissions.get_by_reference(uow=uow, reference=closed).citizen_id is None
+
+
+@pytest.mark.parametrize(("heard", "erased"), [
+    ({"status": TranscriptionStatus.DONE, "text": "nan nan nan nan", "reason": "unclear"}, 0),
+    ({"status": TranscriptionStatus.FAILED, "reason": "no_model",
+      "corrected_text": "Le caniveau déborde devant le marché"}, 1),
+], ids=["doubtful-machine-text-keeps-its-audio", "moderators-words-let-it-go"])
+def test_a_recording_goes_only_when_its_words_are_kept_for_true(
+        app, messenger, clock, heard: dict, erased: int) -> None:
+    client = TestClient(create_web_app(app))
+    moderator = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
+    ama = Talker(app, messenger, "22997123456")
+    ama.onboard()
+    closed = _voice_report(ama)
+    client.post(f"/api/v1/submissions/{closed}/status", headers=moderator,
+                json={"status": "rejected"})
+    with app.uow_factory() as uow:
+        voice = uow.session.exec(select(Attachment).where(Attachment.kind == "voice")).one()
+        now = uow.clock.now()
+        uow.session.add(Transcription(attachment_id=voice.id, next_attempt_at=now,
+                                      created_at=now, **heard))
+        uow.commit()
+    clock.advance(days=30 * 25)
+
+    done = apply_retention(uow_factory=app.uow_factory, months=24)
+
+    assert done.done["voice_notes"] == erased
 
 
 def test_who_still_follows_something_or_listens_is_not_forgotten(app, messenger, clock) -> None:

@@ -268,8 +268,10 @@ def test_the_export_writes_the_corrected_notes_of_citizens_who_agreed(
     refused = voice_report(app, "22997000002", heard=LOOP, consent=False)
     uncorrected = voice_report(app, "22997000003", heard="Azɔ̌n ɖé", language="fon")
     unnamed = voice_report(app, "22997000004", heard=None, anonymous=True)
+    numbered = voice_report(app, "22997000006", heard=None)
     for note in (agreed, refused, unnamed):
         assert correct(client, note, SAID).status_code == 303
+    assert correct(client, numbered, "Appelez-moi au 97 12 34 56").status_code == 303
     correct(client, voice_report(app, "22997000005", heard=None), "Ọ̀nà náà bàjẹ́", "yo")
     out = tmp_path / "fon-dataset"
 
@@ -278,6 +280,7 @@ def test_the_export_writes_the_corrected_notes_of_citizens_who_agreed(
     assert done.exit_code == 0, done.output
     assert "1 note(s) exported" in done.output
     assert "1 without the citizen's consent, 1 anonymous" in done.output
+    assert "1 saying a telephone number" in done.output
     (wav,) = (out / "audio").iterdir()
     with wave.open(str(wav)) as sound:
         assert (sound.getnchannels(), sound.getframerate(), sound.getsampwidth()) == (1, 16000, 2)

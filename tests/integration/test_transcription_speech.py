@@ -158,10 +158,26 @@ def test_a_doubtful_note_is_decoded_at_most_twice_and_briefly(model_dir: Path,
     assert bounded_tokens < 30 < 448 == unbounded_tokens
 
 
-def test_a_note_is_allowed_the_tokens_a_fast_speaker_needs() -> None:
-    assert BOUNDED.max_new_tokens(0.5) == 21
-    assert BOUNDED.max_new_tokens(30) == BOUNDED.max_new_tokens(90) == 316  # one window's
-    assert WHISPER_FALLBACK.max_new_tokens(30) is None
+def test_a_note_is_allowed_the_tokens_a_fast_speaker_needs(model_dir: Path) -> None:
+    from faster_whisper.tokenizer import Tokenizer
+    from tokenizers import Tokenizer as Words
+
+    words = Words.from_file(str(model_dir / "whisper-base" / "tokenizer.json"))
+    count = {language: len(Tokenizer(words, True, "transcribe", language).encode(said))
+             for language, said in SPOKEN_FAST.items()}
+    for language, tokens in count.items():  # 4 words a second for 14 words: 3.5 s of speech
+        assert BOUNDED.max_new_tokens(3.5, language) >= tokens, (language, tokens)
+    assert BOUNDED.max_new_tokens(0.5, "fr") == 21  # a looping « oui » stops early
+    assert BOUNDED.max_new_tokens(30, "fr") == BOUNDED.max_new_tokens(90, "fr") == 316
+    assert BOUNDED.max_new_tokens(30, "yo") == 440  # twice the rate, within Whisper's 448
+    assert WHISPER_FALLBACK.max_new_tokens(30, "fr") is None
+
+
+SPOKEN_FAST = {  # the same words; Yoruba's tone marks cost Whisper's tokenizer more
+    "fr": ("Le caniveau est bouché devant l'école primaire depuis trois jours, venez vite "
+           "nous aider."),
+    "yo": "Ọ̀nà omi ti dí níwájú ilé-ìwé alákọ̀ọ́bẹ̀rẹ̀ fún ọjọ́ mẹ́ta, ẹ wá ràn wá lọ́wọ́ kíákíá.",
+}
 
 
 def test_the_bundled_model_is_assembled_once_and_a_damaged_copy_replaced(

@@ -112,11 +112,30 @@ def test_update_gives_catalogs_new_keys_and_keeps_translations(locales: Path) ->
     english = i18n.load(i18n.catalog_path(locales, "en", BOT))
     yoruba = i18n.load(i18n.catalog_path(locales, "yo", BOT))
 
-    assert changed == {"en": (1, 1), "fon": (1, 1), "yo": (1, 1)}
+    assert changed == {"en": (1, 1, 0), "fon": (1, 1, 0), "yo": (1, 1, 0)}
     assert english["help.new_line"].string == "" and english.get("common.skip_all") is None
     assert english["common.skip"].string == "Skip"
     assert yoruba["common.skip"].string == "Fò ó" and yoruba["common.skip"].fuzzy
-    assert i18n.update(locales, BOT) == {"en": (0, 0), "fon": (0, 0), "yo": (0, 0)}
+    assert i18n.update(locales, BOT) == {"en": (0, 0, 0), "fon": (0, 0, 0), "yo": (0, 0, 0)}
+
+
+def test_a_translation_whose_french_changed_is_a_draft_again(locales: Path) -> None:
+    french_path = i18n.catalog_path(locales, "fr", BOT)
+    french = i18n.load(french_path)
+    french["common.skip"].string = "Passer cette question"
+    i18n.save(french, french_path)
+    yoruba_path = i18n.catalog_path(locales, "yo", BOT)
+    yoruba = i18n.load(yoruba_path)
+    yoruba["common.skip"].flags.discard("fuzzy")  # a speaker had reviewed « Fò ó »
+    i18n.save(yoruba, yoruba_path)
+
+    changed = i18n.update(locales, BOT)
+    again = i18n.load(yoruba_path)["common.skip"]
+
+    assert changed["yo"] == (0, 0, 1) and changed["fon"] == (0, 0, 1)
+    assert again.fuzzy and again.string == "Fò ó"
+    assert again.auto_comments[0] == "fr: Passer cette question"
+    assert i18n.update(locales, BOT)["yo"] == (0, 0, 0)  # said once
 
 
 def test_status_counts_reviewed_drafts_and_what_is_left(locales: Path) -> None:
