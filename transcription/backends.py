@@ -51,26 +51,25 @@ class Decoding:
     temperatures: tuple[float, ...]
     tokens_per_second: float | None
 
-    def max_new_tokens(self, seconds: float, language: str | None = None) -> int | None:
-        """The most tokens one window of a note this long may need in this language
-        (Whisper's tokenizer spends about twice as many on Yoruba's tone marks as on French:
-        a language other than French or English, or none known, gets twice the budget)."""
+    def max_new_tokens(self, seconds: float) -> int | None:
+        """The most tokens one window of a note this long may need."""
         if self.tokens_per_second is None:
             return None
-        rate = self.tokens_per_second * (1 if language in LATIN_PLAIN else 2)
-        return min(int(min(seconds, WINDOW_SECONDS) * rate) + TOKENS_SLACK, MOST_TOKENS)
+        return min(int(min(seconds, WINDOW_SECONDS) * self.tokens_per_second) + TOKENS_SLACK,
+                   MOST_TOKENS)
 
 
 WINDOW_SECONDS = 30  # Whisper hears 30 s at a time
-TOKENS_SLACK = 16  # room for a short note's punctuation and a word split in many tokens
+TOKENS_SLACK = 32  # a short note's timestamps and punctuation
 MOST_TOKENS = 440  # Whisper's 448 less the prompt's own tokens
-LATIN_PLAIN = frozenset({"fr", "en"})  # languages the tokenizer writes in few tokens
-# French at its fastest is about 4 words a second, under 2 tokens a word: 10 tokens a second
-# leaves room, and stops a « non non non… » loop of a 0.5 s note after 21 tokens, not 448
-BOUNDED = Decoding((0.0, 0.4), tokens_per_second=10.0)
+# Fast French is about 7 tokens a second with Whisper's timestamps, Yoruba about twice that
+# (its tone marks); 20 a second leaves room for both (a tighter cap cut the beam search short:
+# 10 a second lost words and cost a second window on notes of a few seconds, measured with
+# bench.transcription), and still stops a 0.5 s « non non non… » loop after 42 tokens, not 448
+BOUNDED = Decoding((0.0, 0.4), tokens_per_second=20.0)
 # Whisper's own fallback, unbounded: what the backends did before; kept for bench.transcription
 WHISPER_FALLBACK = Decoding((0.0, 0.2, 0.4, 0.6, 0.8, 1.0), tokens_per_second=None)
-NO_RETRY = Decoding((0.0,), tokens_per_second=10.0)
+NO_RETRY = Decoding((0.0,), tokens_per_second=20.0)
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,7 @@ class FasterWhisper:
                 audio.samples, language=language, beam_size=self._beam_size, vad_filter=True,
                 condition_on_previous_text=False,
                 temperature=list(self.decoding.temperatures),
-                max_new_tokens=self.decoding.max_new_tokens(audio.duration_s, language))
+                max_new_tokens=self.decoding.max_new_tokens(audio.duration_s))
             segments = list(segments)  # the decoding happens while iterating
         except Exception as error:  # CTranslate2 or onnxruntime failing, MemoryError
             raise failed(self.name, "transcribing", error) from error
@@ -221,7 +220,7 @@ class OpenAIWhisper:
 
     def hear(self, audio: Audio, *, language: str | None) -> Heard:
         whisper = self._lazy.for_use(self.name)
-        bound = self.decoding.max_new_tokens(audio.duration_s, language)
+        bound = self.decoding.max_new_tokens(audio.duration_s)
         try:
             with self._running:
                 result = whisper.transcribe(audio.samples, language=language, fp16=False,

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import col, select
 
 from core.citizens.models import Citizen
 from core.moderation.models import Role
@@ -85,7 +86,8 @@ def test_statistics_suppress_small_groups(app, messenger, client, awa, analyst,
         talker = Talker(app, messenger, f"c{number}")
         references.append(_report(talker, f"Problème numéro {number}"))
     with app.uow_factory() as uow:
-        for number, citizen in enumerate(uow.session.query(Citizen).order_by(Citizen.id)):
+        for number, citizen in enumerate(uow.session.exec(
+                select(Citizen).order_by(col(Citizen.id))).all()):
             citizen.gender = "woman" if number < 5 else "man"
             citizen.age_band = "18_24"
         uow.commit()

@@ -155,7 +155,7 @@ def test_a_doubtful_note_is_decoded_at_most_twice_and_briefly(model_dir: Path,
     unbounded, unbounded_tokens = decodes_of(WHISPER_FALLBACK, model_dir, audio)
 
     assert 1 <= bounded <= 2 < unbounded  # Whisper's own fallback tried every temperature
-    assert bounded_tokens < 30 < 448 == unbounded_tokens
+    assert bounded_tokens < 50 < 448 == unbounded_tokens
 
 
 def test_a_note_is_allowed_the_tokens_a_fast_speaker_needs(model_dir: Path) -> None:
@@ -165,12 +165,13 @@ def test_a_note_is_allowed_the_tokens_a_fast_speaker_needs(model_dir: Path) -> N
     words = Words.from_file(str(model_dir / "whisper-base" / "tokenizer.json"))
     count = {language: len(Tokenizer(words, True, "transcribe", language).encode(said))
              for language, said in SPOKEN_FAST.items()}
-    for language, tokens in count.items():  # 4 words a second for 14 words: 3.5 s of speech
-        assert BOUNDED.max_new_tokens(3.5, language) >= tokens, (language, tokens)
-    assert BOUNDED.max_new_tokens(0.5, "fr") == 21  # a looping « oui » stops early
-    assert BOUNDED.max_new_tokens(30, "fr") == BOUNDED.max_new_tokens(90, "fr") == 316
-    assert BOUNDED.max_new_tokens(30, "yo") == 440  # twice the rate, within Whisper's 448
-    assert WHISPER_FALLBACK.max_new_tokens(30, "fr") is None
+    for language, tokens in count.items():  # at 3.5 words a second, a fifth more for timestamps
+        seconds = len(SPOKEN_FAST[language].split()) / 3.5
+        assert BOUNDED.max_new_tokens(seconds) >= tokens * 1.2, (language, tokens, seconds)
+    assert count["yo"] > 1.5 * count["fr"]  # why the budget is not French's
+    assert BOUNDED.max_new_tokens(0.5) == 42  # a looping « oui » stops early
+    assert BOUNDED.max_new_tokens(30) == BOUNDED.max_new_tokens(90) == 440  # Whisper's 448
+    assert WHISPER_FALLBACK.max_new_tokens(30) is None
 
 
 SPOKEN_FAST = {  # the same words; Yoruba's tone marks cost Whisper's tokenizer more
