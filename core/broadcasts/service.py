@@ -169,11 +169,12 @@ def get(*, uow: UnitOfWork, broadcast_id: int) -> Broadcast:
 def queue_due(*, uow: UnitOfWork, render: Render, limit: int = 10) -> int:
     """Put the messages of every announcement whose time has come into the outbox (the
     audience as it is now); how many announcements were queued (one that fails is marked
-    `failed` and logged)."""
+    `failed` and logged). Each is claimed first (its row locked; on PostgreSQL another
+    process's run skips it, then finds it queued): run twice at once, it is queued once."""
     due = uow.session.exec(select(Broadcast).where(
         Broadcast.status == BroadcastStatus.SCHEDULED,
         col(Broadcast.send_at) <= uow.clock.now()).order_by(col(Broadcast.send_at))
-        .limit(limit)).all()
+        .limit(limit).with_for_update(skip_locked=True)).all()
     queued = 0
     for broadcast in due:  # one that cannot be queued is marked failed, never blocks the rest
         if uow.attempt(partial(_queue, uow, broadcast, render),

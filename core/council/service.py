@@ -227,10 +227,10 @@ def send_reminders(*, uow: UnitOfWork) -> int:
     went out. A session planned less than an hour ahead gets none; one planned less than a
     day ahead gets only the hour's."""
     now = uow.clock.now()
-    due = uow.session.exec(select(CouncilSession).where(
+    due = uow.session.exec(select(CouncilSession).where(  # claimed: once, run twice at once
         CouncilSession.status == SessionStatus.SCHEDULED,
         col(CouncilSession.starts_at) > now,
-        col(CouncilSession.starts_at) <= now + DAY_BEFORE)).all()
+        col(CouncilSession.starts_at) <= now + DAY_BEFORE).with_for_update(skip_locked=True)).all()
     sent = 0
     for session in due:  # one that fails is logged and tried again next minute
         sent += uow.attempt(partial(_remind, uow, session, now),

@@ -53,7 +53,7 @@ def ask_due(*, uow: UnitOfWork, after: timedelta, limit: int = 200,
         col(FollowUp.answered_at).is_(None), col(FollowUp.invites) < MAX_INVITES,
         col(FollowUp.citizen_id).is_not(None),
         (col(FollowUp.invited_at).is_(None)) | (col(FollowUp.invited_at) <= now - BETWEEN_INVITES))
-        .order_by(col(FollowUp.id)).limit(limit)).all()
+        .order_by(col(FollowUp.id)).limit(limit).with_for_update(skip_locked=True)).all()
     return sum(uow.attempt(partial(_invite, uow, followup, reachable or _anyone),
                            f"follow-up {followup.id}", failed=0) for followup in due)
 

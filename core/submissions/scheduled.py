@@ -29,7 +29,8 @@ def escalate_untriaged(*, uow: UnitOfWork, after: timedelta, limit: int = 500) -
     overdue = uow.session.exec(select(Submission).where(
         Submission.status == Status.NEW, col(Submission.created_at) <= cutoff,
         col(Submission.hidden).is_(False), ~already.exists())
-        .order_by(col(Submission.created_at)).limit(limit)).all()
+        .order_by(col(Submission.created_at)).limit(limit)
+        .with_for_update(skip_locked=True)).all()  # claimed: once, run twice at once
     escalated: dict[str, list[str]] = {}
     for submission in overdue:  # once each, even if a moderator took the label off
         if uow.attempt(partial(_escalate, uow, submission),
