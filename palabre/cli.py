@@ -242,7 +242,12 @@ def scheduler_command() -> None:
 
     app = _app()
     jobs = scheduler.start(app)
-    click.echo(f"Scheduler running: {', '.join(j.id for j in jobs.get_jobs())}. Ctrl-C stops.")
+    if jobs.leading:
+        click.echo(f"Scheduler leading: {', '.join(j.id for j in jobs.jobs.get_jobs())}. "
+                   "Ctrl-C stops.")
+    else:
+        click.echo("Another scheduler leads on this database: this one waits and takes over "
+                   "when it stops. Ctrl-C stops.")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:

@@ -4,15 +4,21 @@ Every job is a look at the database ("which announcements are due?"), so moving 
 cancelling something is just a change of rows, and a restart loses nothing: the job store
 (table apscheduler_jobs, made by the migrations) keeps the jobs and their next run times, and
 the state they act on is in Palabre's own tables. `palabre serve` runs it (unless
-PALABRE_SCHEDULER=false, for extra web processes); `palabre scheduler` runs it alone. Run one
-scheduler per deployment. A job that fails is logged and runs again at its next time; inside a
-job, one failing item never stops the others (each item runs in its own savepoint:
-UnitOfWork.attempt).
+PALABRE_SCHEDULER=false, for extra web processes); `palabre scheduler` runs it alone.
+
+One scheduler leads at a time: on PostgreSQL the process that holds an advisory lock on a
+connection of its own (`Leadership`); another one started waits, trying every few seconds, and
+takes over when the leader stops or dies (the database frees a dead connection's lock); a
+leader that loses its connection stops its jobs and tries again. SQLite is one process: its
+scheduler leads at once. And every job is safe if run twice at once anyway (each item is
+claimed first). A job that fails is logged and runs again at its next time; inside a job, one
+failing item never stops the others (each item runs in its own savepoint: UnitOfWork.attempt).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +27,7 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
 
 from bots.whatsapp.config import CHANNEL as WHATSAPP
 from bots.whatsapp.messenger import TEMPLATE_FALLBACK, WINDOW, WINDOW_MARGIN
@@ -202,15 +209,103 @@ def make_scheduler(app: App) -> BackgroundScheduler:
     return scheduler
 
 
-def start(app: App) -> BackgroundScheduler:
-    """Run the scheduler in this process, against this application."""
-    _running["app"] = app
-    scheduler = make_scheduler(app)
-    scheduler.start()
-    logger.info("scheduler started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
-    return scheduler
+LEAD_LOCK = 0x50616C61  # the advisory lock's key: "Pala"
+TRY_EVERY = 5.0  # seconds between a waiting scheduler's tries, and a leader's checks
 
 
-def stop(scheduler: Any) -> None:
-    scheduler.shutdown(wait=True)
-    _running.pop("app", None)
+class Leadership:
+    """The scheduler of this process, running only while it leads the deployment's."""
+
+    def __init__(self, app: App, *, try_every: float = TRY_EVERY) -> None:
+        self.app = app
+        self.try_every = try_every
+        self.jobs: BackgroundScheduler | None = None
+        self._hold: Any = None  # the connection holding the lock
+        self._stopping = threading.Event()
+        self._watch = threading.Thread(target=self._lead, name="palabre-scheduler-lead",
+                                       daemon=True)
+
+    @property
+    def leading(self) -> bool:
+        return self.jobs is not None
+
+    def start(self) -> Leadership:
+        """Lead now if this process can, else wait in the background for its turn."""
+        _running["app"] = self.app
+        if self.app.engine.dialect.name != "postgresql":
+            self._begin()  # one process: nobody to wait for
+            return self
+        self._step()
+        self._watch.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop leading (the lock goes, another scheduler takes over) and stop waiting."""
+        self._stopping.set()
+        if self._watch.is_alive():
+            self._watch.join(timeout=self.try_every + 5)
+        self._resign(wait=True)
+        _running.pop("app", None)
+
+    def _lead(self) -> None:
+        while not self._stopping.wait(self.try_every):
+            try:
+                self._step()
+            except Exception:  # the watcher's edge: it keeps watching
+                logger.exception("scheduler leadership check failed")
+
+    def _step(self) -> None:
+        if self.jobs is None:
+            if self._acquire():
+                self._begin()
+        elif not self._still_holding():
+            logger.warning("scheduler: lost the database connection that held the lead; "
+                           "its jobs stop until it leads again")
+            self._resign(wait=False)
+
+    def _acquire(self) -> bool:
+        """Whether this process now holds the lock (on a connection kept for it)."""
+        connection = self.app.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                      {"key": LEAD_LOCK}).scalar()
+        except Exception:
+            connection.close()
+            raise
+        if not held:
+            connection.close()
+            return False
+        self._hold = connection
+        return True
+
+    def _still_holding(self) -> bool:
+        try:
+            self._hold.execute(text("SELECT 1"))
+            return True
+        except Exception:  # the database went away: the lock went with the connection
+            return False
+
+    def _begin(self) -> None:
+        self.jobs = make_scheduler(self.app)
+        self.jobs.start()
+        logger.info("scheduler leading: %s", ", ".join(job.id for job in self.jobs.get_jobs()))
+
+    def _resign(self, *, wait: bool) -> None:
+        if self.jobs is not None:
+            self.jobs.shutdown(wait=wait)
+            self.jobs = None
+        if self._hold is not None:
+            try:
+                self._hold.close()  # the lock goes with the connection
+            except Exception:  # already broken
+                logger.debug("closing the scheduler's lock connection failed", exc_info=True)
+            self._hold = None
+
+
+def start(app: App) -> Leadership:
+    """Run the scheduler in this process, against this application, when it leads."""
+    return Leadership(app).start()
+
+
+def stop(scheduler: Leadership) -> None:
+    scheduler.stop()

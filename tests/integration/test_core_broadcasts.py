@@ -237,7 +237,8 @@ def test_what_cannot_be_announced_is_refused_and_nothing_is_kept(
 def test_the_schedulers_jobs_are_kept_in_the_database_across_a_restart(app) -> None:
     first = scheduler.start(app)
     try:
-        stored = {job.id: job.next_run_time for job in first.get_jobs()}
+        assert first.leading and first.jobs is not None
+        stored = {job.id: job.next_run_time for job in first.jobs.get_jobs()}
     finally:
         scheduler.stop(first)
     assert set(stored) == {job.id for job in scheduler.JOBS}

@@ -1,15 +1,22 @@
 """Scheduled jobs run by two processes at the same moment (real processes, not threads), on
-each database: an announcement is queued once, a council reminder goes once. An outside
-review had two `palabre serve` on one PostgreSQL queue one announcement twice in 3 tries
-out of 4 (200 messages for 100 citizens)."""
+each database: an announcement is queued once, a council reminder goes once; and on
+PostgreSQL two `palabre scheduler` processes: one leads, the other takes over when it dies.
+An outside review had two `palabre serve` on one PostgreSQL queue one announcement twice in 3
+tries out of 4 (200 messages for 100 citizens)."""
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func
+import pytest
+from sqlalchemy import func, text
 from sqlmodel import select
 
 from core.broadcasts import service as broadcasts
@@ -19,6 +26,7 @@ from core.council import service as council
 from core.council.models import SessionKind
 from core.messages.models import OutboxRecord
 from palabre.bootstrap import bootstrap
+from palabre.scheduler import LEAD_LOCK
 from palabre.settings import Settings
 
 COTONOU = "BJ-LI-COT"
@@ -118,3 +126,55 @@ def test_a_council_reminder_due_in_two_processes_at_once_goes_once(app, settings
     with app.uow_factory() as uow:
         sent = uow.session.exec(select(func.count()).select_from(OutboxRecord)).one()
     assert sent == AUDIENCE * ROUNDS
+
+
+def _held(app) -> int:
+    """How many sessions hold the scheduler's lead (PostgreSQL's advisory locks)."""
+    with app.engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+            "AND objid = :key"), {"key": LEAD_LOCK}).scalar_one()
+
+
+def _scheduler_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """`palabre scheduler` in a process of its own, on the test's database."""
+    environment = {**os.environ, "PALABRE_DATABASE_URL": settings.database_url,
+                   "PALABRE_MEDIA_DIR": str(settings.media_dir),
+                   "PALABRE_TRANSCRIPTION_ROUTES": "", "PALABRE_LOG_LEVEL": "INFO"}
+    with log.open("wb") as out:
+        return subprocess.Popen([str(Path(sys.executable).parent / "palabre"), "scheduler"],
+                                env=environment, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+
+
+def _until(condition, seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_one_scheduler_leads_and_another_takes_over_when_it_dies(app, settings,
+                                                                  tmp_path: Path) -> None:
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is one process: its scheduler leads at once, with no lock to hold")
+    first = _scheduler_process(settings, tmp_path / "first.log")
+    second = None
+    try:
+        assert _until(lambda: "Scheduler leading" in (tmp_path / "first.log").read_text())
+        second = _scheduler_process(settings, tmp_path / "second.log")
+        assert _until(lambda: "Another scheduler leads" in (tmp_path / "second.log").read_text())
+        assert _held(app) == 1
+
+        first.send_signal(signal.SIGKILL)  # no goodbye: its connection just drops
+        first.wait(timeout=10)
+
+        assert _until(lambda: "scheduler leading" in (tmp_path / "second.log").read_text())
+        assert _held(app) == 1
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
