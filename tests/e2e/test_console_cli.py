@@ -113,7 +113,7 @@ def test_a_console_session_shows_only_the_conversation(tmp_path, env) -> None:
     assert "Which is your commune" in chat and " INFO " not in chat
     log = (tmp_path / "palabre.log").read_text()
     assert '"GET /healthz HTTP/1.1" 200' in log and "INFO palabre.bootstrap: loaded" in log
-    assert "INFO palabre.scheduler: scheduler started" in log
+    assert "INFO palabre.scheduler: scheduler leading" in log
 
 
 def test_an_operator_disabling_a_commune_is_not_undone_by_the_next_command(tmp_path,
