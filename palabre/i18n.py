@@ -25,13 +25,13 @@ from babel.messages.pofile import read_po, write_po
 from admin_api.console.i18n import LOCALES as CONSOLE_LOCALES
 from core.communes import service as communes
 from core.communes.models import Category, MunicipalService
+from core.languages import is_code as is_language_code
 from core.uow import UnitOfWork
 from dialogs.i18n import LOCALES as BOT_LOCALES
 from dialogs.i18n import Catalogs
 
 REFERENCE = "fr"
 DOMAINS: Mapping[str, Path] = {"palabre": BOT_LOCALES, "console": CONSOLE_LOCALES}
-CODE = r"[a-z]{2,3}"  # ISO 639: fon, yo, guw…
 
 
 @dataclass(frozen=True)
@@ -242,9 +242,7 @@ def status_command(names: bool) -> None:
               help="the moderators' console catalog instead of the bot's")
 def add_command(language: str, domain: str) -> None:
     """Start LANGUAGE's catalog (an ISO 639 code: fon, yo, guw) from the French one."""
-    import re
-
-    if not re.fullmatch(CODE, language):
+    if not is_language_code(language):
         raise click.BadParameter("an ISO 639 code such as fon, yo or guw", param_hint="LANGUAGE")
     try:
         path = add_language(DOMAINS[domain], domain, language)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
@@ -10,6 +9,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core import languages
 from core.communes.seed import PILOT_COMMUNES
 
 
@@ -95,7 +95,7 @@ class Settings(BaseSettings):
     @classmethod
     def _spoken(cls, value: str) -> str:
         """Language codes only: fr, yo, fon…"""
-        bad = [code for code in spoken_codes(value) if not re.fullmatch(r"[a-z]{2,3}", code)]
+        bad = [code for code in spoken_codes(value) if not languages.is_code(code)]
         if bad:
             raise ValueError(f"not ISO 639 language codes: {', '.join(bad)} "
                              "(write them like fr,en,fon,yo)")

@@ -20,16 +20,15 @@ language's model: the note stays audio for the mairie.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from core import languages
 from transcription.models import BUNDLED, is_english_only, is_path
 
 FALLBACK = "*"
 CTC = "ctc"
 BACKENDS = ("faster-whisper", "openai-whisper", CTC)
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 # Whisper's own language codes (tokenizer order), as faster-whisper and openai-whisper know them
 WHISPER_LANGUAGES = frozenset("""
     af am ar as az ba be bg bn bo br bs ca cs cy da de el en es et eu fa fi fo fr gl gu ha haw he
@@ -136,7 +135,7 @@ def parse_route(item: str) -> Route:
 
 def _problem(route: Route) -> str | None:
     """What is wrong with a route, or None."""
-    if route.language != FALLBACK and not LANGUAGE.match(route.language):
+    if route.language != FALLBACK and not languages.is_code(route.language):
         return "the language must be an ISO 639 code such as fr, yo or fon, or * for the rest"
     if route.backend not in BACKENDS:
         return f"unknown backend {route.backend!r}; known: {', '.join(BACKENDS)}"

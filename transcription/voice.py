@@ -4,6 +4,7 @@ note as Telegram and WhatsApp play them: OGG/Opus, mono, 24 kb/s."""
 from __future__ import annotations
 
 import io
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,13 @@ class VoiceNote:
     seconds: float
 
 
-def voice_note(source: Path, *, max_seconds: float = MAX_SECONDS) -> VoiceNote:
-    """The recording as an OGG/Opus voice note; TranscriptionError (empty, undecodable,
-    too_long, silent) when it holds nothing to hear."""
-    audio = decode(source, max_seconds=max_seconds)
+def voice_note(data: bytes, *, max_seconds: float = MAX_SECONDS) -> VoiceNote:
+    """An uploaded recording's bytes as an OGG/Opus voice note; TranscriptionError (empty,
+    undecodable, too_long, silent) when it holds nothing to hear."""
+    with tempfile.TemporaryDirectory(prefix="palabre-voice-") as folder:
+        source = Path(folder) / "recording"
+        source.write_bytes(data)  # ffmpeg's demuxers read a file, whatever its container
+        audio = decode(source, max_seconds=max_seconds)
     return VoiceNote(encode_opus(audio.samples), audio.duration_s)
 
 

@@ -59,7 +59,7 @@ def mount(web: FastAPI, *, escalation_hours: int = 48, map_tiles: str = "",
     web.state.name_languages = name_languages  # fon, yo…: more names for categories, services
     web.state.prompt_texts = prompt_texts or {}  # the bot's messages: key → French text
     web.state.spoken_languages = spoken_languages or [("fr", "Français")]  # (code, name)
-    web.state.voice_note = voice_note  # (path) → an OGG/Opus voice note and its seconds
+    web.state.voice_note = voice_note  # (bytes) → an OGG/Opus voice note and its seconds
     web.include_router(auth.router)
     web.include_router(desk.router)
     web.include_router(item.router)

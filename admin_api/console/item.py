@@ -19,6 +19,7 @@ from admin_api.console.minimap import MiniMap, minimap
 from admin_api.console.pages import check_csrf, redirect, render, with_pictures_from, words
 from admin_api.console.thumbnails import thumbnail
 from admin_api.deps import UowDep
+from core import languages
 from core.geo import Point
 from core.messages.models import Attachment
 from core.moderation import once
@@ -177,7 +178,7 @@ def transcript(request: Request, reference: str, attachment_id: int, uow: UowDep
     """A voice note's transcript as the moderator heard it, kept beside the machine's."""
     if not text.strip():
         raise HTTPException(422, "transcript.empty")
-    if language.strip() and not corrections.LANGUAGE.fullmatch(language.strip().lower()):
+    if language.strip() and not languages.is_code(language.strip().lower()):
         raise HTTPException(422, "transcript.language")
     return _act(request, uow, moderator, reference, sent, "transcript", corrections.correct,
                 attachment_id=attachment_id, text=text, language=language)

@@ -6,14 +6,12 @@ recorder; listen, replace, remove. Through core.prompts, audited.
 
 The composition root gives the bot's messages (`prompt_texts`: key → the French text), the
 languages citizens are offered to speak (`spoken_languages`) and the maker of voice notes
-(`voice_note`: a file → an OGG/Opus note and its seconds): the console imports neither the
-dialogs nor the audio code."""
+(`voice_note`: a recording's bytes → an OGG/Opus note and its seconds): the console imports
+neither the dialogs nor the audio code."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -112,11 +110,8 @@ def _voice_note(request: Request, data: bytes) -> tuple[bytes, float]:
     """The upload as an OGG/Opus voice note, or TranscriptionError saying why it cannot be."""
     if not data:
         raise TranscriptionError("no file", reason="empty")
-    with tempfile.TemporaryDirectory(prefix="palabre-prompt-") as folder:
-        path = Path(folder) / "upload"
-        path.write_bytes(data)
-        made: Any = request.app.state.voice_note(path)
-        return made.data, made.seconds
+    made: Any = request.app.state.voice_note(data)
+    return made.data, made.seconds
 
 
 def _spoken(request: Request) -> list[tuple[str, str]]:

@@ -7,14 +7,12 @@ transaction (`StaffRecorder`), and the group is told how it went, in French."""
 from __future__ import annotations
 
 import logging
-import re
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from bots.telegram.config import CHANNEL, TelegramConfig
 from bots.telegram.parse import GroupVoice
+from core import languages
 from core.communes import service as communes
 from core.messages import service as messages
 from core.ports import FetchError, MediaFetcher, TranscriptionError
@@ -25,9 +23,8 @@ from dialogs.engine import Say, say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
 
 logger = logging.getLogger(__name__)
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 MAX_BYTES = 10_000_000
-VoiceMaker = Callable[[Path], Any]  # a file → an OGG/Opus note (.data, .seconds)
+VoiceMaker = Callable[[bytes], Any]  # a recording → an OGG/Opus note (.data, .seconds)
 
 
 def take_recording(*, uow: UnitOfWork, config: TelegramConfig, catalogs: Catalogs,
@@ -79,7 +76,7 @@ class StaffRecorder:
     def _one(self, upload_id: int, account: str, remote: str) -> bool:
         try:
             fetched = self.fetcher.fetch(account=account, remote=remote, max_bytes=MAX_BYTES)
-            note = self._made(fetched.data)
+            note = self.voice_note(fetched.data)
         except FetchError as exc:
             return self._failed(upload_id, f"fetch: {exc}", retry=exc.retryable,
                                 said=say("staff.prompt.unfetched"))
@@ -95,12 +92,6 @@ class StaffRecorder:
                 seconds=f"{note.seconds:.0f}", commune=commune.name if commune else ""))
             uow.commit()
         return True
-
-    def _made(self, data: bytes) -> Any:
-        with tempfile.TemporaryDirectory(prefix="palabre-staff-") as folder:
-            path = Path(folder) / "note"
-            path.write_bytes(data)
-            return self.voice_note(path)
 
     def _failed(self, upload_id: int, error: str, *, retry: bool, said: Say) -> bool:
         with self.uow_factory() as uow:
@@ -130,7 +121,7 @@ def _staff_commune(uow: UnitOfWork, config: TelegramConfig, chat: str) -> str | 
 
 def _problem(words: tuple[str, ...], catalogs: Catalogs) -> Say | None:
     """Why « /vocal … » cannot be taken: not a language and a message key of the bot."""
-    if len(words) != 2 or not LANGUAGE.match(words[0].lower()):
+    if len(words) != 2 or not languages.is_code(words[0].lower()):
         return say("staff.prompt.usage")
     if words[1] not in catalogs.messages.get(DEFAULT_LANGUAGE, {}):
         return say("staff.prompt.unknown", message=words[1][:80])

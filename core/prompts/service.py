@@ -13,13 +13,13 @@ from functools import partial
 
 from sqlmodel import col, select
 
+from core import languages
 from core.errors import Invalid
 from core.messages.models import OutboundStatus, OutboxRecord
 from core.prompts.models import PromptRecording
 from core.uow import UnitOfWork
 
 KEY = re.compile(r"^[a-z0-9_]+(?:\.[a-z0-9_]+)+$")  # a catalog key: menu.title
-LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 VOICE_TYPE = "audio/ogg"
 VOICE_PURPOSE = "prompt_voice"  # an outbox message that is a recorded prompt
 PUBLIC_PATH = "/prompts/{id}/voice"  # served without login (admin_api), for Twilio
@@ -36,7 +36,7 @@ def record(*, uow: UnitOfWork, commune_id: str, language: str, key: str, voice: 
     message `key`, in place of any recording before it."""
     if not KEY.match(key):
         raise Invalid(f"not a message key: {key!r}", field="key", reason="key")
-    if not LANGUAGE.match(language):
+    if not languages.is_code(language):
         raise Invalid(f"not a language code: {language!r}", field="language",
                       reason="language")
     stored = uow.media.put(voice, content_type=VOICE_TYPE)

@@ -11,11 +11,9 @@ without the words themselves (the trail outlives a citizen's erasure; their word
 
 from __future__ import annotations
 
-import re
-
 from sqlmodel import col, select
 
-from core import errors
+from core import errors, languages
 from core.messages.models import Attachment
 from core.moderation.models import Moderator, Role
 from core.moderation.service import record
@@ -26,7 +24,6 @@ from core.transcripts.service import refresh_submission
 from core.uow import UnitOfWork
 
 MAX_TEXT = 4000
-LANGUAGE = re.compile(r"[a-z]{2,3}")  # ISO 639 codes: fr, yo, fon, guw…
 VOICE_KINDS = ("voice", "audio")
 UNTRANSCRIBED = "untranscribed"  # the reason of a row made for a note no machine was given
 
@@ -79,7 +76,7 @@ def _checked(text: str, language: str | None) -> tuple[str, str | None]:
     if len(said) > MAX_TEXT:
         raise errors.Invalid(f"at most {MAX_TEXT} characters", field="text", reason="long")
     spoken = (language or "").strip().lower() or None
-    if spoken is not None and not LANGUAGE.fullmatch(spoken):
+    if spoken is not None and not languages.is_code(spoken):
         raise errors.Invalid("a language code such as fr, yo or fon", field="language",
                              reason="language")
     return said, spoken

@@ -50,3 +50,12 @@ def test_the_digest_is_made_on_demand_and_each_flow_has_its_link_and_qr_code(
 def test_without_any_bot_the_page_says_where_links_come_from(app) -> None:
     page = signed_in_browser(app).get(PAGE)
     assert "Aucun bot Telegram ni numéro WhatsApp n&#39;est branché" in page.text
+
+
+def test_a_qr_code_drawn_in_the_page_carries_none_of_its_link() -> None:
+    from admin_api.console.share import _qr
+
+    drawn = str(_qr('https://wa.me/229?text=<script>alert("x")</script>&lt;'))
+
+    assert drawn.startswith("<svg") and drawn.endswith("</svg>")
+    assert not any(word in drawn for word in ("script", "alert", "wa.me", "&lt;"))

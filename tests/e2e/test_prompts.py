@@ -51,6 +51,14 @@ def record(client: TestClient, data: bytes, *, key: str = KEY, language: str = "
                        follow_redirects=False)
 
 
+def telegram_bot(settings: Settings, fake: FakeTelegramApi, clock, messenger,
+                 **more: str) -> App:
+    """Palabre with a Telegram bot on the fake Bot API (and these settings more)."""
+    return bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                                 "telegram_api_url": fake.url, **more}, _env_file=None),
+                     clock=clock, messengers={"console": messenger})
+
+
 def recorded(app: App) -> list[PromptRecording]:
     with app.uow_factory() as uow:
         return list(uow.session.exec(select(PromptRecording)).all())
@@ -188,9 +196,7 @@ def test_on_telegram_the_recording_goes_as_a_voice_message(app, settings, clock,
                                                            recording) -> None:
     record(signed_in_browser(app), recording)
     with FakeTelegramApi(tokens=[TOKEN]) as fake:
-        tg = bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
-                                   "telegram_api_url": fake.url}, _env_file=None),
-                       clock=clock, messengers={"console": messenger})
+        tg = telegram_bot(settings, fake, clock, messenger)
         try:
             chat = Chat(tg, TestClient(create_web_app(tg)), fake, clock)
             chat.text("Bonjour")
@@ -260,10 +266,8 @@ def test_a_moderator_records_from_the_staff_chat_and_a_fon_speaker_hears_it(
         pytest.skip(problem)
     note = speech.encode(speech.tone(2.0), 16_000, tmp_path / "staff", "ogg-opus").read_bytes()
     with FakeTelegramApi(tokens=[TOKEN]) as fake:
-        tg = bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
-                                   "telegram_api_url": fake.url,
-                                   "telegram_staff_chats": f"Cotonou={STAFF_CHAT}"},
-                                _env_file=None), clock=clock, messengers={"console": messenger})
+        tg = telegram_bot(settings, fake, clock, messenger,
+                          telegram_staff_chats=f"Cotonou={STAFF_CHAT}")
         try:
             chat = Chat(tg, TestClient(create_web_app(tg)), fake, clock)
             fake.add_file("AwACAgQAAxkBAAIB-voice", note)
@@ -301,10 +305,8 @@ def test_a_moderator_records_from_the_staff_chat_and_a_fon_speaker_hears_it(
 def test_a_staff_note_that_is_no_recording_is_answered_and_not_kept(
         app, settings, clock, messenger) -> None:
     with FakeTelegramApi(tokens=[TOKEN]) as fake:
-        tg = bootstrap(Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
-                                   "telegram_api_url": fake.url,
-                                   "telegram_staff_chats": f"Cotonou={STAFF_CHAT}"},
-                                _env_file=None), clock=clock, messengers={"console": messenger})
+        tg = telegram_bot(settings, fake, clock, messenger,
+                          telegram_staff_chats=f"Cotonou={STAFF_CHAT}")
         try:
             chat = Chat(tg, TestClient(create_web_app(tg)), fake, clock)
             fake.add_file("AwACAgQAAxkBAAIB-voice", b"this is not a voice note")
