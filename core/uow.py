@@ -7,13 +7,15 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from core.events import Event
 from core.ports import Clock, MediaStore
 
 EventHandler = Callable[[Any, "UnitOfWork"], None]
+# PostgreSQL's notification channel for work committed (palabre/worker.py listens on it).
+WORK_CHANNEL = "palabre_work"
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -31,11 +33,13 @@ class UnitOfWork:
         self._handlers = handlers
         self._events: list[Event] = []
         self._after_commit: list[Callable[[], None]] = []
+        self._wake = False
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self._events = []
         self._after_commit = []
+        self._wake = False
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -45,15 +49,21 @@ class UnitOfWork:
     def publish(self, event: Event) -> None:
         self._events.append(event)
 
+    def wake_workers(self) -> None:
+        """This transaction leaves work for the workers (a message to handle or to send):
+        on PostgreSQL, its commit notifies every listening process at once."""
+        self._wake = True
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run once the transaction is committed (e.g. deleting files it no longer refers to)."""
         self._after_commit.append(action)
 
-    def attempt(self, action: Callable[[], T], what: str, *, failed: T) -> T:
+    def attempt(self, action: Callable[[], T], what: str, *, failed: T,
+                on_failure: Callable[[Exception], None] | None = None) -> T:
         """Run one item of a batch in a savepoint, with the handlers of the events it raises,
         and give its result; if it fails, its changes, events and after-commit actions are
         dropped, the failure logged, and `failed` given instead, so the batch goes on (one
-        bad item never stops a scheduled job)."""
+        bad item never stops a scheduled job); `on_failure` hears the exception."""
         self.session.flush()  # what came before is not this item's to fail
         raised, actions = len(self._events), len(self._after_commit)
         try:
@@ -61,10 +71,12 @@ class UnitOfWork:
                 result = action()
                 self._handle_events(since=raised)
                 return result
-        except Exception:
+        except Exception as exc:
             del self._events[raised:]
             del self._after_commit[actions:]
             logger.exception("%s failed; the others go on", what)
+            if on_failure is not None:
+                on_failure(exc)
             return failed
 
     def _handle_events(self, since: int = 0) -> None:
@@ -77,6 +89,9 @@ class UnitOfWork:
     def commit(self) -> None:
         """Handle every pending event (they may raise more), then commit once."""
         self._handle_events()
+        if self._wake and self._engine.dialect.name == "postgresql":
+            self.session.execute(text(f"NOTIFY {WORK_CHANNEL}"))
+        self._wake = False
         self.session.commit()
         actions, self._after_commit = self._after_commit, []
         for action in actions:

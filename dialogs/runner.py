@@ -66,33 +66,49 @@ class Dialogs:
         self.max_file_bytes = max_file_bytes
 
     def process_pending(self, *, limit: int = 100) -> int:
-        """Handle stored messages oldest first; a failure is logged, counted and retried."""
-        with self.uow_factory() as uow:
-            pending = messages.pending_inbound(uow=uow, limit=limit)
-        waiting: set[tuple[str, str]] = set()  # senders with an earlier message still waiting
+        """Handle stored messages, oldest first, each sender's in order, as many as are
+        claimable here (other workers take others side by side); a failure is logged,
+        counted and retried. How many were handled."""
         handled = 0
-        for item in pending:
-            if item.sender in waiting:
-                continue
-            if not item.due or not self._process_safely(item.inbound_id):
-                waiting.add(item.sender)
-                continue
-            handled += 1
+        while handled < limit:
+            outcome = self.process_next()
+            if outcome is None:
+                break
+            handled += outcome
         return handled
 
-    def _process_safely(self, inbound_id: int) -> bool:
-        try:
-            self.fetch_files(inbound_id)
-            self.process(inbound_id)
-            return True
+    def process_next(self, inbound_id: int | None = None) -> int | None:
+        """Claim and handle the next message (or this one): 1 when handled, 0 when it failed
+        and waits for its retry, None when nothing could be claimed."""
+        failure: Exception | None = None
+        with self.uow_factory() as uow:
+            record = messages.claim_next_inbound(uow=uow, inbound_id=inbound_id)
+            if record is None:
+                return None
+            assert record.id is not None
+            claimed = record.id
+            if not messages.unfetched_attachments(uow=uow, inbound_id=claimed):
+                try:
+                    self._handle(uow, record)
+                    uow.commit()
+                    return 1
+                except Exception as exc:  # the worker's edge: keep the message, retry it
+                    logger.exception("turn failed for inbound message %s", claimed)
+                    failure = exc
+        if failure is not None:  # counted once the failed transaction let go of the message
+            self._record_failure(claimed, failure)
+            return 0
+        try:  # its files first, outside any transaction; then it is claimed again
+            self.fetch_files(claimed)
         except FetchError as exc:  # the provider or the network: the message waits
-            logger.warning("files of inbound message %s not fetched yet: %s", inbound_id, exc)
-            self._record_failure(inbound_id, exc)
-            return False
-        except Exception as exc:  # the worker's edge: keep the message, retry it later
-            logger.exception("turn failed for inbound message %s", inbound_id)
-            self._record_failure(inbound_id, exc)
-            return False
+            logger.warning("files of inbound message %s not fetched yet: %s", claimed, exc)
+            self._record_failure(claimed, exc)
+            return 0
+        except Exception as exc:
+            logger.exception("fetching the files of inbound message %s failed", claimed)
+            self._record_failure(claimed, exc)
+            return 0
+        return self.process_next(claimed) or 0
 
     def fetch_files(self, inbound_id: int) -> None:
         """Fetch the files a channel stored as references, outside any transaction (a download
@@ -131,18 +147,14 @@ class Dialogs:
                                   content_type=fetched.content_type)
             uow.commit()
 
-    def process(self, inbound_id: int) -> None:
-        with self.uow_factory() as uow:
-            if not messages.claim_inbound(uow=uow, inbound_id=inbound_id):
-                return  # already handled, perhaps by another process
-            record = uow.session.get_one(InboundRecord, inbound_id)
-            identity = messages.identify_sender(uow=uow, record=record)
-            citizen = uow.session.get(CitizenRow, record.citizen_id) if record.citizen_id else None
-            if citizen is not None and identity is not None and not citizen.blocked:
-                self._turn(uow, record, citizen, identity)
-            if not inspect(record).was_deleted:  # the citizen may have erased their data
-                messages.mark_processed(uow=uow, record=record)
-            uow.commit()
+    def _handle(self, uow: UnitOfWork, record: InboundRecord) -> None:
+        """One claimed message: its sender's turn, then marked handled."""
+        identity = messages.identify_sender(uow=uow, record=record)
+        citizen = uow.session.get(CitizenRow, record.citizen_id) if record.citizen_id else None
+        if citizen is not None and identity is not None and not citizen.blocked:
+            self._turn(uow, record, citizen, identity)
+        if not inspect(record).was_deleted:  # the citizen may have erased their data
+            messages.mark_processed(uow=uow, record=record)
 
     def _turn(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
               identity: ChannelIdentity) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from palabre.channels import (
 )
 from palabre.settings import Settings, spoken_codes
 from palabre.speech import transcribes
+from palabre.worker import Wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ class App:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     telegram: TelegramChannel | None = None
     whatsapp: WhatsAppChannel | None = None
-    # Set when a webhook stored something: the worker handles it now, not at its next round.
-    wakeup: threading.Event = field(default_factory=threading.Event)
+    # Set when a webhook stored something: the workers handle it now, not at their next round.
+    wakeup: Wakeup = field(default_factory=Wakeup)
 
     def close(self) -> None:
         if self.telegram is not None:

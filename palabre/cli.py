@@ -71,22 +71,29 @@ def main() -> None:
 @click.option("--console/--no-console", default=True, show_default=True,
               help="Also chat in this terminal as a citizen.")
 @click.option("--as", "address", default="demo", show_default=True, help="Console citizen.")
-def serve(console: bool, address: str) -> None:
-    """Run the HTTP server and the worker (and a console chat)."""
+@click.option("--web", "web_only", is_flag=True,
+              help="Only the web role (webhooks, API, console, Telegram polling): turns, "
+                   "deliveries and transcription run in `palabre worker` processes, the "
+                   "scheduler in `palabre scheduler`. Implies --no-console.")
+def serve(console: bool, address: str, web_only: bool) -> None:
+    """Run the HTTP server, the workers and the scheduler (and a console chat); with --web,
+    the HTTP server alone."""
     import uvicorn
 
+    from palabre import worker as workers
     from palabre.web import create_web_app, settle_memory
-    from palabre.worker import Worker
 
+    console = console and not web_only
     app = _app(console=console)
     settings = app.settings
-    worker = Worker(app.pipeline, interval=settings.worker_interval_seconds,
-                    wakeup=app.wakeup)
-    worker.start()
+    worker = workers.start(app.pipeline, app.engine, app.wakeup,
+                           interval=settings.worker_interval_seconds,
+                           turns=not web_only, deliveries=not web_only)
     pollers = _start_polling(app) if settings.telegram_mode == "polling" else []
-    speech = _start_transcription(settings, settings.transcription_workers,
-                                  log_file=settings.log_file if console else None)
-    jobs = _start_scheduler(app) if settings.scheduler else None
+    speech = None if web_only else _start_transcription(
+        settings, settings.transcription_workers,
+        log_file=settings.log_file if console else None)
+    jobs = _start_scheduler(app) if settings.scheduler and not web_only else None
     # The web app believes X-Forwarded-* from PALABRE_TRUSTED_PROXIES only: uvicorn's own
     # handling would also trust 127.0.0.1 (or FORWARDED_ALLOW_IPS) on top of it. Its log
     # lines go where ours go (log_config=None: uvicorn configures no handler of its own).
@@ -172,36 +179,57 @@ def _stop(worker: Any, pollers: list[Any], app: App, speech: Any = None,
     for poller in pollers:
         poller.stop()
     worker.stop()
-    worker.join(timeout=10)
     app.close()
 
 
 @main.command()
-@click.option("--transcription", "count", type=click.IntRange(1, 16), default=None,
-              help="Transcription worker processes (default PALABRE_TRANSCRIPTION_WORKERS, "
-                   "at least 1).")
-def worker(count: int | None) -> None:
-    """Run transcription workers on their own, until interrupted (Ctrl-C)."""
+@click.option("--turns/--no-turns", default=True, show_default=True,
+              help="Unpack webhook bodies and run citizens' turns, each citizen in order.")
+@click.option("--deliveries/--no-deliveries", default=True, show_default=True,
+              help="Send the outbox on the configured channels.")
+@click.option("--transcription", "count", type=click.IntRange(0, 16), default=None,
+              help="Transcription processes (default PALABRE_TRANSCRIPTION_WORKERS when voice "
+                   "notes are transcribed; 0: none).")
+def worker(turns: bool, deliveries: bool, count: int | None) -> None:
+    """Run worker roles without the web server, until interrupted (Ctrl-C, SIGTERM): any
+    number of these, on any number of machines, share one PostgreSQL database."""
     import signal
 
+    from palabre import worker as workers
+    from palabre.speech import transcribes
+
     settings = Settings()
-    logs.setup(settings.log_level)
-    wanted = count or max(1, settings.transcription_workers)
-    speech = _start_transcription(settings, wanted)
-    if speech is None:
-        raise click.ClickException("Voice notes are not transcribed: set "
-                                   "PALABRE_TRANSCRIPTION_ROUTES (see .env.example).")
+    wanted = settings.transcription_workers if count is None else count
+    if not transcribes(settings):
+        if count:
+            raise click.ClickException("Voice notes are not transcribed: set "
+                                       "PALABRE_TRANSCRIPTION_ROUTES (see .env.example).")
+        wanted = 0
+    if not (turns or deliveries or wanted):
+        raise click.ClickException("Nothing to do: give this worker at least one role.")
+    app = _app()
+    loops = workers.start(app.pipeline, app.engine, app.wakeup,
+                          interval=settings.worker_interval_seconds, turns=turns,
+                          deliveries=deliveries)
+    speech = _start_transcription(settings, wanted) if wanted else None
+    roles = [r for r, on in (("turns", turns), ("deliveries", deliveries)) if on]
+    if speech is not None:
+        roles.append(f"{wanted} transcription process(es)")
+    click.echo(f"Worker: {', '.join(roles)}. Ctrl-C stops.")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         while not stopping.wait(1.0):
-            if not any(p.is_alive() for p in speech.processes):
+            if speech is not None and not any(p.is_alive() for p in speech.processes):
                 raise click.ClickException("every transcription worker stopped; see the log")
     except KeyboardInterrupt:
         pass
     finally:
-        click.echo("Stopping the transcription workers (each finishes its note)…")
-        speech.stop()
+        click.echo("Stopping (each loop finishes its round, each transcription its note)…")
+        if speech is not None:
+            speech.stop()
+        loops.stop()
+        app.close()
 
 
 @main.command()
@@ -735,13 +763,12 @@ def telegram_info() -> None:
 @telegram_group.command("poll")
 def telegram_poll() -> None:
     """Receive Telegram updates by polling (no public address needed) and answer them."""
-    from palabre.worker import Worker
+    from palabre import worker as workers
 
     app = _app()
     _telegram(app)
-    worker = Worker(app.pipeline, interval=app.settings.worker_interval_seconds,
-                    wakeup=app.wakeup)
-    worker.start()
+    worker = workers.start(app.pipeline, app.engine, app.wakeup,
+                           interval=app.settings.worker_interval_seconds)
     pollers = _start_polling(app)
     click.echo("Press Ctrl+C to stop.")
     try:

@@ -37,7 +37,7 @@ from core.citizens.models import ChannelIdentity
 from core.communes import service as communes
 from core.conversations import service as conversations
 from core.council import service as council
-from core.db import SCHEDULER_TABLE, normalise_url
+from core.db import LEAD_LOCK, SCHEDULER_TABLE, normalise_url
 from core.digests import service as digests
 from core.retention import service as retention
 from core.submissions import followups
@@ -209,7 +209,6 @@ def make_scheduler(app: App) -> BackgroundScheduler:
     return scheduler
 
 
-LEAD_LOCK = 0x50616C61  # the advisory lock's key: "Pala"
 TRY_EVERY = 5.0  # seconds between a waiting scheduler's tries, and a leader's checks
 
 

@@ -2,9 +2,9 @@
 the sender, start another at once, finish.
 
 The sender bootstraps the application from the same settings, runs `prepare` (which puts back
-claims whose lease has expired) and the `palabre.worker.Worker` thread (every
-`PALABRE_WORKER_INTERVAL_SECONDS`, `Pipeline.run_once`: handle what came in, then
-`deliver_pending`, whose Telegram messenger throttles itself per bot). A message the killed
+claims whose lease has expired) and the worker loops of `palabre.worker` (turns, and
+deliveries: `deliver_pending` when woken or every `PALABRE_WORKER_INTERVAL_SECONDS`, whose
+Telegram messenger throttles itself per bot). A message the killed
 sender had claimed stays 'sending' until its lease (core.messages.delivery.CLAIM_LEASE)
 expires; the run waits for it (`--lease-wait`) or stops once nothing else is left.
 """
@@ -31,8 +31,8 @@ from bench.broadcast.telegram import RateLimitedTelegram
 from bench.common.backends import local_network_only
 from bench.common.report import progress
 from core.messages.delivery import CLAIM_LEASE
+from palabre import worker as workers
 from palabre.bootstrap import bootstrap, prepare
-from palabre.worker import Worker
 
 POLL_S = 0.25
 STARTUP_TIMEOUT_S = 120.0
@@ -49,14 +49,12 @@ def sender(deployment: Deployment) -> None:
     with local_network_only():
         app = bootstrap(deployment.settings())
         prepare(app)
-        worker = Worker(app.pipeline, interval=app.settings.worker_interval_seconds,
-                        wakeup=app.wakeup)
-        worker.start()
+        worker = workers.start(app.pipeline, app.engine, app.wakeup,
+                               interval=app.settings.worker_interval_seconds)
         while not stopping.wait(POLL_S) and waiting(statuses(app.engine,
                                                              deployment.broadcast_id)):
             pass
         worker.stop()
-        worker.join(timeout=10)
         app.close()
 
 

@@ -202,6 +202,7 @@ def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> bool:
             for identity, language in _audience(uow, broadcast)]
     if rows:
         uow.session.execute(insert(OutboxRecord), rows)
+        uow.wake_workers()
     broadcast.status, broadcast.recipients, broadcast.queued_at = (
         BroadcastStatus.QUEUED, len(rows), now)
     uow.session.add(broadcast)

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from core.db import UNPACK_LOCK, exclusive
 from core.messages.models import InboundStatus, ProviderPost
 from core.uow import UnitOfWork
 
@@ -113,6 +114,7 @@ class Intake:
                      "external_id": p.external_id, "payload": p.payload,
                      "received_at": now, "status": InboundStatus.RECEIVED,
                      "attempts": 0} for p in unique])
+                uow.wake_workers()
                 uow.commit()
         except IntegrityError:  # another process stored one of them meanwhile: one by one
             self._store_each(batch)
@@ -133,6 +135,7 @@ class Intake:
                             channel=post.channel, account=post.account[:64],
                             external_id=post.external_id, payload=post.payload,
                             received_at=uow.clock.now()))
+                        uow.wake_workers()
                     uow.commit()
                 outcomes.append((done, None))
             except IntegrityError:  # stored by someone else: that is all we wanted
@@ -199,41 +202,44 @@ def _without_known(uow: UnitOfWork, posts: list[Post]) -> list[Post]:
 
 def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
                    unpackers: Mapping[str, Unpacker], limit: int = 500) -> int:
-    """Turn stored bodies into messages, oldest first; a failure is logged and retried, then
-    the body is kept as failed. How many were unpacked."""
-    with uow_factory() as uow:
-        waiting = list(uow.session.exec(
-            select(ProviderPost.id).where(ProviderPost.status == InboundStatus.RECEIVED)
-            .order_by(col(ProviderPost.id)).limit(limit)).all())
+    """Turn stored bodies into messages, oldest first, in one transaction (each body in a
+    savepoint of its own); a failure is logged and retried, then the body is kept as failed.
+    One process unpacks at a time (a transaction lock on PostgreSQL; another process skips
+    its turn), so that a citizen's messages are stored in the order their bodies arrived.
+    How many were unpacked."""
+    failures: list[tuple[int, Exception]] = []
     done = 0
-    for post_id in waiting:
-        done += _unpack_one(uow_factory, unpackers, post_id)
-    return done
+    with uow_factory() as uow:
+        if not exclusive(uow.session, UNPACK_LOCK):
+            return 0
+        rows = list(uow.session.exec(
+            select(ProviderPost).where(ProviderPost.status == InboundStatus.RECEIVED)
+            .order_by(col(ProviderPost.id)).limit(limit)).all())
+        for row in rows:
+            assert row.id is not None
+            post_id = row.id
 
+            def unpack(row: ProviderPost = row) -> bool:
+                unpacker = unpackers.get(row.channel)
+                if unpacker is None:
+                    raise LookupError(f"no unpacker for {row.channel}")
+                unpacker(uow, Post(row.channel, row.account, row.external_id,
+                                   dict(row.payload)))
+                row.status = InboundStatus.PROCESSED
+                uow.session.add(row)
+                return True
 
-def _unpack_one(uow_factory: Callable[[], UnitOfWork], unpackers: Mapping[str, Unpacker],
-                post_id: int | None) -> int:
-    try:
-        with uow_factory() as uow:
-            row = uow.session.get_one(ProviderPost, post_id)
-            if row.status != InboundStatus.RECEIVED:
-                return 0
-            unpacker = unpackers.get(row.channel)
-            if unpacker is None:
-                raise LookupError(f"no unpacker for {row.channel}")
-            unpacker(uow, Post(row.channel, row.account, row.external_id, dict(row.payload)))
-            row.status = InboundStatus.PROCESSED
-            uow.session.add(row)
-            uow.commit()
-            return 1
-    except Exception as exc:  # the worker's edge: keep the body, count the failure
-        logger.exception("could not unpack provider post %s", post_id)
-        with uow_factory() as uow:
+            def failed(exc: Exception, post_id: int = post_id) -> None:
+                failures.append((post_id, exc))
+
+            done += uow.attempt(unpack, f"unpacking provider post {post_id}", failed=False,
+                                on_failure=failed)
+        for post_id, exc in failures:  # counted beside the others, in the same commit
             row = uow.session.get_one(ProviderPost, post_id)
             row.attempts += 1
             row.last_error = repr(exc)[:2000]
             if row.attempts >= MAX_ATTEMPTS:
                 row.status = InboundStatus.FAILED
             uow.session.add(row)
-            uow.commit()
-        return 0
+        uow.commit()
+    return done

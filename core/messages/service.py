@@ -6,7 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import exists, or_, true
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select, update
 
 from core.citizens.models import ChannelIdentity, Citizen
@@ -38,6 +40,7 @@ def invite(*, uow: UnitOfWork, identity: ChannelIdentity, flow: str, key: str,
         address=identity.address, identity_id=identity.id, citizen_id=identity.citizen_id,
         kind=INVITE_KIND, extra={"flow": flow, "data": data}, received_at=uow.clock.now())
     uow.session.add(record)
+    uow.wake_workers()
     return record
 
 
@@ -54,6 +57,7 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
             uow.session.add(record)
     except IntegrityError:
         return None
+    uow.wake_workers()
     assert record.id is not None
     for incoming in message.files:
         uow.session.add(_attachment_of(uow, record.id, incoming))
@@ -84,6 +88,8 @@ def release_held(*, uow: UnitOfWork, identity_id: int) -> int:
         update(OutboxRecord).where(col(OutboxRecord.identity_id) == identity_id,
                                    col(OutboxRecord.status) == OutboundStatus.HELD)
         .values(status=OutboundStatus.PENDING, next_attempt_at=uow.clock.now()))
+    if result.rowcount:
+        uow.wake_workers()
     return int(result.rowcount or 0)
 
 
@@ -174,22 +180,31 @@ def inbound_attachments(*, uow: UnitOfWork, inbound_id: int) -> list[Attachment]
     return list(uow.session.exec(query.order_by(col(Attachment.id))).all())
 
 
-@dataclass(frozen=True)
-class Pending:
-    inbound_id: int
-    sender: tuple[str, str]  # channel and address: one sender's messages go in order
-    due: bool  # False while a failed message waits for its next attempt
-
-
-def pending_inbound(*, uow: UnitOfWork, limit: int = 100) -> list[Pending]:
-    """Stored messages still to handle, oldest first."""
+def claim_next_inbound(*, uow: UnitOfWork, inbound_id: int | None = None,
+                       ) -> InboundRecord | None:
+    """Lock the oldest stored message that may be handled now, for this transaction; None when
+    there is none. A message may be handled when it is due and its sender has no earlier one
+    still waiting (a failed one waiting for its retry holds the later ones back), so one
+    sender's messages go strictly in order. On PostgreSQL a message locked by another worker
+    is skipped (`SKIP LOCKED`), and so are its sender's later ones, which still see it
+    waiting: workers take different citizens' messages side by side, never one citizen's
+    twice at once. SQLite has one writer: each unit of work holds the write lock already.
+    With `inbound_id`, that message or None."""
     now = uow.clock.now()
-    query = (select(InboundRecord.id, InboundRecord.channel, InboundRecord.address,
-                    InboundRecord.next_attempt_at)
-             .where(InboundRecord.status == InboundStatus.RECEIVED)
-             .order_by(col(InboundRecord.id)).limit(limit))
-    return [Pending(i, (channel, address or ""), due is None or due <= now)
-            for i, channel, address, due in uow.session.exec(query).all() if i is not None]
+    earlier = aliased(InboundRecord)
+    waits_first = exists().where(col(earlier.status) == InboundStatus.RECEIVED,
+                                 col(earlier.channel) == col(InboundRecord.channel),
+                                 col(earlier.address) == col(InboundRecord.address),
+                                 col(earlier.id) < col(InboundRecord.id))
+    query = (select(InboundRecord)
+             .where(InboundRecord.status == InboundStatus.RECEIVED,
+                    or_(col(InboundRecord.next_attempt_at).is_(None),
+                        col(InboundRecord.next_attempt_at) <= now),
+                    ~waits_first)
+             .where(true() if inbound_id is None else col(InboundRecord.id) == inbound_id)
+             .order_by(col(InboundRecord.id)).limit(1)
+             .with_for_update(skip_locked=True, of=InboundRecord))
+    return uow.session.exec(query).first()
 
 
 def requeue_failed(*, uow: UnitOfWork) -> int:
@@ -198,19 +213,6 @@ def requeue_failed(*, uow: UnitOfWork) -> int:
         update(InboundRecord).where(col(InboundRecord.status) == InboundStatus.FAILED)
         .values(status=InboundStatus.RECEIVED, attempts=0, next_attempt_at=None))
     return int(result.rowcount or 0)
-
-
-def claim_inbound(*, uow: UnitOfWork, inbound_id: int) -> bool:
-    """Lock a stored message for this transaction; False when it is no longer waiting.
-
-    The update comes first in the transaction so that a second process waits for the first
-    one's commit (PostgreSQL row lock, SQLite write lock) and then finds nothing to do.
-    """
-    claimed = uow.session.exec(
-        update(InboundRecord).where(col(InboundRecord.id) == inbound_id,
-                                    col(InboundRecord.status) == InboundStatus.RECEIVED)
-        .values(status=InboundStatus.RECEIVED))
-    return bool(claimed.rowcount)
 
 
 def mark_processed(*, uow: UnitOfWork, record: InboundRecord) -> None:
@@ -267,6 +269,7 @@ def enqueue(*, uow: UnitOfWork, to: Recipient, text: str,
         in_reply_to=in_reply_to, status=OutboundStatus.PENDING, next_attempt_at=now,
         created_at=now)
     uow.session.add(record)
+    uow.wake_workers()
     return record
 
 
@@ -315,3 +318,4 @@ def send_again(*, uow: UnitOfWork, outbox_id: int, hints: dict[str, str]) -> Non
     record.hints = {**(record.hints or {}), **hints}
     record.next_attempt_at = uow.clock.now()
     uow.session.add(record)
+    uow.wake_workers()

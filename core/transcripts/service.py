@@ -152,6 +152,7 @@ def _tell_the_conversation(uow: UnitOfWork, row: Transcription) -> None:
         text=row.text, extra={"attachment_id": row.attachment_id, "status": row.status,
                               "confidence": row.confidence, "reason": row.reason},
         received_at=uow.clock.now()))
+    uow.wake_workers()
 
 
 def refresh_submission(*, uow: UnitOfWork, attachment_id: int) -> None:

@@ -195,5 +195,6 @@ def test_palabre_worker_refuses_to_start_without_routes(monkeypatch) -> None:
     from palabre.cli import main
 
     monkeypatch.setenv("PALABRE_TRANSCRIPTION_ROUTES", "")
-    result = CliRunner().invoke(main, ["worker"])
+    result = CliRunner().invoke(main, ["worker", "--no-turns", "--no-deliveries",
+                                       "--transcription", "1"])
     assert result.exit_code != 0 and "PALABRE_TRANSCRIPTION_ROUTES" in result.output
