@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 from core.messages import delivery
 from core.messages.intake import Intake, Post, Unpacker, unpack_waiting
@@ -20,11 +21,16 @@ class Pipeline:
     """What channel adapters call: `receive` stores (and acknowledges); the rest runs after."""
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], dialogs: Dialogs,
-                 messengers: Mapping[str, Messenger], max_attempts: int = 8) -> None:
+                 messengers: Mapping[str, Messenger], max_attempts: int = 8,
+                 concurrency: int = 1) -> None:
         self.uow_factory = uow_factory
         self.dialogs = dialogs
         self.messengers = dict(messengers)
         self.max_attempts = max_attempts
+        # Sends to different addresses side by side: at a real round trip one at a time
+        # cannot reach a provider's limit (the messengers pace themselves).
+        self.sending = ThreadPoolExecutor(concurrency, thread_name_prefix="palabre-send") \
+            if concurrency > 1 else None
         self.intake = Intake(uow_factory)
         self.unpackers: dict[str, Unpacker] = {}  # channel -> what its webhook bodies mean
         # A channel's own work after unpacking (a staff chat's recordings to fetch and keep)
@@ -59,7 +65,7 @@ class Pipeline:
                 channels: Collection[str] | None = None) -> delivery.DeliveryReport:
         return delivery.deliver_pending(uow_factory=self.uow_factory, messengers=self.messengers,
                                         max_attempts=self.max_attempts, address=address,
-                                        channels=channels)
+                                        channels=channels, pool=self.sending)
 
     def run_once(self, *, address: str | None = None,
                  channels: Collection[str] | None = None) -> bool:

@@ -96,7 +96,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
                       min_confidence=settings.transcription_min_confidence,
                       spoken_languages=spoken_codes(settings.spoken_languages))
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
-                        max_attempts=settings.outbox_max_attempts)
+                        max_attempts=settings.outbox_max_attempts,
+                        concurrency=settings.delivery_concurrency)
     app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,
               dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram,
               whatsapp=whatsapp)

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     conversation_timeout_minutes: int = Field(default=30, ge=1)
     outbox_max_attempts: int = Field(default=8, ge=1)
     worker_interval_seconds: float = Field(default=0.5, gt=0)
+    # Sends in flight at once per delivering process (to different citizens; each provider's
+    # pace still holds)
+    delivery_concurrency: int = Field(default=8, ge=1, le=64)
     # Run the scheduler in `palabre serve` (one per deployment: false on extra web processes)
     scheduler: bool = True
     # Submissions still "new" after this many hours are escalated (label, high priority)

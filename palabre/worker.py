@@ -8,10 +8,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import Engine
 
-from core.uow import WORK_CHANNEL
+from core.messages import workers as processes
+from core.uow import WORK_CHANNEL, UnitOfWork
 from dialogs.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
@@ -107,23 +109,41 @@ class Listener(threading.Thread):
 
 @dataclass
 class Workers:
+    uow_factory: Callable[[], UnitOfWork]
     loops: list[Loop] = field(default_factory=list)
     listener: Listener | None = None
 
     def stop(self) -> None:
+        """Each loop finishes its round; what this process claimed and did not settle is
+        free at once for the others."""
         for loop in self.loops:
             loop.stop()
         if self.listener is not None:
             self.listener.stop()
         for loop in self.loops:
             loop.join(timeout=10)
+        try:
+            with self.uow_factory() as uow:
+                processes.retire(uow=uow)
+                uow.commit()
+        except Exception:  # the database may be gone: the heartbeat's absence says it too
+            logger.warning("could not say goodbye to the database", exc_info=True)
+
+
+def heartbeat(uow_factory: Callable[[], UnitOfWork], roles: str) -> bool:
+    """This process is alive: its claims stay its own (core/messages/workers.py)."""
+    with uow_factory() as uow:
+        processes.beat(uow=uow, roles=roles)
+        uow.commit()
+    return False
 
 
 def start(pipeline: Pipeline, engine: Engine, wakeup: Wakeup, *, interval: float,
           turns: bool = True, deliveries: bool = True) -> Workers:
     """The loops this process runs: turns (unpacking bodies, then each citizen's turn in
-    order), deliveries (the outbox, on the channels it has messengers for)."""
-    workers = Workers()
+    order), deliveries (the outbox, on the channels it has messengers for), and while it
+    delivers, a heartbeat that keeps its claims its own."""
+    workers = Workers(pipeline.uow_factory)
     if turns:
         workers.loops.append(Loop("turns", lambda: pipeline.process_pending() > 0,
                                   interval=interval, wakeup=wakeup))
@@ -133,6 +153,10 @@ def start(pipeline: Pipeline, engine: Engine, wakeup: Wakeup, *, interval: float
         workers.loops.append(Loop("deliveries",
                                   lambda: pipeline.deliver(channels=channels).sent > 0,
                                   interval=interval, wakeup=wakeup))
+        workers.loops.append(Loop("heartbeat", partial(heartbeat, pipeline.uow_factory,
+                                                       "deliveries"),
+                                  interval=processes.BEAT_EVERY.total_seconds(),
+                                  wakeup=Wakeup()))
     if workers.loops and engine.dialect.name == "postgresql":
         workers.listener = Listener(engine, wakeup)
         workers.listener.start()

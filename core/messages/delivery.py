@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
-import socket
+import threading
 from collections.abc import Callable, Collection, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +15,7 @@ from sqlmodel import col, select, update
 from core.broadcasts.models import Broadcast
 from core.broadcasts.service import quiet_until
 from core.citizens.models import ChannelIdentity
+from core.messages import workers
 from core.messages.models import OutboundStatus, OutboxRecord
 from core.messages.neutral import Choice, OutboundMessage
 from core.messages.service import opt_out, retry_delay
@@ -38,32 +39,61 @@ class DeliveryReport:
 def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
                     messengers: Mapping[str, Messenger], max_attempts: int = 8,
                     address: str | None = None, channels: Collection[str] | None = None,
-                    limit: int = 100) -> DeliveryReport:
-    """Send what is due on the channels we have messengers for; one failure holds back the
-    later messages to the same address so that a citizen reads them in order."""
+                    limit: int = 100, pool: Executor | None = None) -> DeliveryReport:
+    """Send what is due on the channels we have messengers for: replies to citizens before
+    announcements (two lanes), each address's messages in order (one failure holds back the
+    later ones, so that a citizen reads them in order), different addresses side by side on
+    `pool`'s threads when given (the messengers pace themselves)."""
     report = DeliveryReport()
-    with uow_factory() as uow:
-        freed = release_stale_claims(uow=uow) + release_orphaned_claims(uow=uow)
-        if freed + hold_for_quiet_hours(uow=uow):
-            uow.commit()
-    held: set[tuple[str, str]] = set()
+    _housekeeping(uow_factory)
     wanted = [c for c in messengers if channels is None or c in channels]
+    queues: dict[tuple[str, str], list[OutboxRecord]] = {}
     for record in _due(uow_factory, wanted, address, limit):
-        key = (record.channel, record.address)
-        if key in held:
-            continue
-        if not _claim(uow_factory, record.id):  # another sender has it: keep the order
-            held.add(key)
-            continue
-        outcome = _send_one(uow_factory, messengers[record.channel], record, max_attempts)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        if outcome != "sent":
-            held.add(key)
+        queues.setdefault((record.channel, record.address), []).append(record)
+    counted = threading.Lock()
+
+    def send_in_order(records: list[OutboxRecord]) -> None:
+        for record in records:
+            if not _claim(uow_factory, record.id):  # another sender has it: keep the order
+                return
+            outcome = _send_one(uow_factory, messengers[record.channel], record, max_attempts)
+            with counted:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if outcome != "sent":
+                return
+
+    if pool is None or len(queues) < 2:
+        for records in queues.values():
+            send_in_order(records)
+    else:
+        for future in [pool.submit(send_in_order, records) for records in queues.values()]:
+            future.result()
     return report
+
+
+_last_housekeeping: dict[str, datetime] = {}
+
+
+def _housekeeping(uow_factory: Callable[[], UnitOfWork]) -> None:
+    """Every round: announcements wait out quiet hours. Every few seconds: this process
+    beats, and the claims of dead processes and of expired leases are put back."""
+    with uow_factory() as uow:
+        now = uow.clock.now()
+        last = _last_housekeeping.get(workers.process_id())
+        changed = hold_for_quiet_hours(uow=uow)
+        if last is None or now < last or now - last >= workers.BEAT_EVERY:
+            workers.beat(uow=uow, roles="deliveries")
+            changed += release_stale_claims(uow=uow)
+            changed += workers.release_claims_of_the_dead(uow=uow)
+            _last_housekeeping[workers.process_id()] = now
+            changed += 1
+        if changed:
+            uow.commit()
 
 
 def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: str | None,
          limit: int) -> list[OutboxRecord]:
+    """What may go now, replies first: announcements fill what is left of the batch."""
     with uow_factory() as uow:
         now = uow.clock.now()
         pending = col(OutboxRecord.status) == OutboundStatus.PENDING
@@ -71,7 +101,12 @@ def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: st
                                            col(OutboxRecord.next_attempt_at) <= now)
         if address is not None:
             query = query.where(OutboxRecord.address == address)
-        due = list(uow.session.exec(query.order_by(col(OutboxRecord.id)).limit(limit)).all())
+        by_id = query.order_by(col(OutboxRecord.id))
+        due = list(uow.session.exec(
+            by_id.where(col(OutboxRecord.broadcast_id).is_(None)).limit(limit)).all())
+        if len(due) < limit:
+            due += uow.session.exec(by_id.where(col(OutboxRecord.broadcast_id).is_not(None))
+                                    .limit(limit - len(due))).all()
         # An announcement waiting (quiet hours, rate limits) never holds back a reply.
         blocking = or_(and_(pending, col(OutboxRecord.next_attempt_at) > now,
                             col(OutboxRecord.broadcast_id).is_(None)),
@@ -81,6 +116,7 @@ def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: st
             col(OutboxRecord.channel), col(OutboxRecord.address))
         first_waiting: dict[tuple[str, str], int] = {
             (c, a): int(i) for c, a, i in uow.session.exec(waiting).all() if i is not None}
+    due.sort(key=lambda r: (r.broadcast_id is not None, r.id or 0))
     return [r for r in due if r.id is not None
             and r.id < first_waiting.get((r.channel, r.address), r.id + 1)]
 
@@ -90,7 +126,7 @@ def _claim(uow_factory: Callable[[], UnitOfWork], outbox_id: int | None) -> bool
         claimed = uow.session.exec(
             update(OutboxRecord).where(col(OutboxRecord.id) == outbox_id,
                                        col(OutboxRecord.status) == OutboundStatus.PENDING)
-            .values(status=OutboundStatus.SENDING, claimed_by=sender_id(),
+            .values(status=OutboundStatus.SENDING, claimed_by=workers.process_id(),
                     next_attempt_at=uow.clock.now() + CLAIM_LEASE))
         uow.commit()
         return bool(claimed.rowcount)
@@ -182,41 +218,6 @@ def hold_for_quiet_hours(*, uow: UnitOfWork) -> int:
         col(OutboxRecord.broadcast_id).in_(calm),
         col(OutboxRecord.next_attempt_at) < until).values(next_attempt_at=until))
     return int(result.rowcount or 0)
-
-
-def sender_id() -> str:
-    """This process, as its claims name it."""
-    return f"{socket.gethostname()}:{os.getpid()}"[:80]
-
-
-def release_orphaned_claims(*, uow: UnitOfWork) -> int:
-    """Put back at once the claims of sender processes of this machine that have died (a
-    restart then loses ~2 s, not the lease). Such a message may have reached the provider
-    just before the process died: sending it again is preferred to losing it."""
-    host = f"{socket.gethostname()}:"
-    claimed = uow.session.exec(select(OutboxRecord.id, OutboxRecord.claimed_by).where(
-        col(OutboxRecord.status) == OutboundStatus.SENDING,
-        col(OutboxRecord.claimed_by).startswith(host))).all()
-    dead = [i for i, owner in claimed if owner and not _alive(owner.removeprefix(host))]
-    if not dead:
-        return 0
-    result = uow.session.exec(update(OutboxRecord).where(
-        col(OutboxRecord.id).in_(dead), col(OutboxRecord.status) == OutboundStatus.SENDING)
-        .values(status=OutboundStatus.PENDING, next_attempt_at=uow.clock.now()))
-    logger.warning("%s message(s) claimed by a sender that died are sent again", len(dead))
-    return int(result.rowcount or 0)
-
-
-def _alive(pid: str) -> bool:
-    if not pid.isdigit():
-        return True  # not ours to judge
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def release_stale_claims(*, uow: UnitOfWork) -> int:

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime
@@ -57,6 +57,10 @@ class InboundRecord(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id"),
         Index("ix_inbound_pending", "status", "id"),
+        # A sender's first waiting message: what a worker may claim (messages.claim_next…)
+        Index("ix_inbound_waiting_sender", "channel", "address", "id",
+              postgresql_where=text("status = 'received'"),
+              sqlite_where=text("status = 'received'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -150,3 +154,29 @@ class OutboxRecord(SQLModel, table=True):
                                      ondelete="SET NULL")
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class WorkerProcess(SQLModel, table=True):
+    """A process that claims work, alive while it beats: what it claimed and did not finish
+    is taken over once it misses its heartbeat (core/messages/workers.py)."""
+
+    __tablename__ = "worker_process"
+
+    id: str = Field(primary_key=True, max_length=36)  # random: unique across machines
+    host: str = Field(max_length=120)
+    pid: int
+    roles: str = Field(max_length=120)
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class SendPace(SQLModel, table=True):
+    """A provider's limit shared by every sending process (core/messages/pace.py): when the
+    next message under this key may go, and until when the key is paused (after a 429).
+    Seconds since the epoch."""
+
+    __tablename__ = "send_pace"
+
+    key: str = Field(primary_key=True, max_length=200)
+    next_at: float = 0.0
+    paused_until: float = 0.0
