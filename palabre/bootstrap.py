@@ -21,6 +21,7 @@ from core.events import (
 )
 from core.media import FileMediaStore
 from core.messages.delivery import release_stale_claims
+from core.messages.pace import SharedPace
 from core.ports import Clock, MediaFetcher, Messenger, SystemClock
 from core.uow import UnitOfWorkFactory
 from dialogs.conversation import Engine as DialogEngine
@@ -77,7 +78,9 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     chosen = dict(messengers or {})
     fetching = dict(fetchers or {})
     config = telegram_config(settings)
-    telegram = TelegramChannel.build(config, media, clock) if config else None
+    # Several processes share a PostgreSQL database: they keep the providers' limits together.
+    pace = SharedPace(engine) if engine.dialect.name == "postgresql" else None
+    telegram = TelegramChannel.build(config, media, clock, pace) if config else None
     if telegram is not None:
         chosen.setdefault("telegram", telegram.messenger)
         fetching.setdefault("telegram", telegram.fetcher)

@@ -15,6 +15,7 @@ from bots.whatsapp.config import CHANNEL as WHATSAPP
 from bots.whatsapp.config import Sender, WhatsAppConfig, parse_templates
 from bots.whatsapp.messenger import WhatsAppFetcher, WhatsAppMessenger
 from bots.whatsapp.webhook import WhatsAppReceiver
+from core.messages.pace import SharedPace
 from core.ports import Clock, MediaStore
 from core.uow import UnitOfWork
 from dialogs.i18n import Catalogs
@@ -68,9 +69,10 @@ class TelegramChannel:
     receiver: TelegramReceiver | None = None
 
     @classmethod
-    def build(cls, config: TelegramConfig, media: MediaStore, clock: Clock) -> TelegramChannel:
+    def build(cls, config: TelegramConfig, media: MediaStore, clock: Clock,
+              pace: SharedPace | None = None) -> TelegramChannel:
         client = TelegramClient(config)
-        return cls(config, client, TelegramMessenger(client, media, clock),
+        return cls(config, client, TelegramMessenger(client, media, clock, pace),
                    TelegramFetcher(client))
 
     def connect(self, *, pipeline: Pipeline, uow_factory: Callable[[], UnitOfWork],

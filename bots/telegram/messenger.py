@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import warnings
 from datetime import timedelta
@@ -22,8 +23,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL
-from bots.telegram.throttle import Throttle
+from bots.telegram.throttle import Throttle, is_group
 from core.messages.neutral import Choice, OutboundMessage
+from core.messages.pace import Limit, SharedPace
 from core.ports import (
     Clock,
     DeliveryError,
@@ -45,6 +47,9 @@ CALLBACK_DATA_LIMIT = 64  # bytes
 SLEEPABLE_S = {"chat": 0.25, "bot": 1.0}
 LIMITS = {"pause": "the bot waits out a 429 (flood control)",
           "bot": "the bot's 30 messages a second", "chat": "one a second, 20 a minute in a group"}
+# Kept by every process together (core/messages/pace.py): a little under 30 a second, as the
+# messages' arrivals at Telegram jitter by a few milliseconds around their slots.
+SHARED_PER_SECOND = 29.0
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -53,16 +58,32 @@ class TelegramMessenger:
 
     channel = CHANNEL
 
-    def __init__(self, client: TelegramClient, media: MediaStore, clock: Clock) -> None:
+    def __init__(self, client: TelegramClient, media: MediaStore, clock: Clock,
+                 pace: SharedPace | None = None) -> None:
         self.client = client
         self.media = media
         self.clock = clock
-        self.throttles: dict[str, Throttle] = {}  # per bot
+        # Limits shared by every process (several on PostgreSQL), else kept here per bot.
+        self.pace = pace
+        self.throttles: dict[str, Throttle] = {}
         # Files Telegram already has, by bot and stored path: a photo sent to a thousand
         # followers is uploaded once, then sent by its file id.
         self.file_ids: dict[tuple[str, str, str], str] = {}
+        # One upload of a file at a time per bot: sends beside it wait for its file id.
+        self._uploads: dict[tuple[str, str], threading.Lock] = {}
+        self._uploads_lock = threading.Lock()
 
     def send(self, message: OutboundMessage) -> SendReceipt:
+        if message.media_path is None:
+            return self._send_paced(message)
+        with self._upload_lock(message.account, message.media_path):
+            return self._send_paced(message)
+
+    def _upload_lock(self, account: str, media_path: str) -> threading.Lock:
+        with self._uploads_lock:
+            return self._uploads.setdefault((account, media_path), threading.Lock())
+
+    def _send_paced(self, message: OutboundMessage) -> SendReceipt:
         throttle = self._wait_turn(message.account, message.address)
         try:
             sent = self.client.call(message.account, lambda bot: self._send(bot, message))
@@ -74,10 +95,14 @@ class TelegramMessenger:
         except TimeoutError as exc:
             raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
         finally:
-            throttle.settle()
+            if throttle is not None:
+                throttle.settle()
         return SendReceipt(external_id=str(sent.message_id))
 
-    def _wait_turn(self, account: str, chat_id: str) -> Throttle:
+    def _wait_turn(self, account: str, chat_id: str) -> Throttle | None:
+        if self.pace is not None:
+            self._shared_turn(self.pace, account, chat_id)
+            return None
         throttle = self._throttle(account)
         wait = throttle.reserve(chat_id)
         held_by = throttle.holding(chat_id) if wait > 0 else ""
@@ -90,10 +115,28 @@ class TelegramMessenger:
                                 retry_after=wait)
         return throttle
 
-    @staticmethod
-    def _pause(account: str, throttle: Throttle, seconds: float) -> None:
-        """Flood control holds the whole bot: no chat gets a message before it ends."""
-        throttle.pause(seconds)
+    def _shared_turn(self, pace: SharedPace, account: str, chat_id: str) -> None:
+        """Book this message's slot under the bot's limits held in the database."""
+        bot = f"{CHANNEL}:{account}"
+        limits = [Limit(bot, 1 / SHARED_PER_SECOND, sleepable=SLEEPABLE_S["bot"]),
+                  Limit(f"{bot}:{chat_id}", 1.0, sleepable=SLEEPABLE_S["chat"])]
+        if is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit
+            limits.append(Limit(f"{bot}:{chat_id}:minute", 3.0, burst=57.0))
+        booking = pace.book(self.clock.now().timestamp(), limits, pause_key=bot)
+        if booking.held_by:
+            held_by = "pause" if booking.paused else "bot" if booking.held_by == bot else "chat"
+            raise DeliveryError(f"Telegram limit ({LIMITS[held_by]}) for chat {chat_id}",
+                                throttled=True, retry_after=booking.delay)
+        if booking.delay > 0:
+            time.sleep(booking.delay)
+
+    def _pause(self, account: str, throttle: Throttle | None, seconds: float) -> None:
+        """Flood control holds the whole bot: no chat gets a message before it ends (in
+        every process, when the limits are shared)."""
+        if self.pace is not None:
+            self.pace.pause(f"{CHANNEL}:{account}", self.clock.now().timestamp() + seconds)
+        elif throttle is not None:
+            throttle.pause(seconds)
         logger.warning("Telegram bot %s: flood control (429), nothing sent for %s s",
                        account, seconds)
 

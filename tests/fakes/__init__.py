@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -28,11 +29,14 @@ class RecordingMessenger:
     sent: list[OutboundMessage] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
 
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
     def send(self, message: OutboundMessage) -> SendReceipt:
-        if self.failures:
-            raise self.failures.pop(0)
-        self.sent.append(message)
-        return SendReceipt(external_id=f"rec-{len(self.sent)}")
+        with self.lock:  # the sender sends to different citizens side by side
+            if self.failures:
+                raise self.failures.pop(0)
+            self.sent.append(message)
+            return SendReceipt(external_id=f"rec-{len(self.sent)}")
 
     def texts(self, address: str | None = None) -> list[str]:
         return [m.text for m in self.sent if address is None or m.address == address]
