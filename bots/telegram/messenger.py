@@ -25,7 +25,7 @@ from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL
 from bots.telegram.throttle import Throttle, is_group
 from core.messages.neutral import Choice, OutboundMessage
-from core.messages.pace import Limit, SharedPace
+from core.messages.pace import Rate, SharedPace, Window
 from core.ports import (
     Clock,
     DeliveryError,
@@ -47,9 +47,10 @@ CALLBACK_DATA_LIMIT = 64  # bytes
 SLEEPABLE_S = {"chat": 0.25, "bot": 1.0}
 LIMITS = {"pause": "the bot waits out a 429 (flood control)",
           "bot": "the bot's 30 messages a second", "chat": "one a second, 20 a minute in a group"}
-# Kept by every process together (core/messages/pace.py): a little under 30 a second, as the
-# messages' arrivals at Telegram jitter by a few milliseconds around their slots.
-SHARED_PER_SECOND = 29.0
+# The bot's limit, kept by every process together when shared (core/messages/pace.py), and
+# how long a sender keeps trying to book before it gives the message back.
+PER_SECOND = 30
+SHARED_PATIENCE_S = 2.0
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -84,25 +85,28 @@ class TelegramMessenger:
             return self._uploads.setdefault((account, media_path), threading.Lock())
 
     def _send_paced(self, message: OutboundMessage) -> SendReceipt:
-        throttle = self._wait_turn(message.account, message.address)
+        turn = self._wait_turn(message.account, message.address)
         try:
             sent = self.client.call(message.account, lambda bot: self._send(bot, message))
         except TelegramError as exc:
             error = delivery_error(exc)
             if error.throttled and error.retry_after:
-                self._pause(message.account, throttle, error.retry_after)
+                self._pause(message.account, turn, error.retry_after)
             raise error from exc
         except TimeoutError as exc:
             raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
-        finally:
-            if throttle is not None:
-                throttle.settle()
+        finally:  # the message counts in the bot's second from its answer on
+            if isinstance(turn, Throttle):
+                turn.settle()
+            elif turn is not None and self.pace is not None:
+                self.pace.settle(turn, self.clock.now().timestamp())
         return SendReceipt(external_id=str(sent.message_id))
 
-    def _wait_turn(self, account: str, chat_id: str) -> Throttle | None:
+    def _wait_turn(self, account: str, chat_id: str) -> Throttle | int | None:
+        """This process's throttle, once it lets the message go; or, when the limits are
+        shared, the message's entry in the bot's window."""
         if self.pace is not None:
-            self._shared_turn(self.pace, account, chat_id)
-            return None
+            return self._shared_turn(self.pace, account, chat_id)
         throttle = self._throttle(account)
         wait = throttle.reserve(chat_id)
         held_by = throttle.holding(chat_id) if wait > 0 else ""
@@ -115,27 +119,32 @@ class TelegramMessenger:
                                 retry_after=wait)
         return throttle
 
-    def _shared_turn(self, pace: SharedPace, account: str, chat_id: str) -> None:
-        """Book this message's slot under the bot's limits held in the database."""
+    def _shared_turn(self, pace: SharedPace, account: str, chat_id: str) -> int | None:
+        """Book this message under the bot's limits held in the database (short waits are
+        slept, for a second or two at most); its window entry, to settle once answered."""
         bot = f"{CHANNEL}:{account}"
-        limits = [Limit(bot, 1 / SHARED_PER_SECOND, sleepable=SLEEPABLE_S["bot"]),
-                  Limit(f"{bot}:{chat_id}", 1.0, sleepable=SLEEPABLE_S["chat"])]
+        rates = [Rate(f"{bot}:{chat_id}", 1.0)]
         if is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit
-            limits.append(Limit(f"{bot}:{chat_id}:minute", 3.0, burst=57.0))
-        booking = pace.book(self.clock.now().timestamp(), limits, pause_key=bot)
-        if booking.held_by:
+            rates.append(Rate(f"{bot}:{chat_id}:minute", 3.0, burst=57.0))
+        started = time.monotonic()
+        while True:
+            booking = pace.book(self.clock.now().timestamp(), pause_key=bot, rates=rates,
+                                window=Window(bot, PER_SECOND, 1.0))
+            if not booking.held_by:
+                return booking.entry
             held_by = "pause" if booking.paused else "bot" if booking.held_by == bot else "chat"
-            raise DeliveryError(f"Telegram limit ({LIMITS[held_by]}) for chat {chat_id}",
-                                throttled=True, retry_after=booking.delay)
-        if booking.delay > 0:
-            time.sleep(booking.delay)
+            if booking.wait > SLEEPABLE_S.get(held_by, 0.0) or \
+                    time.monotonic() - started > SHARED_PATIENCE_S:
+                raise DeliveryError(f"Telegram limit ({LIMITS[held_by]}) for chat {chat_id}",
+                                    throttled=True, retry_after=booking.wait)
+            time.sleep(booking.wait)
 
-    def _pause(self, account: str, throttle: Throttle | None, seconds: float) -> None:
+    def _pause(self, account: str, throttle: Throttle | int | None, seconds: float) -> None:
         """Flood control holds the whole bot: no chat gets a message before it ends (in
         every process, when the limits are shared)."""
         if self.pace is not None:
             self.pace.pause(f"{CHANNEL}:{account}", self.clock.now().timestamp() + seconds)
-        elif throttle is not None:
+        elif isinstance(throttle, Throttle):
             throttle.pause(seconds)
         logger.warning("Telegram bot %s: flood control (429), nothing sent for %s s",
                        account, seconds)

@@ -71,24 +71,16 @@ def deliver_pending(*, uow_factory: Callable[[], UnitOfWork],
     return report
 
 
-_last_housekeeping: dict[str, datetime] = {}
-
-
 def _housekeeping(uow_factory: Callable[[], UnitOfWork]) -> None:
-    """Every round: announcements wait out quiet hours. Every few seconds: this process
-    beats, and the claims of dead processes and of expired leases are put back."""
+    """Each round: this process beats (its claims stay its own), announcements wait out
+    quiet hours, and what dead processes had claimed goes again (a process that stopped
+    beating, or one alive but stuck past the lease)."""
     with uow_factory() as uow:
-        now = uow.clock.now()
-        last = _last_housekeeping.get(workers.process_id())
-        changed = hold_for_quiet_hours(uow=uow)
-        if last is None or now < last or now - last >= workers.BEAT_EVERY:
-            workers.beat(uow=uow, roles="deliveries")
-            changed += release_stale_claims(uow=uow)
-            changed += workers.release_claims_of_the_dead(uow=uow)
-            _last_housekeeping[workers.process_id()] = now
-            changed += 1
-        if changed:
-            uow.commit()
+        workers.beat(uow=uow, roles="deliveries")
+        hold_for_quiet_hours(uow=uow)
+        release_stale_claims(uow=uow)
+        workers.release_claims_of_the_dead(uow=uow)
+        uow.commit()
 
 
 def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: str | None,

@@ -180,3 +180,15 @@ class SendPace(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     next_at: float = 0.0
     paused_until: float = 0.0
+
+
+class SendWindow(SQLModel, table=True):
+    """A message counted in a provider's window (core/messages/pace.py): when its answer came,
+    or, while it is in flight, when it stops counting if its sender never says."""
+
+    __tablename__ = "send_window"
+    __table_args__ = (Index("ix_send_window_key_at", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200)
+    at: float

@@ -2,12 +2,17 @@
 machine keeps them together (one process's memory cannot: two processes each sending 30 a
 second to one Telegram bot got 429s).
 
-Each limit is a key with the earliest time its next message may go (a "generic cell rate":
-`interval` apart on average, `burst` seconds of credit). A sender books every limit of its
-message in one short transaction, the rows locked in key order: it may go now, or after a
-short wait that it sleeps (the slot is its own), or the message is given back with the time
-to wait. A key can be paused as a whole (a 429's retry_after). Times are seconds since the
-epoch by the senders' clocks (keep the machines' clocks synchronised, as NTP does)."""
+Two kinds of limit, booked together in one short transaction (the rows locked in key order):
+- a **window**: at most `count` messages within any `seconds`, each counted from the moment
+  its answer came back (and, while in flight, as if it were still arriving). A message's
+  arrival at the provider lies between its sending and its answer, so a window counted this
+  way is never exceeded at the provider, however the network or the senders' threads jitter
+  (slots spaced by the clock alone were: 12 × 429 at 29 a second from two senders);
+- a **rate** ("generic cell rate"): `interval` apart on average with `burst` seconds of credit.
+A key can also be paused as a whole (a 429's retry_after). When a limit holds a message back,
+the sender is told for how long; it sleeps a short wait and books again, or gives the message
+back. Times are seconds since the epoch by the senders' clocks (keep the machines' clocks
+synchronised, as NTP does)."""
 
 from __future__ import annotations
 
@@ -15,80 +20,109 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.messages.models import SendPace
+from core.messages.models import SendPace, SendWindow
 
-FORGET_AFTER_S = 3600.0  # keys idle this long are deleted (one row per chat otherwise)
-FORGET_ONE_IN = 500  # reservations, on average, between two clean-ups
+FORGET_AFTER_S = 3600.0  # rate keys idle this long are deleted (one row per chat otherwise)
+FORGET_ONE_IN = 500  # bookings, on average, between two clean-ups
+IN_FLIGHT_WAIT_S = 0.02  # a full window of messages in flight: try again this soon
 
 
 @dataclass(frozen=True)
-class Limit:
+class Rate:
     key: str
     interval: float  # seconds between two messages under this key, on average
     burst: float = 0.0  # seconds of credit: `burst / interval` messages may go at once
-    sleepable: float = 0.0  # a wait up to this long is slept by the sender, not given back
+
+
+@dataclass(frozen=True)
+class Window:
+    key: str
+    count: int  # at most this many messages…
+    seconds: float  # …within any window this long, counted from their answers
+    in_flight_for: float = 60.0  # a message never settled (its sender died) counts this long
 
 
 @dataclass(frozen=True)
 class Booking:
-    delay: float  # seconds to sleep before sending (booked), or to wait (not booked)
-    held_by: str = ""  # the key that holds the message back; "" when booked
-    paused: bool = False  # held by a pause (after a 429), not by a rate
+    wait: float = 0.0  # 0 when booked; else how long the message is held back
+    held_by: str = ""  # the key that holds it back
+    paused: bool = False  # held by a pause (after a 429), not by a limit
+    entry: int | None = None  # the booked message in its window: settle it once answered
 
 
 class SharedPace:
-    """Limits kept in the `send_pace` table of this engine's database."""
+    """Limits kept in the `send_pace` and `send_window` tables of this engine's database."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        table = SendPace.__table__  # type: ignore[attr-defined]  # SQLModel sets it
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        self._ensure = dialect.insert(table).on_conflict_do_nothing(index_elements=["key"])
-        self._table = table
+        self._pace = SendPace.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+        self._window = SendWindow.__table__  # type: ignore[attr-defined]
+        self._ensure = dialect.insert(self._pace).on_conflict_do_nothing(index_elements=["key"])
 
-    def book(self, now: float, limits: Sequence[Limit], *, pause_key: str) -> Booking:
-        """Book a slot under every limit, or say what holds the message back and how long."""
-        keys = sorted({limit.key for limit in limits} | {pause_key})
-        table = self._table
+    def book(self, now: float, *, pause_key: str, rates: Sequence[Rate] = (),
+             window: Window | None = None) -> Booking:
+        """Book a message under the window and every rate, or say what holds it back."""
+        keys = sorted({rate.key for rate in rates} | {pause_key})
+        pace, entries = self._pace, self._window
         with self.engine.begin() as connection:
             connection.execute(self._ensure, [{"key": k, "next_at": 0.0, "paused_until": 0.0}
                                               for k in keys])
             rows = {key: (next_at, paused) for key, next_at, paused in connection.execute(
-                select(table.c.key, table.c.next_at, table.c.paused_until)
-                .where(table.c.key.in_(keys)).order_by(table.c.key).with_for_update())}
+                select(pace.c.key, pace.c.next_at, pace.c.paused_until)
+                .where(pace.c.key.in_(keys)).order_by(pace.c.key).with_for_update())}
             paused_until = rows[pause_key][1]
             if paused_until > now:
                 return Booking(paused_until - now, pause_key, paused=True)
-            delay = 0.0
-            for limit in limits:
-                wait = max(0.0, rows[limit.key][0] - limit.burst - now)
-                if wait > limit.sleepable:
-                    return Booking(wait, limit.key)
-                delay = max(delay, wait)
-            for limit in limits:
-                connection.execute(update(table).where(table.c.key == limit.key).values(
-                    next_at=max(rows[limit.key][0], now) + limit.interval))
+            for rate in rates:
+                wait = rows[rate.key][0] - rate.burst - now
+                if wait > 0:
+                    return Booking(wait, rate.key)
+            entry = None
+            if window is not None:
+                wait = self._window_wait(connection, now, window)
+                if wait > 0:
+                    return Booking(wait, window.key)
+                entry = connection.execute(insert(entries).values(
+                    key=window.key, at=now + window.in_flight_for)
+                    .returning(entries.c.id)).scalar_one()
+            for rate in rates:
+                connection.execute(update(pace).where(pace.c.key == rate.key).values(
+                    next_at=max(rows[rate.key][0], now) + rate.interval))
             if random.randrange(FORGET_ONE_IN) == 0:
-                connection.execute(delete(table).where(
-                    table.c.next_at < now - FORGET_AFTER_S,
-                    table.c.paused_until < now - FORGET_AFTER_S))
-        return Booking(delay)
+                connection.execute(delete(pace).where(
+                    pace.c.next_at < now - FORGET_AFTER_S,
+                    pace.c.paused_until < now - FORGET_AFTER_S))
+        return Booking(entry=entry)
+
+    def _window_wait(self, connection: object, now: float, window: Window) -> float:
+        """0 when the window has room now; else when its oldest message leaves it."""
+        entries = self._window
+        connection.execute(delete(entries).where(  # type: ignore[attr-defined]
+            entries.c.key == window.key, entries.c.at <= now - window.seconds))
+        counted = [at for (at,) in connection.execute(  # type: ignore[attr-defined]
+            select(entries.c.at).where(entries.c.key == window.key)
+            .order_by(entries.c.at.desc()).limit(window.count))]
+        if len(counted) < window.count:
+            return 0.0
+        if counted[-1] > now:  # the window is full of messages in flight: soon, surely
+            return IN_FLIGHT_WAIT_S
+        return max(counted[-1] + window.seconds - now, 0.001)
+
+    def settle(self, entry: int, answered_at: float) -> None:
+        """The booked message was answered (or refused) at `answered_at`: it counts from then."""
+        with self.engine.begin() as connection:
+            connection.execute(update(self._window).where(self._window.c.id == entry)
+                               .values(at=answered_at))
 
     def pause(self, key: str, until: float) -> None:
         """Nothing goes under `key` before `until` (a longer pause already set stays)."""
-        table = self._table
+        pace = self._pace
         with self.engine.begin() as connection:
             connection.execute(self._ensure, [{"key": key, "next_at": 0.0,
                                                "paused_until": 0.0}])
-            connection.execute(update(table).where(
-                table.c.key == key, table.c.paused_until < until).values(paused_until=until))
-
-    def paused_until(self, key: str) -> float:
-        with self.engine.connect() as connection:
-            found = connection.execute(select(self._table.c.paused_until).where(
-                self._table.c.key == key)).scalar()
-        return float(found or 0.0)
-
+            connection.execute(update(pace).where(
+                pace.c.key == key, pace.c.paused_until < until).values(paused_until=until))

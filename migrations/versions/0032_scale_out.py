@@ -40,6 +40,14 @@ def upgrade() -> None:
         sa.Column("paused_until", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
+    op.create_table(
+        "send_window",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_send_window_key_at", "send_window", ["key", "at"])
     op.create_index("ix_inbound_waiting_sender", "inbound_message",
                     ["channel", "address", "id"], postgresql_where=WAITING,
                     sqlite_where=WAITING)
@@ -47,5 +55,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_inbound_waiting_sender", table_name="inbound_message")
+    op.drop_index("ix_send_window_key_at", table_name="send_window")
+    op.drop_table("send_window")
     op.drop_table("send_pace")
     op.drop_table("worker_process")

@@ -29,10 +29,15 @@ class RecordingMessenger:
     sent: list[OutboundMessage] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
 
+    # The next sends to one address fail (sends to different citizens go side by side, so
+    # "the next send" alone may be anyone's).
+    failures_for: dict[str, list[DeliveryError]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def send(self, message: OutboundMessage) -> SendReceipt:
         with self.lock:  # the sender sends to different citizens side by side
+            if self.failures_for.get(message.address):
+                raise self.failures_for[message.address].pop(0)
             if self.failures:
                 raise self.failures.pop(0)
             self.sent.append(message)

@@ -59,7 +59,7 @@ def test_a_retryable_failure_waits_with_backoff_and_holds_back_later_messages(
         app, messenger, clock) -> None:
     first, second = _queue(app, "ama", "Premier", "Deuxième")
     [other] = _queue(app, "kofi", "Pour Kofi")
-    messenger.failures.append(DeliveryError("timeout"))
+    messenger.failures_for["ama"] = [DeliveryError("timeout")]
 
     report = app.pipeline.deliver()
 
