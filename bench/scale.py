@@ -9,8 +9,8 @@ not measured). Each worker count gets a fresh database and two phases:
   with its pin, one more thing from the menu: bench/pipeline.py's scripts), round by round
   (a citizen's next message goes once the previous one was acknowledged), as fast as the
   webhook takes them; turns/s is how fast the workers drain them (first post to last turn).
-  With `--kill` (default on), one worker of 2 and of 4 is killed with SIGKILL once half the
-  turns are done;
+  then (`--kill`, default on) one more run of the most workers, one of them killed with
+  SIGKILL once half the turns are done;
 - **paced**: new citizens' conversations offered at `--rate` messages a second for
   `--seconds`; p50/p99 from the webhook's post to the reply queued.
 Then: lost (acknowledged, never handled), duplicated (a turn's reply queued twice), order
@@ -274,7 +274,9 @@ class Run:
     inserts_per_s: float = 0.0
 
 
-def run(workers: int, args: argparse.Namespace, folder: Path) -> Run:
+def run(workers: int, args: argparse.Namespace, folder: Path, *, kill: bool = False) -> Run:
+    """One worker count on a fresh database: the burst (one worker killed at half-time when
+    `kill`), then the paced phase."""
     result = Run(workers)
     with temporary_postgres(args.pg_url) as (url, media):
         with pilot_app(url, media) as app:
@@ -295,14 +297,13 @@ def run(workers: int, args: argparse.Namespace, folder: Path) -> Run:
             burst = conversations(0, args.citizens)
             total = sum(len(c) for c in burst.values())
             posted = Posted()
-            kill = None
-            if args.kill and workers > 1:
-                def kill() -> None:
-                    pool[0].send_signal(signal.SIGKILL)
-                    result.killed = True
+            def kill_one() -> None:
+                pool[0].send_signal(signal.SIGKILL)
+                result.killed = True
+
             started = time.time()
             asyncio.run(post_rounds(port, secret, burst, posted))
-            finished = wait_handled(engine, total, args.timeout, kill)
+            finished = wait_handled(engine, total, args.timeout, kill_one if kill else None)
             result.turns = total
             result.turns_per_s = total / ((finished or time.time()) - started)
             progress(f"{workers} worker(s): burst of {total} turns at "
@@ -333,24 +334,28 @@ def _epoch(moment: Any) -> float:
 
 
 def report(runs: Sequence[Run], args: argparse.Namespace) -> str:
-    one = next((r for r in runs if r.workers == 1), None)
-    table = Columns(("workers", "burst turns/s", "× one", "paced at /s", "p50 ms", "p99 ms",
-                     "turn ÷ insert", "lost", "dup", "order", "refused"))
+    one = next((r for r in runs if r.workers == 1 and not r.killed), None)
+    heading = ("workers", "burst turns/s", "× one", "paced /s", "p50 ms", "p99 ms",
+               "turn÷insert", "lost", "dup", "order", "refused")
+    table = Columns(widths=(13, 13, 6, 8, 7, 7, 11, 4, 3, 5, 7))
+    rows = []
     for result in runs:
         ratio = result.turns_per_s / one.turns_per_s if one else float("nan")
-        table.add((f"{result.workers}{' (1 killed)' if result.killed else ''}",
-                   f"{result.turns_per_s:.1f}", f"{ratio:.2f}", f"{result.paced_rate:.0f}",
-                   f"{result.paced.ms(50):.1f}" if result.paced.seconds else "-",
-                   f"{result.paced.ms(99):.1f}" if result.paced.seconds else "-",
-                   f"{result.turns_per_s / result.inserts_per_s:.2f}",
-                   str(result.lost), str(result.doubled), str(result.disorder),
-                   str(result.refused)))
+        paced = result.paced.seconds
+        rows.append(table.line((
+            f"{result.workers}{' (1 killed)' if result.killed else ''}",
+            f"{result.turns_per_s:.1f}", f"{ratio:.2f}", f"{result.paced_rate:.0f}",
+            f"{result.paced.ms(50):.1f}" if paced else "-",
+            f"{result.paced.ms(99):.1f}" if paced else "-",
+            f"{result.turns_per_s / result.inserts_per_s:.3f}",
+            str(result.lost), str(result.doubled), str(result.disorder), str(result.refused))))
     lines = [f"bench.scale — {machine()}",
              f"{args.citizens} citizens' conversations in a burst, then {args.paced_citizens} "
              f"more at {args.rate:.0f}/s per live worker; PostgreSQL; bare inserts "
-             f"{', '.join(f'{r.inserts_per_s:.0f}' for r in runs)}/s", *table.lines()]
+             f"{', '.join(f'{r.inserts_per_s:.0f}' for r in runs)}/s",
+             table.line(heading), table.rule(), *rows]
     verdicts = []
-    two = next((r for r in runs if r.workers == 2), None)
+    two = next((r for r in runs if r.workers == 2 and not r.killed), None)
     if one and two:
         ratio = two.turns_per_s / one.turns_per_s
         verdicts.append(f"2 workers {ratio:.2f}× one (target ≥ {TARGET_RATIO})")
@@ -376,7 +381,8 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=100.0,
                         help="messages a second offered per live worker in the paced phase")
     parser.add_argument("--kill", action=argparse.BooleanOptionalAction, default=True,
-                        help="kill one worker of 2 and of 4 with SIGKILL mid-burst")
+                        help="one more run, of the most workers, one killed with SIGKILL "
+                             "mid-burst")
     parser.add_argument("--inserts", type=int, default=INSERTS)
     parser.add_argument("--timeout", type=float, default=300.0)
     args = parser.parse_args(argv)
@@ -397,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="palabre-scale-") as folder:
         for workers in args.worker_counts:
             runs.append(run(workers, args, Path(folder)))
+        if args.kill:
+            runs.append(run(max(2, max(args.worker_counts)), args, Path(folder), kill=True))
     print(report(runs, args))
     return 0
 
