@@ -7,15 +7,16 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from core.events import Event
 from core.ports import Clock, MediaStore
 
 EventHandler = Callable[[Any, "UnitOfWork"], None]
-# PostgreSQL's notification channel for work committed (palabre/worker.py listens on it).
-WORK_CHANNEL = "palabre_work"
+# What a commit may leave for the workers: citizens' messages to handle, messages to send.
+TURNS, DELIVERIES = "turns", "deliveries"
+WorkHook = Callable[[frozenset[str]], None]
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -26,20 +27,22 @@ class UnitOfWork:
     session: Session
 
     def __init__(self, engine: Engine, *, clock: Clock, media: MediaStore,
-                 handlers: dict[type[Event], list[EventHandler]]) -> None:
+                 handlers: dict[type[Event], list[EventHandler]],
+                 on_work: list[WorkHook] | None = None) -> None:
         self._engine = engine
         self.clock = clock
         self.media = media
         self._handlers = handlers
         self._events: list[Event] = []
         self._after_commit: list[Callable[[], None]] = []
-        self._wake = False
+        self._work: set[str] = set()
+        self._on_work = on_work or []
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self._events = []
         self._after_commit = []
-        self._wake = False
+        self._work = set()
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -49,10 +52,11 @@ class UnitOfWork:
     def publish(self, event: Event) -> None:
         self._events.append(event)
 
-    def wake_workers(self) -> None:
-        """This transaction leaves work for the workers (a message to handle or to send):
-        on PostgreSQL, its commit notifies every listening process at once."""
-        self._wake = True
+    def wake_workers(self, role: str) -> None:
+        """This transaction leaves work for the workers of `role` (TURNS: a message to
+        handle; DELIVERIES: one to send): once it is committed, they are told (this
+        process's loops at once, other processes through the database)."""
+        self._work.add(role)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run once the transaction is committed (e.g. deleting files it no longer refers to)."""
@@ -89,10 +93,11 @@ class UnitOfWork:
     def commit(self) -> None:
         """Handle every pending event (they may raise more), then commit once."""
         self._handle_events()
-        if self._wake and self._engine.dialect.name == "postgresql":
-            self.session.execute(text(f"NOTIFY {WORK_CHANNEL}"))
-        self._wake = False
         self.session.commit()
+        work, self._work = frozenset(self._work), set()
+        if work:
+            for hook in self._on_work:
+                hook(work)
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             action()
@@ -111,10 +116,15 @@ class UnitOfWorkFactory:
         self.clock = clock
         self.media = media
         self.handlers: dict[type[Event], list[EventHandler]] = {}
+        self.on_work: list[WorkHook] = []
+
+    def when_work(self, hook: WorkHook) -> None:
+        """Call `hook` with the roles a committed transaction left work for."""
+        self.on_work.append(hook)
 
     def subscribe(self, event_type: type[Event], handler: EventHandler) -> None:
         self.handlers.setdefault(event_type, []).append(handler)
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.engine, clock=self.clock, media=self.media,
-                          handlers=self.handlers)
+                          handlers=self.handlers, on_work=self.on_work)

@@ -38,7 +38,7 @@ from palabre.channels import (
 )
 from palabre.settings import Settings, spoken_codes
 from palabre.speech import transcribes
-from palabre.worker import Wakeup
+from palabre.worker import Notifier, Wakeup
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +104,11 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,
               dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram,
               whatsapp=whatsapp)
+    # Committed work wakes this process's loops at once, and the other processes' through
+    # PostgreSQL (SQLite is one process).
+    uow_factory.when_work(app.wakeup.work)
+    if engine.dialect.name == "postgresql":
+        uow_factory.when_work(Notifier(engine).work)
     if telegram is not None:
         uow_factory.subscribe(BroadcastQueued, PostAnnouncements(
             telegram.config, announcement_renderer(catalogs, for_groups=True)))

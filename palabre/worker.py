@@ -6,40 +6,88 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from core.messages import workers as processes
-from core.uow import WORK_CHANNEL, UnitOfWork
+from core.uow import DELIVERIES, TURNS, UnitOfWork
 from dialogs.pipeline import Pipeline
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("turns", "deliveries")
+# PostgreSQL's notification channel for committed work; the payload is the role.
+WORK_CHANNEL = "palabre_work"
 RECONNECT_AFTER = 5.0  # seconds before listening again after the database went away
+COALESCE_S = 0.005  # work committed meanwhile is notified together
 
 
 class Wakeup:
-    """Tells every loop of this process that work may be waiting."""
+    """Tells this process's loops that work may be waiting for them."""
 
     def __init__(self) -> None:
-        self._events: list[threading.Event] = []
+        self._events: list[tuple[str, threading.Event]] = []
         self._lock = threading.Lock()
 
-    def listen(self) -> threading.Event:
+    def listen(self, role: str = "") -> threading.Event:
+        """An event set when there is work for `role` (or for any, without one)."""
         event = threading.Event()
         with self._lock:
-            self._events.append(event)
+            self._events.append((role, event))
         return event
 
-    def set(self) -> None:
+    def set(self, role: str = "") -> None:
+        """Work for `role`; without one, for every loop."""
         with self._lock:
-            events = list(self._events)
+            events = [e for r, e in self._events if not role or not r or r == role]
         for event in events:
             event.set()
+
+    def work(self, roles: frozenset[str]) -> None:
+        """A committed transaction left work for these roles (a unit of work's hook)."""
+        for role in roles:
+            self.set(role)
+
+
+class Notifier(threading.Thread):
+    """PostgreSQL only: tells the other processes that work was committed, by NOTIFY on a
+    connection of its own, at most once per role every `COALESCE_S`. Not inside the
+    transactions themselves: PostgreSQL serialises the commits of transactions that
+    notify (a global lock held through the commit's flush), which capped four workers
+    below two."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(name="palabre-notify", daemon=True)
+        self.engine = engine
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._woken = threading.Event()
+
+    def work(self, roles: frozenset[str]) -> None:
+        with self._lock:
+            self._pending |= roles
+            if not self.is_alive():
+                self.start()
+        self._woken.set()
+
+    def run(self) -> None:
+        while True:
+            self._woken.wait()
+            self._woken.clear()
+            with self._lock:
+                roles, self._pending = self._pending, set()
+            try:
+                with self.engine.connect() as connection:
+                    for role in sorted(roles):
+                        connection.execute(text("SELECT pg_notify(:channel, :role)"),
+                                           {"channel": WORK_CHANNEL, "role": role})
+                    connection.commit()
+            except Exception:  # the others still look every interval
+                logger.warning("could not notify the other processes", exc_info=True)
+            time.sleep(COALESCE_S)
 
 
 class Loop(threading.Thread):
@@ -51,7 +99,7 @@ class Loop(threading.Thread):
         super().__init__(name=f"palabre-{name}", daemon=True)
         self.step = step
         self.interval = interval
-        self.woken = wakeup.listen()
+        self.woken = wakeup.listen(name)
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -95,8 +143,8 @@ class Listener(threading.Thread):
                     self.listening.set()
                     self.wakeup.set()  # what was committed while nobody listened
                     while not self.stopped.is_set():
-                        for _ in connection.notifies(timeout=1.0, stop_after=1):
-                            self.wakeup.set()
+                        for notice in connection.notifies(timeout=1.0, stop_after=1):
+                            self.wakeup.set(notice.payload)
             except psycopg.Error as exc:
                 self.listening.clear()
                 logger.warning("not listening for work (%s); again in %.0f s", exc,
@@ -145,18 +193,18 @@ def start(pipeline: Pipeline, engine: Engine, wakeup: Wakeup, *, interval: float
     delivers, a heartbeat that keeps its claims its own."""
     workers = Workers(pipeline.uow_factory)
     if turns:
-        workers.loops.append(Loop("turns", lambda: pipeline.process_pending() > 0,
+        workers.loops.append(Loop(TURNS, lambda: pipeline.process_pending() > 0,
                                   interval=interval, wakeup=wakeup))
     if deliveries:
         # Console conversations deliver their own messages, each to its own terminal.
         channels = [c for c in pipeline.messengers if c != "console"]
-        workers.loops.append(Loop("deliveries",
+        workers.loops.append(Loop(DELIVERIES,
                                   lambda: pipeline.deliver(channels=channels).sent > 0,
                                   interval=interval, wakeup=wakeup))
         workers.loops.append(Loop("heartbeat", partial(heartbeat, pipeline.uow_factory,
                                                        "deliveries"),
                                   interval=processes.BEAT_EVERY.total_seconds(),
-                                  wakeup=Wakeup()))
+                                  wakeup=Wakeup()))  # beats, whatever else happens
     if workers.loops and engine.dialect.name == "postgresql":
         workers.listener = Listener(engine, wakeup)
         workers.listener.start()

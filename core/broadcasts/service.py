@@ -22,7 +22,7 @@ from core.communes.models import Arrondissement, Commune
 from core.events import BroadcastQueued
 from core.messages.models import OutboundStatus, OutboxRecord
 from core.submissions.models import Submission
-from core.uow import UnitOfWork
+from core.uow import DELIVERIES, UnitOfWork
 
 LOCAL_TZ = ZoneInfo("Africa/Porto-Novo")
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(7, 0)  # local time: no announcements between
@@ -202,7 +202,7 @@ def _queue(uow: UnitOfWork, broadcast: Broadcast, render: Render) -> bool:
             for identity, language in _audience(uow, broadcast)]
     if rows:
         uow.session.execute(insert(OutboxRecord), rows)
-        uow.wake_workers()
+        uow.wake_workers(DELIVERIES)
     broadcast.status, broadcast.recipients, broadcast.queued_at = (
         BroadcastStatus.QUEUED, len(rows), now)
     uow.session.add(broadcast)

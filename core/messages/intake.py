@@ -27,7 +27,7 @@ from sqlmodel import col, select
 
 from core.db import UNPACK_LOCK, exclusive
 from core.messages.models import InboundStatus, ProviderPost
-from core.uow import UnitOfWork
+from core.uow import TURNS, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class Intake:
                      "external_id": p.external_id, "payload": p.payload,
                      "received_at": now, "status": InboundStatus.RECEIVED,
                      "attempts": 0} for p in unique])
-                uow.wake_workers()
+                uow.wake_workers(TURNS)
                 uow.commit()
         except IntegrityError:  # another process stored one of them meanwhile: one by one
             self._store_each(batch)
@@ -135,7 +135,7 @@ class Intake:
                             channel=post.channel, account=post.account[:64],
                             external_id=post.external_id, payload=post.payload,
                             received_at=uow.clock.now()))
-                        uow.wake_workers()
+                        uow.wake_workers(TURNS)
                     uow.commit()
                 outcomes.append((done, None))
             except IntegrityError:  # stored by someone else: that is all we wanted

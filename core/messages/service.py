@@ -21,7 +21,7 @@ from core.messages.models import (
     OutboxRecord,
 )
 from core.messages.neutral import Choice, InboundMessage, IncomingFile
-from core.uow import UnitOfWork
+from core.uow import DELIVERIES, TURNS, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def invite(*, uow: UnitOfWork, identity: ChannelIdentity, flow: str, key: str,
         address=identity.address, identity_id=identity.id, citizen_id=identity.citizen_id,
         kind=INVITE_KIND, extra={"flow": flow, "data": data}, received_at=uow.clock.now())
     uow.session.add(record)
-    uow.wake_workers()
+    uow.wake_workers(TURNS)
     return record
 
 
@@ -57,7 +57,7 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
             uow.session.add(record)
     except IntegrityError:
         return None
-    uow.wake_workers()
+    uow.wake_workers(TURNS)
     assert record.id is not None
     for incoming in message.files:
         uow.session.add(_attachment_of(uow, record.id, incoming))
@@ -89,7 +89,7 @@ def release_held(*, uow: UnitOfWork, identity_id: int) -> int:
                                    col(OutboxRecord.status) == OutboundStatus.HELD)
         .values(status=OutboundStatus.PENDING, next_attempt_at=uow.clock.now()))
     if result.rowcount:
-        uow.wake_workers()
+        uow.wake_workers(DELIVERIES)
     return int(result.rowcount or 0)
 
 
@@ -269,7 +269,7 @@ def enqueue(*, uow: UnitOfWork, to: Recipient, text: str,
         in_reply_to=in_reply_to, status=OutboundStatus.PENDING, next_attempt_at=now,
         created_at=now)
     uow.session.add(record)
-    uow.wake_workers()
+    uow.wake_workers(DELIVERIES)
     return record
 
 
@@ -318,4 +318,4 @@ def send_again(*, uow: UnitOfWork, outbox_id: int, hints: dict[str, str]) -> Non
     record.hints = {**(record.hints or {}), **hints}
     record.next_attempt_at = uow.clock.now()
     uow.session.add(record)
-    uow.wake_workers()
+    uow.wake_workers(DELIVERIES)

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlmodel import col, delete, select, update
 
 from core.messages.models import OutboundStatus, OutboxRecord, WorkerProcess
-from core.uow import UnitOfWork
+from core.uow import DELIVERIES, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -75,5 +75,5 @@ def _free(uow: UnitOfWork, owned: object) -> int:
         .values(status=OutboundStatus.PENDING, claimed_by=None,
                 next_attempt_at=uow.clock.now()))
     if result.rowcount:
-        uow.wake_workers()
+        uow.wake_workers(DELIVERIES)
     return int(result.rowcount or 0)

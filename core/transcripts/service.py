@@ -24,7 +24,7 @@ from core.ports import Transcriber, Transcript, TranscriptionError
 from core.submissions.models import Submission
 from core.transcripts.doubt import doubtful
 from core.transcripts.models import Transcription, TranscriptionStatus
-from core.uow import UnitOfWork
+from core.uow import TURNS, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def _tell_the_conversation(uow: UnitOfWork, row: Transcription) -> None:
         text=row.text, extra={"attachment_id": row.attachment_id, "status": row.status,
                               "confidence": row.confidence, "reason": row.reason},
         received_at=uow.clock.now()))
-    uow.wake_workers()
+    uow.wake_workers(TURNS)
 
 
 def refresh_submission(*, uow: UnitOfWork, attachment_id: int) -> None:

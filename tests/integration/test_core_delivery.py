@@ -138,7 +138,8 @@ def test_a_permanent_failure_is_given_up_at_once(app, messenger) -> None:
 def test_an_unreachable_citizen_is_marked_and_the_message_failed(app, messenger) -> None:
     [outbox_id] = _queue(app, "ama", "Bonjour")
     [kofi] = _queue(app, "kofi", "Hello")
-    messenger.failures.append(DeliveryError("bot was blocked by the user", unreachable=True))
+    messenger.failures_for["ama"] = [DeliveryError("bot was blocked by the user",
+                                                   unreachable=True)]
 
     report = app.pipeline.deliver()
 
