@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Float, event, text
+from sqlalchemy import DateTime, Engine, Float, event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date, TypeDecorator
@@ -112,16 +112,6 @@ def _sqlite_begin(connection: Any) -> None:
 # Keys of PostgreSQL advisory locks ("Pala" and a number): one process at a time does this.
 LEAD_LOCK = 0x50616C61  # the scheduler (palabre/scheduler.py), held on its own connection
 UNPACK_LOCK = 0x50616C62  # unpacking provider bodies, held for a transaction
-
-
-def exclusive(session: Any, key: int) -> bool:
-    """Whether this transaction holds the advisory lock `key` (PostgreSQL: taken now if no
-    other transaction holds it, else False at once; freed at commit or rollback). SQLite's
-    transactions hold the one write lock from their start: always True there."""
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"),
-                                {"key": key}).scalar())
 
 
 # APScheduler's job store (palabre/scheduler.py): made by the migrations, in APScheduler's

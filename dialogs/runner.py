@@ -23,7 +23,7 @@ from core.geo import Point, normalise_name
 from core.handlers import handle
 from core.messages import service as messages
 from core.messages.models import Attachment, InboundRecord
-from core.messages.neutral import Choice
+from core.messages.neutral import FILE_KINDS, Choice
 from core.ports import FetchError, MediaFetcher
 from core.prompts import service as prompts
 from core.transcripts.service import TRANSCRIPT_KIND
@@ -87,7 +87,8 @@ class Dialogs:
                 return None
             assert record.id is not None
             claimed = record.id
-            if not messages.unfetched_attachments(uow=uow, inbound_id=claimed):
+            if record.kind not in FILE_KINDS or not messages.unfetched_attachments(
+                    uow=uow, inbound_id=claimed):
                 try:
                     self._handle(uow, record)
                     uow.commit()
@@ -360,5 +361,9 @@ def _refused(files: list[Attachment], max_bytes: int) -> tuple[Say, ...]:
 
 
 def _attachments(uow: UnitOfWork, record: InboundRecord) -> list[Attachment]:
+    """The message's files (a message with files is of its first file's kind: the others
+    have none to look for)."""
     assert record.id is not None
+    if record.kind not in FILE_KINDS:
+        return []
     return messages.inbound_attachments(uow=uow, inbound_id=record.id)

@@ -20,12 +20,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, exists, func, insert, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from core.db import UNPACK_LOCK, exclusive
+from core.db import UNPACK_LOCK
 from core.messages.models import InboundStatus, ProviderPost
 from core.uow import TURNS, UnitOfWork
 
@@ -200,6 +200,18 @@ def _without_known(uow: UnitOfWork, posts: list[Post]) -> list[Post]:
     return [p for key, p in unique.items() if key not in known]
 
 
+def _waiting_and_ours(uow: UnitOfWork) -> bool:
+    """Whether bodies wait and this transaction may unpack them (one statement: most rounds
+    find none)."""
+    waiting = exists().where(col(ProviderPost.status) == InboundStatus.RECEIVED)
+    ours: ColumnElement[Any]
+    if uow.session.get_bind().dialect.name == "postgresql":
+        ours = func.pg_try_advisory_xact_lock(UNPACK_LOCK)
+    else:  # SQLite's transactions hold the one write lock from their start
+        ours = literal(True)
+    return bool(uow.session.execute(select(ours).where(waiting)).scalar())
+
+
 def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
                    unpackers: Mapping[str, Unpacker], limit: int = 500) -> int:
     """Turn stored bodies into messages, oldest first, in one transaction (each body in a
@@ -210,7 +222,7 @@ def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
     failures: list[tuple[int, Exception]] = []
     done = 0
     with uow_factory() as uow:
-        if not exclusive(uow.session, UNPACK_LOCK):
+        if not _waiting_and_ours(uow):
             return 0
         rows = list(uow.session.exec(
             select(ProviderPost).where(ProviderPost.status == InboundStatus.RECEIVED)

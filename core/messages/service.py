@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, or_, true
+from sqlalchemy import bindparam, exists, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select, update
 
 from core.citizens.models import ChannelIdentity, Citizen
 from core.citizens.service import identify, stop_announcements
+from core.db import UTCDateTime
 from core.messages.models import (
     Attachment,
     InboundRecord,
@@ -190,21 +192,28 @@ def claim_next_inbound(*, uow: UnitOfWork, inbound_id: int | None = None,
     waiting: workers take different citizens' messages side by side, never one citizen's
     twice at once. SQLite has one writer: each unit of work holds the write lock already.
     With `inbound_id`, that message or None."""
-    now = uow.clock.now()
+    query = _NEXT if inbound_id is None else _NEXT.where(col(InboundRecord.id) == inbound_id)
+    return uow.session.exec(query, params={"now": uow.clock.now()}).first()
+
+
+def _next_claimable() -> Any:
+    """The statement of `claim_next_inbound`, built once (an alias and its cache key cost
+    more than the query)."""
     earlier = aliased(InboundRecord)
     waits_first = exists().where(col(earlier.status) == InboundStatus.RECEIVED,
                                  col(earlier.channel) == col(InboundRecord.channel),
                                  col(earlier.address) == col(InboundRecord.address),
                                  col(earlier.id) < col(InboundRecord.id))
-    query = (select(InboundRecord)
-             .where(InboundRecord.status == InboundStatus.RECEIVED,
-                    or_(col(InboundRecord.next_attempt_at).is_(None),
-                        col(InboundRecord.next_attempt_at) <= now),
-                    ~waits_first)
-             .where(true() if inbound_id is None else col(InboundRecord.id) == inbound_id)
-             .order_by(col(InboundRecord.id)).limit(1)
-             .with_for_update(skip_locked=True, of=InboundRecord))
-    return uow.session.exec(query).first()
+    due = or_(col(InboundRecord.next_attempt_at).is_(None),
+              col(InboundRecord.next_attempt_at) <= bindparam("now", type_=UTCDateTime()))
+    return (select(InboundRecord)
+            .where(InboundRecord.status == InboundStatus.RECEIVED, due, ~waits_first)
+            .order_by(col(InboundRecord.id)).limit(1)
+            .with_for_update(skip_locked=True, of=InboundRecord))
+
+
+_NEXT = _next_claimable()
+
 
 
 def requeue_failed(*, uow: UnitOfWork) -> int:
