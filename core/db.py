@@ -89,7 +89,12 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # A database that does not answer is told in seconds (webhooks then spool), and a
+    # connection whose machine vanished is dropped by TCP keepalives within a minute, its
+    # locks (a turn's claim, the scheduler's lead) with it.
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={
+        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
+        "keepalives_interval": 10, "keepalives_count": 3})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -10,6 +10,7 @@ from core.messages import delivery
 from core.messages.intake import Intake, Post, Unpacker, unpack_waiting
 from core.messages.neutral import InboundMessage
 from core.messages.service import store_inbound
+from core.messages.spool import Spool
 from core.ports import Messenger
 from core.uow import UnitOfWork
 from dialogs.runner import Dialogs
@@ -22,7 +23,7 @@ class Pipeline:
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], dialogs: Dialogs,
                  messengers: Mapping[str, Messenger], max_attempts: int = 8,
-                 concurrency: int = 1) -> None:
+                 concurrency: int = 1, spool: Spool | None = None) -> None:
         self.uow_factory = uow_factory
         self.dialogs = dialogs
         self.messengers = dict(messengers)
@@ -31,7 +32,7 @@ class Pipeline:
         # cannot reach a provider's limit (the messengers pace themselves).
         self.sending = ThreadPoolExecutor(concurrency, thread_name_prefix="palabre-send") \
             if concurrency > 1 else None
-        self.intake = Intake(uow_factory)
+        self.intake = Intake(uow_factory, spool=spool)
         self.unpackers: dict[str, Unpacker] = {}  # channel -> what its webhook bodies mean
         # A channel's own work after unpacking (a staff chat's recordings to fetch and keep)
         self.chores: list[Callable[[], object]] = []

@@ -22,6 +22,7 @@ from core.events import (
 from core.media import FileMediaStore
 from core.messages.delivery import release_stale_claims
 from core.messages.pace import SharedPace
+from core.messages.spool import Spool
 from core.ports import Clock, MediaFetcher, Messenger, SystemClock
 from core.uow import UnitOfWorkFactory
 from dialogs.conversation import Engine as DialogEngine
@@ -100,7 +101,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
                       spoken_languages=spoken_codes(settings.spoken_languages))
     pipeline = Pipeline(uow_factory=uow_factory, dialogs=dialogs, messengers=chosen,
                         max_attempts=settings.outbox_max_attempts,
-                        concurrency=settings.delivery_concurrency)
+                        concurrency=settings.delivery_concurrency,
+                        spool=Spool(settings.spool_dir))
+    if pipeline.intake.spool is not None and pipeline.intake.spool.waiting(limit=1):
+        pipeline.intake.start()  # bodies kept while the database was down go in now
     app = App(settings=settings, engine=engine, uow_factory=uow_factory, catalogs=catalogs,
               dialogs=dialogs, pipeline=pipeline, messengers=chosen, telegram=telegram,
               whatsapp=whatsapp)

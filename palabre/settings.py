@@ -20,6 +20,8 @@ class Settings(BaseSettings):
         default="sqlite:///palabre.db",
         validation_alias=AliasChoices("DATABASE_URL", "PALABRE_DATABASE_URL"))
     media_dir: Path = Path("media")
+    # Webhook bodies wait here, on this machine's disk, while the database does not answer
+    spool_dir: Path = Path("spool")
     enabled_communes: str = ",".join(PILOT_COMMUNES)
     console_commune: str = ""
     conversation_timeout_minutes: int = Field(default=30, ge=1)

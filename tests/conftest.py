@@ -96,6 +96,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     # No transcription unless a test asks for it (tests/e2e/test_voice.py): a voice note
     # then goes with the report as audio, as on a deployment without speech models.
     return Settings(database_url=database_url, media_dir=tmp_path / "media",
+                    spool_dir=tmp_path / "spool",
                     enabled_communes=",".join(PILOT_COMMUNES), transcription_routes="",
                     map_tiles="", _env_file=None)  # no tiles: a browser test stays local
 

@@ -22,17 +22,19 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, func, insert, literal
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import col, select
 
 from core.db import UNPACK_LOCK
 from core.messages.models import InboundStatus, ProviderPost
+from core.messages.spool import Spool
 from core.uow import TURNS, UnitOfWork
 
 logger = logging.getLogger(__name__)
 
 MAX_BATCH = 500
 MAX_ATTEMPTS = 3
+REPLAY_EVERY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,10 @@ class Intake:
     """`store(post)` returns once the body is committed, or raises."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], *, max_batch: int = MAX_BATCH,
-                 ) -> None:
+                 spool: Spool | None = None) -> None:
         self.uow_factory = uow_factory
         self.max_batch = max_batch
+        self.spool = spool  # where bodies wait while the database does not answer
         self._jobs: queue.SimpleQueue[Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -89,12 +92,24 @@ class Intake:
                                                 daemon=True)
                 self._thread.start()
 
+    def start(self) -> None:
+        """Run now (not at the first body): bodies spooled before a restart go in."""
+        self._running()
+
     def _loop(self) -> None:
         """Group commit: what queued while the last batch was committing shares the next
         commit. No waiting for more: a caller waits for its own commit, and with many callers
-        the queue fills by itself (bench/webhooks.py: a 10 ms wait halved the throughput)."""
+        the queue fills by itself (bench/webhooks.py: a 10 ms wait halved the throughput).
+        While bodies wait in the spool, they are tried again every `REPLAY_EVERY_S`."""
+        if self._spooled():
+            self._store_all([])
         while True:
-            batch = [self._jobs.get()]
+            try:
+                first = self._jobs.get(timeout=REPLAY_EVERY_S if self._spooled() else None)
+            except queue.Empty:
+                self._store_all([])
+                continue
+            batch = [first]
             while len(batch) < self.max_batch:
                 try:
                     batch.append(self._jobs.get_nowait())
@@ -102,27 +117,58 @@ class Intake:
                     break
             self._store_all(batch)
 
+    def _spooled(self) -> bool:
+        return self.spool is not None and bool(self.spool.waiting(limit=1))
+
     def _store_all(self, batch: list[Job]) -> None:
+        """The spooled bodies first (they came first), then the batch, in one commit; when
+        the database does not answer, the batch joins the spool and is acknowledged."""
+        spooled = self.spool.waiting(self.max_batch) if self.spool is not None else []
+        earlier = [body for body in map(self.spool.read, spooled) if body] \
+            if self.spool is not None else []
         try:
             with self.uow_factory() as uow:
                 now = uow.clock.now()
-                unique = {(p.channel, p.external_id): p for p, _ in batch}.values()
-                # Core on the session's connection: the ORM's bulk path costs more than the
-                # insert itself (bench/webhooks.py).
-                uow.session.connection().execute(_insert_new(uow), [
-                    {"channel": p.channel, "account": p.account[:64],
-                     "external_id": p.external_id, "payload": p.payload,
-                     "received_at": now, "status": InboundStatus.RECEIVED,
-                     "attempts": 0} for p in unique])
-                uow.wake_workers(TURNS)
+                posts = [Post(b["channel"], b["account"], b["external_id"], b["payload"])
+                         for b in earlier] + [p for p, _ in batch]
+                unique = {(p.channel, p.external_id): p for p in posts}.values()
+                if unique:
+                    # Core on the session's connection: the ORM's bulk path costs more than
+                    # the insert itself (bench/webhooks.py).
+                    uow.session.connection().execute(_insert_new(uow), [
+                        {"channel": p.channel, "account": p.account[:64],
+                         "external_id": p.external_id, "payload": p.payload,
+                         "received_at": now, "status": InboundStatus.RECEIVED,
+                         "attempts": 0} for p in unique])
+                    uow.wake_workers(TURNS)
                 uow.commit()
         except IntegrityError:  # another process stored one of them meanwhile: one by one
             self._store_each(batch)
+            return
+        except (OperationalError, InterfaceError) as exc:  # the database does not answer
+            if self.spool is None or not batch:
+                _settle([(done, exc) for _, done in batch])
+                return
+            try:
+                kept = self.spool.keep({"channel": p.channel, "account": p.account,
+                                        "external_id": p.external_id, "payload": p.payload}
+                                       for p, _ in batch)
+            except OSError as disk:  # nowhere to keep them: the providers hear it
+                logger.exception("the database does not answer and the spool cannot be "
+                                 "written")
+                _settle([(done, disk) for _, done in batch])
+                return
+            logger.warning("the database does not answer (%s): %s webhook bodies kept in %s "
+                           "until it does", type(exc).__name__, kept, self.spool.folder)
+            _settle([(done, None) for _, done in batch])
             return
         except Exception as exc:  # the batch did not commit: every caller hears it
             logger.exception("storing %s provider posts failed", len(batch))
             _settle([(done, exc) for _, done in batch])
             return
+        if spooled and self.spool is not None:
+            self.spool.remove(spooled)
+            logger.info("%s spooled webhook bodies stored", len(spooled))
         _settle([(done, None) for _, done in batch])
 
     def _store_each(self, batch: list[Job]) -> None:
