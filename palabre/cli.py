@@ -28,7 +28,8 @@ from palabre.settings import Settings
 
 def _app(*, console: bool = False) -> App:
     settings = Settings()
-    logs.setup(settings.log_level, file=settings.log_file if console else None)
+    logs.setup(settings.log_level, file=settings.log_file if console else None,
+               form=settings.log_format)
     messengers = {"console": ConsoleMessenger(sys.stdout)} if console else {}
     app = bootstrap(settings, messengers=messengers)
     if settings.auto_migrate:

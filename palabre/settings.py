@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Where the log goes while a console chat holds the terminal (`palabre serve`, `palabre
     # chat`); warnings and errors reach the terminal too. Without a console: the terminal.
     log_file: Path = Path("palabre.log")
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics asks for this bearer token when it is set
+    metrics_token: SecretStr = SecretStr("")
     # The map tiles of the console's map ({z}/{x}/{y} template); empty: pins on a blank map
     map_tiles: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     # The address the providers reach this server at (webhook registration), e.g.

@@ -49,7 +49,7 @@ def transcribes(settings: Settings) -> bool:
 
 def work(settings: Settings, name: str, stop: StopEvent, log_file: Path | None = None) -> None:
     """One worker process: load the models, then hear queued notes until told to stop."""
-    logs.setup(settings.log_level, file=log_file)
+    logs.setup(settings.log_level, file=log_file, form=settings.log_format)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     engine = make_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine, clock=SystemClock(),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+import hmac
 import ipaddress
 import logging
 from functools import partial
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -19,6 +20,8 @@ from bots.whatsapp.webhook import whatsapp_router
 from dialogs.preview import survey_preview
 from palabre import sharing
 from palabre.bootstrap import App
+from palabre.metrics import CONTENT_TYPE as METRICS_TYPE
+from palabre.metrics import render as render_metrics
 from palabre.scheduler import free_text_reaches
 from palabre.settings import spoken_codes
 from transcription.voice import voice_note
@@ -61,6 +64,18 @@ def create_web_app(app: App) -> FastAPI:
             response.status_code = 503
             return {"status": "unavailable", "database": database}
         return {"status": "ok", "database": database}
+
+    @web.get("/metrics", include_in_schema=False)
+    def metrics(request: Request) -> Response:
+        """The queues of the whole deployment, for Prometheus (PALABRE_METRICS_TOKEN, when
+        set, as a bearer token)."""
+        token = app.settings.metrics_token.get_secret_value()
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if token and not hmac.compare_digest(given.encode(), token.encode()):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        with app.uow_factory() as uow:
+            body = render_metrics(uow)
+        return Response(body, media_type=METRICS_TYPE)
 
     return web
 

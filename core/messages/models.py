@@ -180,6 +180,7 @@ class SendPace(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     next_at: float = 0.0
     paused_until: float = 0.0
+    pauses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # 429s so far
 
 
 class SendWindow(SQLModel, table=True):

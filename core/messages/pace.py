@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.messages.models import SendPace, SendWindow
@@ -124,5 +124,8 @@ class SharedPace:
         with self.engine.begin() as connection:
             connection.execute(self._ensure, [{"key": key, "next_at": 0.0,
                                                "paused_until": 0.0}])
-            connection.execute(update(pace).where(
-                pace.c.key == key, pace.c.paused_until < until).values(paused_until=until))
+            connection.execute(update(pace).where(pace.c.key == key).values(
+                pauses=pace.c.pauses + 1,
+                paused_until=func.greatest(pace.c.paused_until, until)
+                if self.engine.dialect.name == "postgresql"
+                else func.max(pace.c.paused_until, until)))

@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("next_at", sa.Float(), nullable=False),
         sa.Column("paused_until", sa.Float(), nullable=False),
+        sa.Column("pauses", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
