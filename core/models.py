@@ -7,6 +7,7 @@ from core.conversations.models import Conversation
 from core.council.models import CouncilQuestion, CouncilSession, CouncilUpdate
 from core.digests.models import Digest
 from core.documents.models import Document
+from core.media import MediaBlob
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Alert, ApiToken, AuditEntry, CannedReply, Moderator
 from core.projects.models import Project, ProjectUpdate
@@ -20,7 +21,8 @@ __all__ = [
     "Category", "ChannelIdentity", "Citizen", "Commune", "Conversation", "CouncilQuestion",
     "Digest", "Document",
     "CouncilSession", "CouncilUpdate", "Follower",
-    "InboundRecord", "Moderator", "MunicipalService", "OutboxRecord", "Project", "ProjectUpdate",
+    "InboundRecord", "MediaBlob", "Moderator", "MunicipalService", "OutboxRecord", "Project",
+    "ProjectUpdate",
     "PromptRecording", "PromptUpload", "ReferenceCounter",
     "StatusChange", "Submission", "Subscription", "Support", "Survey", "SurveyAnswer",
     "SurveyQuestion", "SurveyResponse", "Transcription",

@@ -19,11 +19,11 @@ from core.events import (
     ModeratorsAlerted,
     SubmissionStatusChanged,
 )
-from core.media import FileMediaStore
+from core.media import DatabaseMediaStore, FileMediaStore
 from core.messages.delivery import release_stale_claims
 from core.messages.pace import SharedPace
 from core.messages.spool import Spool
-from core.ports import Clock, MediaFetcher, Messenger, SystemClock
+from core.ports import Clock, MediaFetcher, MediaStore, Messenger, SystemClock
 from core.uow import UnitOfWorkFactory
 from dialogs.conversation import Engine as DialogEngine
 from dialogs.flows.registry import all_flows
@@ -72,7 +72,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
               fetchers: Mapping[str, MediaFetcher] | None = None) -> App:
     """Wire database, media, catalogs, dialogs and delivery for these settings."""
     engine = make_engine(settings.database_url)
-    media = FileMediaStore(settings.media_dir)
+    media = media_store(settings, engine)
     clock = clock or SystemClock()
     uow_factory = UnitOfWorkFactory(engine, clock=clock, media=media)
     catalogs = Catalogs.load()
@@ -123,6 +123,16 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     if whatsapp is not None:
         whatsapp.connect(pipeline=pipeline, uow_factory=uow_factory, wake=app.wakeup.set)
     return app
+
+
+def media_store(settings: Settings, engine: Engine) -> MediaStore:
+    """Files in PALABRE_MEDIA_DIR, or in the database every machine shares."""
+    if settings.media_store == "database":
+        try:
+            return DatabaseMediaStore(engine, settings.media_dir)
+        except ValueError as exc:
+            raise SystemExit(f"PALABRE_MEDIA_STORE: {exc}") from None
+    return FileMediaStore(settings.media_dir)
 
 
 def migrate(database_url: str) -> None:

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
         default="sqlite:///palabre.db",
         validation_alias=AliasChoices("DATABASE_URL", "PALABRE_DATABASE_URL"))
     media_dir: Path = Path("media")
+    # files: photos and voice notes in media_dir; database: in PostgreSQL, shared by every
+    # machine (media_dir is then each machine's cache)
+    media_store: Literal["files", "database"] = "files"
     # Webhook bodies wait here, on this machine's disk, while the database does not answer
     spool_dir: Path = Path("spool")
     enabled_communes: str = ",".join(PILOT_COMMUNES)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import core.models  # noqa: F401  # every table, so that foreign keys resolve in a worker
 from core.db import make_engine
-from core.media import FileMediaStore
 from core.ports import SystemClock, Transcriber
 from core.transcripts import service as transcripts
 from core.uow import UnitOfWorkFactory
@@ -52,8 +51,10 @@ def work(settings: Settings, name: str, stop: StopEvent, log_file: Path | None =
     logs.setup(settings.log_level, file=log_file, form=settings.log_format)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
     engine = make_engine(settings.database_url)
+    from palabre.bootstrap import media_store  # (bootstrap imports this module)
+
     uow_factory = UnitOfWorkFactory(engine, clock=SystemClock(),
-                                    media=FileMediaStore(settings.media_dir))
+                                    media=media_store(settings, engine))
     speech = transcriber(settings)
     try:
         getattr(speech, "preload", lambda: None)()

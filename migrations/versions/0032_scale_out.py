@@ -1,6 +1,6 @@
 """many processes on one database: the processes alive (their heartbeat owns their claims),
-the providers' pace shared by every sender, and an index for claiming a sender's first
-waiting message
+the providers' pace shared by every sender, files kept in the database for every machine,
+and an index for claiming a sender's first waiting message
 
 Revision ID: 0032
 Revises: 0031
@@ -49,6 +49,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_send_window_key_at", "send_window", ["key", "at"])
+    op.create_table(
+        "media_blob",
+        sa.Column("path", sa.String(length=200), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("path"),
+    )
     op.create_index("ix_inbound_waiting_sender", "inbound_message",
                     ["channel", "address", "id"], postgresql_where=WAITING,
                     sqlite_where=WAITING)
@@ -56,6 +64,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_inbound_waiting_sender", table_name="inbound_message")
+    op.drop_table("media_blob")
     op.drop_index("ix_send_window_key_at", table_name="send_window")
     op.drop_table("send_window")
     op.drop_table("send_pace")
