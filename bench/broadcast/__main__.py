@@ -32,6 +32,9 @@ def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -
         try:
             progress(f"{backend}: {statuses(engine, deployment.broadcast_id)['pending']:,} "
                      f"messages queued; bound {args.messages / args.rate:.1f} s")
+            if backend == "sqlite" and args.senders > 1:  # one process: the embedded default
+                progress("sqlite: one sender (several processes share PostgreSQL only)")
+                args = argparse.Namespace(**{**vars(args), "senders": 1})
             timeline = deliver(fake, engine, deployment, args)
             version = server_version(engine)
         finally:
@@ -60,6 +63,9 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--lease-wait", action=argparse.BooleanOptionalAction, default=None,
                         help="wait for messages left 'sending' to be released by the lease "
                              "(default: yes, no with --quick)")
+    parser.add_argument("--senders", type=int, default=1,
+                        help="sender processes at once (PostgreSQL: they keep the bot's pace "
+                             "together); the first is the one interrupted")
     parser.add_argument("--quick", action="store_true",
                         help=f"{QUICK_MESSAGES:,} messages, no lease wait: under a minute")
     return checked(parser, parse(parser, argv))
@@ -69,7 +75,7 @@ def checked(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argpar
     """The arguments with their defaults (which depend on --quick and --messages) filled in."""
     args.messages = quick_or(args.messages, args.quick, full=DEFAULT_MESSAGES,
                              small=QUICK_MESSAGES)
-    at_least(parser, args, 1, "messages", "rate")
+    at_least(parser, args, 1, "messages", "rate", "senders")
     if args.kill_after is None:
         args.kill_after = KILL_SHARE * args.messages / args.rate
     if args.in_flight and args.signal != "kill":

@@ -14,6 +14,7 @@ from bench.broadcast.sender import Stranded, Timeline
 from bench.broadcast.telegram import Accepted
 from bench.common.report import Columns, machine
 from core.messages.delivery import CLAIM_LEASE
+from core.messages.workers import DEAD_AFTER
 from palabre.settings import Settings
 
 GOAL_RATIO = 1.05
@@ -170,11 +171,13 @@ def report(results: Sequence[Result], args: argparse.Namespace, skipped: str | N
                else "SIGKILLed" if args.signal == "kill" else "SIGTERMed")
     lines = [f"Palabre broadcast benchmark: one urgent announcement to {args.messages:,} Telegram "
              f"citizens of Cotonou; the fake Bot API accepts {args.rate} messages per sliding "
-             f"second (429 beyond); the sender process {stopped} {args.kill_after:.0f} s after "
-             "its first message, a new one started at once",
+             f"second (429 beyond); {args.senders} sender process(es) at once, the first "
+             f"{stopped} {args.kill_after:.0f} s after its first message, a new one started at "
+             "once",
              f"{machine()}; worker interval "
              f"{Settings(_env_file=None).worker_interval_seconds} s; "  # type: ignore[call-arg]
-             f"CLAIM_LEASE {CLAIM_LEASE.total_seconds():.0f} s; "
+             f"CLAIM_LEASE {CLAIM_LEASE.total_seconds():.0f} s, a dead sender's claims freed "
+             f"after {DEAD_AFTER.total_seconds():.0f} s without heartbeat; "
              f"{'waiting' if args.lease_wait else 'not waiting'} for stranded claims",
              f"Goal: first to last accepted message within {(GOAL_RATIO - 1) * 100:.0f} % of "
              "the bound N/rate, no 429, none lost, none duplicated", "",

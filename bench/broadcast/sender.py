@@ -31,6 +31,7 @@ from bench.broadcast.telegram import RateLimitedTelegram
 from bench.common.backends import local_network_only
 from bench.common.report import progress
 from core.messages.delivery import CLAIM_LEASE
+from core.messages.workers import DEAD_AFTER
 from palabre import worker as workers
 from palabre.bootstrap import bootstrap, prepare
 
@@ -107,6 +108,7 @@ def deliver(fake: RateLimitedTelegram, engine: Engine, deployment: Deployment,
     until the broadcast is done (or only stranded messages are left, without --lease-wait)."""
     timeline = Timeline()
     first = start_sender(deployment)
+    others = [start_sender(deployment) for _ in range(args.senders - 1)]
     if not wait_for(lambda: fake.count() > 0 or not first.is_alive(), STARTUP_TIMEOUT_S):
         first.kill()
         raise RuntimeError("the sender sent nothing within two minutes")
@@ -119,6 +121,11 @@ def deliver(fake: RateLimitedTelegram, engine: Engine, deployment: Deployment,
         note_stranded(timeline, fake, engine, deployment.broadcast_id)
         second = start_sender(deployment)
         finish(second, engine, deployment.broadcast_id, timeline, args)
+    for other in others:  # each stops once nothing is left (or is stopped now)
+        other.join(30)
+        if other.is_alive():
+            other.terminate()
+            other.join(30)
     timeline.outbox = statuses(engine, deployment.broadcast_id)
     return timeline
 
@@ -157,8 +164,10 @@ def note_stranded(timeline: Timeline, fake: RateLimitedTelegram, engine: Engine,
             "SELECT id, address, next_attempt_at FROM outbound_message "
             "WHERE broadcast_id = :b AND status = 'sending'"), {"b": broadcast_id}).all()
     now_wall, now = datetime.now(UTC).replace(tzinfo=None), time.monotonic()
+    # Freed when its process has missed its heartbeat (DEAD_AFTER), or at its lease's end
+    dead = DEAD_AFTER.total_seconds()
     timeline.stranded = [Stranded(int(i), str(a), str(a) in sent,
-                                  now + (_naive(lease) - now_wall).total_seconds())
+                                  now + min(dead, (_naive(lease) - now_wall).total_seconds()))
                          for i, a, lease in rows]
 
 

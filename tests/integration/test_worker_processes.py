@@ -102,7 +102,8 @@ def test_turns_spread_over_three_workers_keep_each_citizens_order(app, settings)
             InboundRecord.channel == "console").order_by(col(InboundRecord.id))).all()
         replies = uow.session.exec(select(func.count()).select_from(OutboxRecord)).one()
     assert sum(handled) == CITIZENS * MESSAGES_EACH  # each message handled once…
-    assert all(count > 0 for count in handled)  # …and every worker took its share
+    if app.engine.dialect.name == "postgresql":  # (SQLite's one writer may serve one alone)
+        assert all(count > 0 for count in handled)  # …and every worker took its share
     assert {(r.status, r.attempts) for r in records} == {("processed", 1)}
     by_citizen: dict[str, list[InboundRecord]] = defaultdict(list)
     for record in records:
