@@ -32,7 +32,7 @@ def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -
         try:
             progress(f"{backend}: {statuses(engine, deployment.broadcast_id)['pending']:,} "
                      f"messages queued; bound {args.messages / args.rate:.1f} s")
-            if backend == "sqlite" and args.senders > 1:  # one process: the embedded default
+            if url.startswith("sqlite") and args.senders > 1:  # one process: the embedded default
                 progress("sqlite: one sender (several processes share PostgreSQL only)")
                 args = argparse.Namespace(**{**vars(args), "senders": 1})
             timeline = deliver(fake, engine, deployment, args)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from core.db import UTCDateTime
@@ -166,6 +166,9 @@ class WorkerProcess(SQLModel, table=True):
     host: str = Field(max_length=120)
     pid: int
     roles: str = Field(max_length=120)
+    # PostgreSQL: an advisory lock the process holds on a connection of its own while it
+    # lives; the database frees it the moment the process dies
+    lock_key: int | None = Field(default=None, sa_column=Column(BigInteger))
     started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     seen_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 

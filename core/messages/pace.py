@@ -66,6 +66,15 @@ class SharedPace:
     def book(self, now: float, *, pause_key: str, rates: Sequence[Rate] = (),
              window: Window | None = None) -> Booking:
         """Book a message under the window and every rate, or say what holds it back."""
+        for _ in range(3):
+            booking = self._book(now, pause_key, rates, window)
+            if booking is not None:
+                return booking
+        raise RuntimeError(f"the pace of {pause_key} could not be read")
+
+    def _book(self, now: float, pause_key: str, rates: Sequence[Rate],
+              window: Window | None) -> Booking | None:
+        """None when a key's row was cleaned up between its insert and its lock: again."""
         keys = sorted({rate.key for rate in rates} | {pause_key})
         pace, entries = self._pace, self._window
         with self.engine.begin() as connection:
@@ -74,6 +83,8 @@ class SharedPace:
             rows = {key: (next_at, paused) for key, next_at, paused in connection.execute(
                 select(pace.c.key, pace.c.next_at, pace.c.paused_until)
                 .where(pace.c.key.in_(keys)).order_by(pace.c.key).with_for_update())}
+            if len(rows) < len(keys):
+                return None
             paused_until = rows[pause_key][1]
             if paused_until > now:
                 return Booking(paused_until - now, pause_key, paused=True)
@@ -93,8 +104,8 @@ class SharedPace:
                 connection.execute(update(pace).where(pace.c.key == rate.key).values(
                     next_at=max(rows[rate.key][0], now) + rate.interval))
             if random.randrange(FORGET_ONE_IN) == 0:
-                connection.execute(delete(pace).where(
-                    pace.c.next_at < now - FORGET_AFTER_S,
+                connection.execute(delete(pace).where(  # a chat's rate, long unused
+                    pace.c.next_at > 0, pace.c.next_at < now - FORGET_AFTER_S,
                     pace.c.paused_until < now - FORGET_AFTER_S))
         return Booking(entry=entry)
 

@@ -3,8 +3,10 @@
 Each process has a random id, unique across machines and containers (a host name and a pid
 are not: two containers both run pid 1). It beats while it runs; a message it claimed for
 sending and did not settle is taken over by another process once its owner has missed its
-heartbeat for `DEAD_AFTER`, or at once when the owner said goodbye. Turns need none of this:
-their claim is a row lock, which the database frees with the dead process's connection."""
+heartbeat for `DEAD_AFTER`, or at once when the owner said goodbye, or (PostgreSQL) when the
+advisory lock it held on a connection of its own is free: the database drops a dead
+process's connections at once (TCP keepalives: within a minute for a vanished machine).
+Turns need none of this: their claim is a row lock, freed with the connection too."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import socket
 import uuid
 from datetime import timedelta
 
+from sqlalchemy import text
 from sqlmodel import col, delete, select, update
 
 from core.messages.models import OutboundStatus, OutboxRecord, WorkerProcess
@@ -35,15 +38,19 @@ def process_id() -> str:
     return _ids[pid]
 
 
-def beat(*, uow: UnitOfWork, roles: str = "") -> None:
-    """This process is alive (registered on its first beat)."""
+def beat(*, uow: UnitOfWork, roles: str = "", lock_key: int | None = None) -> None:
+    """This process is alive (registered on its first beat); with `lock_key`, the
+    advisory lock it holds while it lives (PostgreSQL), which tells its death at once."""
     now = uow.clock.now()
+    values: dict[str, object] = {"seen_at": now}
+    if lock_key is not None:
+        values["lock_key"] = lock_key
     beaten = uow.session.exec(update(WorkerProcess).where(
-        col(WorkerProcess.id) == process_id()).values(seen_at=now))
+        col(WorkerProcess.id) == process_id()).values(**values))
     if not beaten.rowcount:
         uow.session.add(WorkerProcess(id=process_id(), host=socket.gethostname()[:120],
-                                      pid=os.getpid(), roles=roles[:120], started_at=now,
-                                      seen_at=now))
+                                      pid=os.getpid(), roles=roles[:120], lock_key=lock_key,
+                                      started_at=now, seen_at=now))
 
 
 def retire(*, uow: UnitOfWork) -> int:
@@ -60,6 +67,11 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
     process died: sending it again is preferred to losing it (at least once)."""
     alive = select(WorkerProcess.id).where(
         col(WorkerProcess.seen_at) >= uow.clock.now() - DEAD_AFTER)
+    if uow.session.get_bind().dialect.name == "postgresql":  # and, if it holds one, its lock
+        alive = alive.where(col(WorkerProcess.lock_key).is_(None) | text(
+            "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
+            "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) "
+            "= worker_process.lock_key)"))
     freed = _free(uow, col(OutboxRecord.claimed_by).not_in(alive)
                   | col(OutboxRecord.claimed_by).is_(None))
     if freed:

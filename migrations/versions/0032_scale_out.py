@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("host", sa.String(length=120), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
         sa.Column("roles", sa.String(length=120), nullable=False),
+        sa.Column("lock_key", sa.BigInteger(), nullable=True),
         sa.Column("started_at", core.db.UTCDateTime(), nullable=False),
         sa.Column("seen_at", core.db.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
