@@ -21,7 +21,10 @@ class Throttle:
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self.now = now
-        self._overall: deque[float] = deque()
+        # When each message of the last second went: a list, so that its sender can move it to
+        # when its answer came (settle); in the order they were reserved.
+        self._overall: deque[list[float]] = deque()
+        self._mine = threading.local()  # the message this thread reserved last
         self._chats: dict[str, float] = {}
         self._groups: dict[str, deque[float]] = defaultdict(deque)
         self._paused_until = float("-inf")
@@ -37,7 +40,9 @@ class Throttle:
                 wait = max(wait, self._group_wait(chat_id, now))
             if wait > 0:
                 return wait
-            self._overall.append(now)
+            entry = [now]
+            self._overall.append(entry)
+            self._mine.entry = entry
             self._chats[chat_id] = now
             if is_group(chat_id):
                 self._groups[chat_id].append(now)
@@ -45,12 +50,16 @@ class Throttle:
             return 0.0
 
     def settle(self) -> None:
-        """The last message reserved was answered now: count it from now, as Telegram counts
-        it from its arrival (counting from the reservation let network jitter put the 31st
-        message of a second inside Telegram's window: bench/broadcast/ saw a 429 a second)."""
+        """The message this thread reserved last was answered now: count it from now, as
+        Telegram counts it from its arrival (counting from the reservation let network jitter
+        put the 31st message of a second inside Telegram's window: bench/broadcast/ saw a 429
+        a second). Per thread: messages to different chats are sent side by side."""
+        entry = getattr(self._mine, "entry", None)
+        if entry is None:
+            return
         with self._lock:
-            if self._overall:
-                self._overall[-1] = max(self._overall[-1], self.now())
+            entry[0] = max(entry[0], self.now())
+        self._mine.entry = None
 
     def pause(self, seconds: float) -> None:
         """Send nothing to any chat for `seconds` from now (a longer pause already set stays)."""
@@ -70,11 +79,13 @@ class Throttle:
             return "bot" if self._overall_wait(now) > 0 else ""
 
     def _overall_wait(self, now: float) -> float:
-        while self._overall and now - self._overall[0] >= 1.0:
+        """(A settled message may now count from later than one reserved after it: the
+        oldest is then kept a little longer, never less.)"""
+        while self._overall and now - self._overall[0][0] >= 1.0:
             self._overall.popleft()
         if len(self._overall) < self.per_second:
             return 0.0
-        return 1.0 - (now - self._overall[0])
+        return 1.0 - (now - self._overall[0][0])
 
     def _chat_wait(self, chat_id: str, now: float) -> float:
         last = self._chats.get(chat_id)

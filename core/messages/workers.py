@@ -72,6 +72,12 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
             "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
             "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) "
             "= worker_process.lock_key)"))
+    else:  # SQLite is one machine: a process of this host that is gone is dead at once
+        gone = [i for i, pid in uow.session.exec(select(WorkerProcess.id, WorkerProcess.pid)
+                .where(WorkerProcess.host == socket.gethostname()[:120])).all()
+                if not _running(pid)]
+        if gone:
+            alive = alive.where(col(WorkerProcess.id).not_in(gone))
     freed = _free(uow, col(OutboxRecord.claimed_by).not_in(alive)
                   | col(OutboxRecord.claimed_by).is_(None))
     if freed:
@@ -79,6 +85,16 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
     uow.session.exec(delete(WorkerProcess).where(
         col(WorkerProcess.seen_at) < uow.clock.now() - DEAD_AFTER * 10))
     return freed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's: running
+        return True
+    return True
 
 
 def _free(uow: UnitOfWork, owned: object) -> int:
