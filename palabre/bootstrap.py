@@ -86,7 +86,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
         chosen.setdefault("telegram", telegram.messenger)
         fetching.setdefault("telegram", telegram.fetcher)
     wa_config = whatsapp_config(settings)
-    whatsapp = WhatsAppChannel.build(wa_config, clock) if wa_config else None
+    whatsapp = WhatsAppChannel.build(wa_config, clock, pace) if wa_config else None
     if whatsapp is not None:
         chosen.setdefault("whatsapp", whatsapp.messenger)
         fetching.setdefault("whatsapp", whatsapp.fetcher)

@@ -122,8 +122,9 @@ class WhatsAppChannel:
     receiver: WhatsAppReceiver | None = None
 
     @classmethod
-    def build(cls, config: WhatsAppConfig, clock: Clock) -> WhatsAppChannel:
-        return cls(config, WhatsAppMessenger(config, clock), WhatsAppFetcher(config))
+    def build(cls, config: WhatsAppConfig, clock: Clock,
+              pace: SharedPace | None = None) -> WhatsAppChannel:
+        return cls(config, WhatsAppMessenger(config, clock, pace=pace), WhatsAppFetcher(config))
 
     def connect(self, *, pipeline: Pipeline, uow_factory: Callable[[], UnitOfWork],
                 wake: Callable[[], None]) -> None:

@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -19,8 +23,9 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from bots.telegram.throttle import Throttle
-from bots.whatsapp.config import PREFIX, Sender, WhatsAppConfig
+from bots.whatsapp.config import CHANNEL, PREFIX, Sender, WhatsAppConfig
 from core.messages.neutral import OutboundMessage
+from core.messages.pace import SharedPace, Window
 from core.ports import (
     Clock,
     DeliveryError,
@@ -41,6 +46,8 @@ RETRYABLE_CODES = {20429, 20500, 20503, 63018, 63038}  # rate limits, Twilio out
 TEMPLATE_FOR = {"status_update": "status_update", "reply_waiting": "reply",
                 "council_reminder": "council_reminder", "announcement": "announcement",
                 "followup": "followup"}
+SLEEPABLE_S = 1.0  # a wait for the sender's next second is slept, not given back
+SHARED_PATIENCE_S = 2.0  # how long a sender keeps trying to book before giving it back
 # A template to fall back on when the deployment has not registered the first one.
 TEMPLATE_FALLBACK = {"followup": "status_update"}
 
@@ -51,17 +58,23 @@ class WhatsAppMessenger:
     channel = "whatsapp"
 
     def __init__(self, config: WhatsAppConfig, clock: Clock,
-                 client: Client | None = None) -> None:
+                 client: Client | None = None, pace: SharedPace | None = None) -> None:
         self.config = config
         self.clock = clock
         self.client = client or twilio_client(config)
+        # Each sender's pace shared by every process (PostgreSQL), else kept here.
+        self.pace = pace
         self.throttles: dict[str, Throttle] = {}
+        self._throttles_lock = threading.Lock()
 
     def send(self, message: OutboundMessage) -> SendReceipt:
         sender = self.config.sender(message.account) or self.config.senders[0]
         if message.hints.get("voice"):
             return self._send_voice(sender, message)
-        self._wait_turn(sender)
+        with self._turn(sender):
+            return self._send_text(sender, message)
+
+    def _send_text(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
         if self._in_window(message) and not message.hints.get("template"):
             try:
                 parts = split_text(numbered_text(message.text, message.choices).text,
@@ -85,11 +98,11 @@ class WhatsAppMessenger:
             why = "no PALABRE_PUBLIC_URL for Twilio to fetch it" if not media \
                 else "outside WhatsApp's 24-hour window"
             raise DeliveryError(f"recorded prompt not sent: {why}", retryable=False)
-        self._wait_turn(sender)
-        try:
-            return self._create(sender, message, **media)
-        except TwilioRestException as exc:
-            raise delivery_error(exc) from exc
+        with self._turn(sender):
+            try:
+                return self._create(sender, message, **media)
+            except TwilioRestException as exc:
+                raise delivery_error(exc) from exc
 
     def _as_template(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
         purpose = TEMPLATE_FOR.get(message.purpose) or ""
@@ -132,16 +145,53 @@ class WhatsAppMessenger:
         last = message.last_inbound_at
         return last is not None and self.clock.now() - last < WINDOW - WINDOW_MARGIN
 
-    def _wait_turn(self, sender: Sender) -> None:
-        throttle = self.throttles.get(sender.address)
-        if throttle is None:
-            throttle = Throttle(per_second=max(1, int(sender.messages_per_second)),
-                                chat_interval=0.0, now=lambda: self.clock.now().timestamp())
-            self.throttles[sender.address] = throttle
+    @contextmanager
+    def _turn(self, sender: Sender) -> Iterator[None]:
+        """The sender's pace for one message; a rate limit from Twilio pauses the sender
+        (in every process, when the pace is shared)."""
+        entry = self._wait_turn(sender)
+        try:
+            yield
+        except DeliveryError as error:
+            if error.throttled and error.retry_after and self.pace is not None:
+                self.pace.pause(f"{CHANNEL}:{sender.address}",
+                                self.clock.now().timestamp() + error.retry_after)
+            raise
+        finally:
+            if entry is not None and self.pace is not None:
+                self.pace.settle(entry, self.clock.now().timestamp())
+
+    def _wait_turn(self, sender: Sender) -> int | None:
+        per_second = max(1, int(sender.messages_per_second))
+        if self.pace is not None:
+            return self._shared_turn(self.pace, sender, per_second)
+        with self._throttles_lock:
+            throttle = self.throttles.get(sender.address)
+            if throttle is None:
+                throttle = Throttle(per_second=per_second, chat_interval=0.0,
+                                    now=lambda: self.clock.now().timestamp())
+                self.throttles[sender.address] = throttle
         wait = throttle.reserve(sender.address)
         if wait > 0:
             raise DeliveryError(f"sender {sender.address} at its pace", throttled=True,
                                 retry_after=wait)
+        return None
+
+    def _shared_turn(self, pace: SharedPace, sender: Sender, per_second: int) -> int | None:
+        """Book the message in the sender's second, kept in the database for every process
+        (a short wait is slept); its window entry, to settle once Twilio answered."""
+        key = f"{CHANNEL}:{sender.address}"
+        started = time.monotonic()
+        while True:
+            booking = pace.book(self.clock.now().timestamp(), pause_key=key,
+                                window=Window(key, per_second, 1.0))
+            if not booking.held_by:
+                return booking.entry
+            if booking.paused or booking.wait > SLEEPABLE_S or \
+                    time.monotonic() - started > SHARED_PATIENCE_S:
+                raise DeliveryError(f"sender {sender.address} at its pace", throttled=True,
+                                    retry_after=booking.wait)
+            time.sleep(booking.wait)
 
 
 class WhatsAppFetcher:

@@ -28,6 +28,7 @@ from bench.broadcast.telegram import RateLimitedTelegram
 from core.messages import service as messages
 from core.messages.models import InboundRecord, OutboxRecord, WorkerProcess
 from core.messages.neutral import InboundMessage
+from core.messages.pace import SharedPace
 from palabre.bootstrap import bootstrap
 from palabre.settings import Settings
 from tests.fakes import FakeClock, RecordingMessenger
@@ -298,3 +299,34 @@ def test_two_senders_keep_a_bot_under_30_a_second_together(app, settings,
     assert len({r.claimed_by for r in rows}) == 2  # both processes sent
     span = accepted[-1] - accepted[0]
     assert span >= (chats - 30) / 30  # no faster than the bot's limit allows
+
+
+def test_a_whatsapp_429_in_one_process_pauses_the_sender_in_the_others(app, settings) -> None:
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is one process: its sender keeps the pace in memory")
+    from core.messages.neutral import OutboundMessage
+    from core.ports import DeliveryError
+    from palabre.channels import WhatsAppChannel, whatsapp_config
+    from tests.e2e.test_whatsapp import whatsapp_settings
+    from tests.fakes.twilio_api import FakeTwilioApi
+
+    with FakeTwilioApi() as twilio:
+        config = whatsapp_config(whatsapp_settings(settings, twilio))
+        assert config is not None
+        pace = SharedPace(app.engine)  # two processes' messengers, one database
+        first, second = (WhatsAppChannel.build(config, FakeClock(datetime.now(UTC)), pace)
+                         .messenger for _ in range(2))
+
+        def message(number: int) -> OutboundMessage:
+            return OutboundMessage(outbox_id=number, channel="whatsapp", account="",
+                                   address=f"+2290197{number:06d}", text="Bonjour",
+                                   last_inbound_at=datetime.now(UTC))
+
+        twilio.fail_next(code=20429, status=429, message="Too Many Requests")
+        with pytest.raises(DeliveryError) as refused:
+            first.send(message(1))
+        assert refused.value.throttled
+        with pytest.raises(DeliveryError, match="at its pace") as held:
+            second.send(message(2))  # the other process waits out the pause too
+        assert held.value.throttled and 0 < (held.value.retry_after or 0) <= 2.0
+        assert len([c for c in twilio.calls if c.is_create]) == 1  # the refused one only
