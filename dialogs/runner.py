@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import inspect
@@ -89,10 +90,17 @@ class Dialogs:
             claimed = record.id
             if record.kind not in FILE_KINDS or not messages.unfetched_attachments(
                     uow=uow, inbound_id=claimed):
+                # The turn in a savepoint: a failure is counted while the message is still
+                # locked, so that no other worker handles it before its retry is due.
+                failures: list[Exception] = []
+                handled = uow.attempt(partial(self._handled, uow, record),
+                                      f"turn for inbound message {claimed}", failed=False,
+                                      on_failure=failures.append)
                 try:
-                    self._handle(uow, record)
+                    if not handled:
+                        self._note_failure(uow, claimed, failures[0])
                     uow.commit()
-                    return 1
+                    return 1 if handled else 0
                 except Exception as exc:  # the worker's edge: keep the message, retry it
                     logger.exception("turn failed for inbound message %s", claimed)
                     failure = exc
@@ -147,6 +155,10 @@ class Dialogs:
             messages.keep_fetched(uow=uow, attachment_id=attachment_id, data=fetched.data,
                                   content_type=fetched.content_type)
             uow.commit()
+
+    def _handled(self, uow: UnitOfWork, record: InboundRecord) -> bool:
+        self._handle(uow, record)
+        return True
 
     def _handle(self, uow: UnitOfWork, record: InboundRecord) -> None:
         """One claimed message: its sender's turn, then marked handled."""
@@ -280,17 +292,21 @@ class Dialogs:
 
     def _record_failure(self, inbound_id: int, exc: Exception) -> None:
         with self.uow_factory() as uow:
-            exhausted = messages.record_processing_failure(uow=uow, inbound_id=inbound_id,
-                                                           error=repr(exc))
-            record = uow.session.get_one(InboundRecord, inbound_id)
-            identity = messages.identify_sender(uow=uow, record=record) if exhausted else None
-            if identity is not None:
-                citizen = uow.session.get(CitizenRow, identity.citizen_id)
-                language = (citizen.language if citizen else None) or DEFAULT_LANGUAGE
-                text = self.catalogs.render(language, say("error.internal"))
-                messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
-                                 in_reply_to=inbound_id)
+            self._note_failure(uow, inbound_id, exc)
             uow.commit()
+
+    def _note_failure(self, uow: UnitOfWork, inbound_id: int, exc: Exception) -> None:
+        """Count a failed attempt; past the last one, the citizen is told."""
+        exhausted = messages.record_processing_failure(uow=uow, inbound_id=inbound_id,
+                                                       error=repr(exc))
+        record = uow.session.get_one(InboundRecord, inbound_id)
+        identity = messages.identify_sender(uow=uow, record=record) if exhausted else None
+        if identity is not None:
+            citizen = uow.session.get(CitizenRow, identity.citizen_id)
+            language = (citizen.language if citizen else None) or DEFAULT_LANGUAGE
+            text = self.catalogs.render(language, say("error.internal"))
+            messages.enqueue(uow=uow, to=messages.Recipient.of(identity), text=text,
+                             in_reply_to=inbound_id)
 
 
 def _purpose(record: InboundRecord, before: Conversation, turn: Turn) -> str:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 WORK_CHANNEL = "palabre_work"
 RECONNECT_AFTER = 5.0  # seconds before listening again after the database went away
 COALESCE_S = 0.005  # work committed meanwhile is notified together
+STOP_WAIT_S = 30.0  # a loop's round to finish when the process stops
 
 
 class Wakeup:
@@ -170,7 +171,11 @@ class Workers:
         if self.listener is not None:
             self.listener.stop()
         for loop in self.loops:
-            loop.join(timeout=10)
+            loop.join(timeout=STOP_WAIT_S)
+        if any(loop.is_alive() for loop in self.loops):  # still sending: its claims stay its
+            logger.warning("a loop is still busy: its claims go again once this process is "
+                           "gone")  # own until its lock and heartbeat end with the process
+            return
         try:
             with self.uow_factory() as uow:
                 processes.retire(uow=uow)
@@ -196,7 +201,7 @@ class Heartbeat:
     def __call__(self) -> bool:
         held = self._hold()
         with self.uow_factory() as uow:
-            processes.beat(uow=uow, roles=self.roles, lock_key=self.key if held else None)
+            processes.beat(uow=uow, roles=self.roles, lock_key=self.key if held else 0)
             uow.commit()
         return False
 
@@ -207,8 +212,9 @@ class Heartbeat:
             if self.connection is None:
                 self.connection = self.engine.connect().execution_options(
                     isolation_level="AUTOCOMMIT")
-                self.connection.execute(text("SELECT pg_advisory_lock(:key)"),
-                                        {"key": self.key})
+                if not self.connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                               {"key": self.key}).scalar():
+                    raise RuntimeError("an old session still holds the liveness lock")
             else:
                 self.connection.execute(text("SELECT 1"))
             return True

@@ -25,7 +25,7 @@ from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL
 from bots.telegram.throttle import Throttle, is_group
 from core.messages.neutral import Choice, OutboundMessage
-from core.messages.pace import Rate, SharedPace, Window
+from core.messages.pace import Rate, SharedPace, Window, settle
 from core.ports import (
     Clock,
     DeliveryError,
@@ -99,7 +99,7 @@ class TelegramMessenger:
             if isinstance(turn, Throttle):
                 turn.settle()
             elif turn is not None and self.pace is not None:
-                self.pace.settle(turn, self.clock.now().timestamp())
+                settle(self.pace, turn, self.clock.now().timestamp())
         return SendReceipt(external_id=str(sent.message_id))
 
     def _wait_turn(self, account: str, chat_id: str) -> Throttle | int | None:

@@ -25,7 +25,7 @@ from twilio.rest import Client
 from bots.telegram.throttle import Throttle
 from bots.whatsapp.config import CHANNEL, PREFIX, Sender, WhatsAppConfig
 from core.messages.neutral import OutboundMessage
-from core.messages.pace import SharedPace, Window
+from core.messages.pace import SharedPace, Window, settle
 from core.ports import (
     Clock,
     DeliveryError,
@@ -66,6 +66,9 @@ class WhatsAppMessenger:
         self.pace = pace
         self.throttles: dict[str, Throttle] = {}
         self._throttles_lock = threading.Lock()
+        # The twilio client keeps each response on itself before returning it: one call at a
+        # time, or a thread could read another's message SID (or error).
+        self._calls = threading.Lock()
 
     def send(self, message: OutboundMessage) -> SendReceipt:
         sender = self.config.sender(message.account) or self.config.senders[0]
@@ -125,9 +128,10 @@ class WhatsAppMessenger:
         callback = f"{self.config.public_url.rstrip('/')}/webhooks/twilio/status" \
             if self.config.public_url else None
         try:
-            created = self.client.messages.create(
-                to=PREFIX + message.address, **origin, **content,
-                **({"status_callback": callback} if callback else {}))
+            with self._calls:
+                created = self.client.messages.create(
+                    to=PREFIX + message.address, **origin, **content,
+                    **({"status_callback": callback} if callback else {}))
         except TwilioRestException:
             raise
         except (TwilioException, httpx.HTTPError, OSError) as exc:  # network trouble: retry
@@ -159,7 +163,7 @@ class WhatsAppMessenger:
             raise
         finally:
             if entry is not None and self.pace is not None:
-                self.pace.settle(entry, self.clock.now().timestamp())
+                settle(self.pace, entry, self.clock.now().timestamp())
 
     def _wait_turn(self, sender: Sender) -> int | None:
         per_second = max(1, int(sender.messages_per_second))

@@ -102,12 +102,12 @@ class Intake:
         the queue fills by itself (bench/webhooks.py: a 10 ms wait halved the throughput).
         While bodies wait in the spool, they are tried again every `REPLAY_EVERY_S`."""
         if self._spooled():
-            self._store_all([])
+            self._store_safely([])
         while True:
             try:
                 first = self._jobs.get(timeout=REPLAY_EVERY_S if self._spooled() else None)
             except queue.Empty:
-                self._store_all([])
+                self._store_safely([])
                 continue
             batch = [first]
             while len(batch) < self.max_batch:
@@ -115,7 +115,15 @@ class Intake:
                     batch.append(self._jobs.get_nowait())
                 except queue.Empty:
                     break
+            self._store_safely(batch)
+
+    def _store_safely(self, batch: list[Job]) -> None:
+        """The writer thread never dies: every caller hears what went wrong."""
+        try:
             self._store_all(batch)
+        except Exception as exc:
+            logger.exception("the intake failed on %s bodies", len(batch))
+            _settle([(done, exc) for _, done in batch if not done.done()])
 
     def _spooled(self) -> bool:
         return self.spool is not None and bool(self.spool.waiting(limit=1))

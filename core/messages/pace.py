@@ -16,6 +16,7 @@ synchronised, as NTP does)."""
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.messages.models import SendPace, SendWindow
+
+logger = logging.getLogger(__name__)
 
 FORGET_AFTER_S = 3600.0  # rate keys idle this long are deleted (one row per chat otherwise)
 FORGET_ONE_IN = 500  # bookings, on average, between two clean-ups
@@ -140,3 +143,13 @@ class SharedPace:
                 paused_until=func.greatest(pace.c.paused_until, until)
                 if self.engine.dialect.name == "postgresql"
                 else func.max(pace.c.paused_until, until)))
+
+
+def settle(pace: SharedPace, entry: int, answered_at: float) -> None:
+    """`pace.settle`, for a sender's `finally`: a failure to record it never turns a message
+    the provider accepted into a failed one (sent again); the entry then counts until its
+    in-flight time runs out, never less."""
+    try:
+        pace.settle(entry, answered_at)
+    except Exception:
+        logger.warning("could not settle window entry %s", entry, exc_info=True)

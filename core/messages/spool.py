@@ -55,9 +55,14 @@ class Spool:
         """A spooled body; None for a file that cannot be read (kept aside, logged)."""
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # another process sharing the folder stored it meanwhile
+            return None
         except (OSError, ValueError) as exc:
             logger.error("spooled body %s unreadable (%s): moved aside", path.name, exc)
-            path.rename(path.with_suffix(".unreadable"))
+            try:
+                path.rename(path.with_suffix(".unreadable"))
+            except OSError:
+                pass
             return None
         return body if isinstance(body, dict) else None
 

@@ -40,16 +40,18 @@ def process_id() -> str:
 
 def beat(*, uow: UnitOfWork, roles: str = "", lock_key: int | None = None) -> None:
     """This process is alive (registered on its first beat); with `lock_key`, the
-    advisory lock it holds while it lives (PostgreSQL), which tells its death at once."""
+    advisory lock it holds while it lives (PostgreSQL), which tells its death at once
+    (0: it holds none now, so its liveness is its heartbeat alone)."""
     now = uow.clock.now()
     values: dict[str, object] = {"seen_at": now}
     if lock_key is not None:
-        values["lock_key"] = lock_key
+        values["lock_key"] = lock_key or None
     beaten = uow.session.exec(update(WorkerProcess).where(
         col(WorkerProcess.id) == process_id()).values(**values))
     if not beaten.rowcount:
         uow.session.add(WorkerProcess(id=process_id(), host=socket.gethostname()[:120],
-                                      pid=os.getpid(), roles=roles[:120], lock_key=lock_key,
+                                      pid=os.getpid(), roles=roles[:120],
+                                      lock_key=lock_key or None,
                                       started_at=now, seen_at=now))
 
 

@@ -89,3 +89,14 @@ def test_a_body_that_came_twice_while_the_database_was_down_is_stored_once(
 def _stored(app) -> int:
     with app.uow_factory() as uow:
         return len(uow.session.exec(select(ProviderPost.id)).all())
+
+
+def test_a_spooled_body_another_process_stored_meanwhile_is_skipped(tmp_path) -> None:
+    from core.messages.spool import Spool
+
+    ours, theirs = Spool(tmp_path / "spool"), Spool(tmp_path / "spool")  # one shared folder
+    ours.keep([{"channel": "whatsapp", "account": "", "external_id": "SM1", "payload": {}}])
+    [listed] = ours.waiting()
+    theirs.remove(theirs.waiting())  # the other process stored it and removed its file
+    assert ours.read(listed) is None  # not an error that would stop the intake
+    assert not list((tmp_path / "spool").glob("*.unreadable"))
