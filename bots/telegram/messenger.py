@@ -25,7 +25,7 @@ from bots.telegram.client import TelegramClient
 from bots.telegram.config import CHANNEL
 from bots.telegram.throttle import Throttle, is_group
 from core.messages.neutral import Choice, OutboundMessage
-from core.messages.pace import Rate, SharedPace, Window, settle
+from core.messages.pace import Booking, Rate, SharedPace, Window, book_patiently, settle
 from core.ports import (
     Clock,
     DeliveryError,
@@ -126,18 +126,18 @@ class TelegramMessenger:
         rates = [Rate(f"{bot}:{chat_id}", 1.0)]
         if is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit
             rates.append(Rate(f"{bot}:{chat_id}:minute", 3.0, burst=57.0))
-        started = time.monotonic()
-        while True:
-            booking = pace.book(self.clock.now().timestamp(), pause_key=bot, rates=rates,
-                                window=Window(bot, PER_SECOND, 1.0))
-            if not booking.held_by:
-                return booking.entry
-            held_by = "pause" if booking.paused else "bot" if booking.held_by == bot else "chat"
-            if booking.wait > SLEEPABLE_S.get(held_by, 0.0) or \
-                    time.monotonic() - started > SHARED_PATIENCE_S:
-                raise DeliveryError(f"Telegram limit ({LIMITS[held_by]}) for chat {chat_id}",
-                                    throttled=True, retry_after=booking.wait)
-            time.sleep(booking.wait)
+
+        def held_by(booking: Booking) -> str:
+            return "pause" if booking.paused else "bot" if booking.held_by == bot else "chat"
+
+        booking = book_patiently(pace, lambda: self.clock.now().timestamp(), pause_key=bot,
+                                 rates=rates, window=Window(bot, PER_SECOND, 1.0),
+                                 sleepable=lambda b: SLEEPABLE_S.get(held_by(b), 0.0),
+                                 patience=SHARED_PATIENCE_S)
+        if booking.held_by:
+            raise DeliveryError(f"Telegram limit ({LIMITS[held_by(booking)]}) for chat "
+                                f"{chat_id}", throttled=True, retry_after=booking.wait)
+        return booking.entry
 
     def _pause(self, account: str, throttle: Throttle | int | None, seconds: float) -> None:
         """Flood control holds the whole bot: no chat gets a message before it ends (in

@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -25,7 +24,7 @@ from twilio.rest import Client
 from bots.telegram.throttle import Throttle
 from bots.whatsapp.config import CHANNEL, PREFIX, Sender, WhatsAppConfig
 from core.messages.neutral import OutboundMessage
-from core.messages.pace import SharedPace, Window, settle
+from core.messages.pace import SharedPace, Window, book_patiently, settle
 from core.ports import (
     Clock,
     DeliveryError,
@@ -185,17 +184,13 @@ class WhatsAppMessenger:
         """Book the message in the sender's second, kept in the database for every process
         (a short wait is slept); its window entry, to settle once Twilio answered."""
         key = f"{CHANNEL}:{sender.address}"
-        started = time.monotonic()
-        while True:
-            booking = pace.book(self.clock.now().timestamp(), pause_key=key,
-                                window=Window(key, per_second, 1.0))
-            if not booking.held_by:
-                return booking.entry
-            if booking.paused or booking.wait > SLEEPABLE_S or \
-                    time.monotonic() - started > SHARED_PATIENCE_S:
-                raise DeliveryError(f"sender {sender.address} at its pace", throttled=True,
-                                    retry_after=booking.wait)
-            time.sleep(booking.wait)
+        booking = book_patiently(pace, lambda: self.clock.now().timestamp(), pause_key=key,
+                                 window=Window(key, per_second, 1.0),
+                                 sleepable=lambda _: SLEEPABLE_S, patience=SHARED_PATIENCE_S)
+        if booking.held_by:
+            raise DeliveryError(f"sender {sender.address} at its pace", throttled=True,
+                                retry_after=booking.wait)
+        return booking.entry
 
 
 class WhatsAppFetcher:

@@ -108,7 +108,6 @@ def _due(uow_factory: Callable[[], UnitOfWork], channels: list[str], address: st
             col(OutboxRecord.channel), col(OutboxRecord.address))
         first_waiting: dict[tuple[str, str], int] = {
             (c, a): int(i) for c, a, i in uow.session.exec(waiting).all() if i is not None}
-    due.sort(key=lambda r: (r.broadcast_id is not None, r.id or 0))
     return [r for r in due if r.id is not None
             and r.id < first_waiting.get((r.channel, r.address), r.id + 1)]
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, insert, select, update
@@ -143,6 +144,20 @@ class SharedPace:
                 paused_until=func.greatest(pace.c.paused_until, until)
                 if self.engine.dialect.name == "postgresql"
                 else func.max(pace.c.paused_until, until)))
+
+
+def book_patiently(pace: SharedPace, now: Callable[[], float], *, pause_key: str,
+                   rates: Sequence[Rate] = (), window: Window | None = None,
+                   sleepable: Callable[[Booking], float], patience: float) -> Booking:
+    """Book, sleeping the waits `sleepable` allows for what holds the message back (never a
+    pause), for `patience` seconds at most: the booking, or the last answer that held it."""
+    started = time.monotonic()
+    while True:
+        booking = pace.book(now(), pause_key=pause_key, rates=rates, window=window)
+        if not booking.held_by or booking.paused or booking.wait > sleepable(booking) \
+                or time.monotonic() - started > patience:
+            return booking
+        time.sleep(booking.wait)
 
 
 def settle(pace: SharedPace, entry: int, answered_at: float) -> None:

@@ -159,7 +159,8 @@ def test_the_command_counts_then_strips(app, messenger, clock, database_url, tmp
             col(Submission.citizen_id).is_(None))).all() != []
 
 
-def test_a_recording_nobody_transcribed_stays_without_its_author(app, messenger, clock) -> None:
+def _rejected_voice_report(app, messenger) -> str:
+    """Ama's voice report, rejected by a moderator: its reference."""
     client = TestClient(create_web_app(app))
     moderator = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
     ama = Talker(app, messenger, "22997123456")
@@ -167,6 +168,11 @@ def test_a_recording_nobody_transcribed_stays_without_its_author(app, messenger,
     closed = _voice_report(ama)
     client.post(f"/api/v1/submissions/{closed}/status", headers=moderator,
                 json={"status": "rejected"})
+    return closed
+
+
+def test_a_recording_nobody_transcribed_stays_without_its_author(app, messenger, clock) -> None:
+    closed = _rejected_voice_report(app, messenger)
     clock.advance(days=30 * 25)
     done = apply_retention(uow_factory=app.uow_factory, months=24)
     assert (done.done["submissions"], done.done["voice_notes"]) == (1, 0)
@@ -183,13 +189,7 @@ def test_a_recording_nobody_transcribed_stays_without_its_author(app, messenger,
 ], ids=["doubtful-machine-text-keeps-its-audio", "moderators-words-let-it-go"])
 def test_a_recording_goes_only_when_its_words_are_kept_for_true(
         app, messenger, clock, heard: dict, erased: int) -> None:
-    client = TestClient(create_web_app(app))
-    moderator = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
-    ama = Talker(app, messenger, "22997123456")
-    ama.onboard()
-    closed = _voice_report(ama)
-    client.post(f"/api/v1/submissions/{closed}/status", headers=moderator,
-                json={"status": "rejected"})
+    _rejected_voice_report(app, messenger)
     with app.uow_factory() as uow:
         voice = uow.session.exec(select(Attachment).where(Attachment.kind == "voice")).one()
         now = uow.clock.now()

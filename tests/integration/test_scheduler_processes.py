@@ -7,11 +7,8 @@ tries out of 4 (200 messages for 100 citizens)."""
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
 import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +25,7 @@ from core.messages.models import OutboxRecord
 from palabre.bootstrap import bootstrap
 from palabre.scheduler import LEAD_LOCK
 from palabre.settings import Settings
+from tests.processes import palabre_process, until
 
 COTONOU = "BJ-LI-COT"
 AUDIENCE = 60
@@ -138,22 +136,7 @@ def _held(app) -> int:
 
 def _scheduler_process(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
     """`palabre scheduler` in a process of its own, on the test's database."""
-    environment = {**os.environ, "PALABRE_DATABASE_URL": settings.database_url,
-                   "PALABRE_MEDIA_DIR": str(settings.media_dir),
-                   "PALABRE_TRANSCRIPTION_ROUTES": "", "PALABRE_LOG_LEVEL": "INFO"}
-    with log.open("wb") as out:
-        return subprocess.Popen([str(Path(sys.executable).parent / "palabre"), "scheduler"],
-                                env=environment, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-
-
-def _until(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
+    return palabre_process(settings, log, "scheduler")
 
 
 def test_one_scheduler_leads_and_another_takes_over_when_it_dies(app, settings,
@@ -163,15 +146,15 @@ def test_one_scheduler_leads_and_another_takes_over_when_it_dies(app, settings,
     first = _scheduler_process(settings, tmp_path / "first.log")
     second = None
     try:
-        assert _until(lambda: "Scheduler leading" in (tmp_path / "first.log").read_text())
+        assert until(lambda: "Scheduler leading" in (tmp_path / "first.log").read_text())
         second = _scheduler_process(settings, tmp_path / "second.log")
-        assert _until(lambda: "Another scheduler leads" in (tmp_path / "second.log").read_text())
+        assert until(lambda: "Another scheduler leads" in (tmp_path / "second.log").read_text())
         assert _held(app) == 1
 
         first.send_signal(signal.SIGKILL)  # no goodbye: its connection just drops
         first.wait(timeout=10)
 
-        assert _until(lambda: "scheduler leading" in (tmp_path / "second.log").read_text())
+        assert until(lambda: "scheduler leading" in (tmp_path / "second.log").read_text())
         assert _held(app) == 1
     finally:
         for process in (first, second):

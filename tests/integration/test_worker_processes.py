@@ -13,7 +13,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -32,6 +31,7 @@ from core.messages.pace import SharedPace
 from palabre.bootstrap import bootstrap
 from palabre.settings import Settings
 from tests.fakes import FakeClock, RecordingMessenger
+from tests.processes import palabre_process, until
 
 CITIZENS = 40
 MESSAGES_EACH = 6
@@ -195,23 +195,8 @@ class SilentServer:
 
 def _worker_process(settings: Settings, log: Path, *args: str,
                     **env: str) -> subprocess.Popen[bytes]:
-    """`palabre worker` in a process of its own, on the test's database."""
-    environment = {**os.environ, "PALABRE_DATABASE_URL": settings.database_url,
-                   "PALABRE_MEDIA_DIR": str(settings.media_dir), "PALABRE_AUTO_MIGRATE": "false",
-                   "PALABRE_TRANSCRIPTION_ROUTES": "", "PALABRE_LOG_LEVEL": "INFO", **env}
-    with log.open("wb") as out:
-        return subprocess.Popen([str(Path(sys.executable).parent / "palabre"), "worker", *args],
-                                env=environment, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-
-
-def _until(condition, seconds: float = 60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
+    """`palabre worker` in a process of its own, on the test's (migrated) database."""
+    return palabre_process(settings, log, "worker", *args, PALABRE_AUTO_MIGRATE="false", **env)
 
 
 def _outbox(app) -> list[OutboxRecord]:
@@ -231,7 +216,7 @@ def test_a_killed_senders_claims_go_again_once_it_misses_its_heartbeat(
                              PALABRE_TELEGRAM_TOKEN=TOKEN,
                              PALABRE_TELEGRAM_API_URL=silent.url)
     try:
-        assert _until(lambda: any(r.status == "sending" for r in _outbox(app))), \
+        assert until(lambda: any(r.status == "sending" for r in _outbox(app)), 60), \
             (tmp_path / "sender.log").read_text()
         [owner] = {r.claimed_by for r in _outbox(app) if r.status == "sending"}
         with app.uow_factory() as uow:
@@ -253,7 +238,7 @@ def test_a_killed_senders_claims_go_again_once_it_misses_its_heartbeat(
         later_on = timedelta(seconds=0 if at_once else 31)
         dead = bootstrap(settings, clock=FakeClock(datetime.now(UTC) + later_on),
                          messengers={"telegram": other})
-        assert _until(lambda: _freed(dead), seconds=10)
+        assert until(lambda: _freed(dead), seconds=10)
         dead.close()
     finally:
         silent.close()
@@ -285,7 +270,7 @@ def test_two_senders_keep_a_bot_under_30_a_second_together(app, settings,
         senders = [_worker_process(settings, tmp_path / f"sender{n}.log", "--no-turns",
                                    **environment) for n in range(2)]
         try:
-            assert _until(lambda: telegram.count() >= chats, seconds=90), (
+            assert until(lambda: telegram.count() >= chats, seconds=90), (
                 telegram.count(), (tmp_path / "sender0.log").read_text())
         finally:
             for sender in senders:
