@@ -7,6 +7,7 @@ the outbox, the new conversation state and the message marked processed.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -38,11 +39,15 @@ from dialogs.lookup import DbLookup
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
-FILE_REFUSALS = ("too_large", "unreadable")
+FILE_REFUSALS = ("too_large", "unreadable")  # why a file was not fetched (FetchError.reason)
 # Under this, a transcript is not shown back as "what I understood": the audio stays.
-DEFAULT_MIN_CONFIDENCE = 0.4  # why a file was not fetched (FetchError.reason)
+DEFAULT_MIN_CONFIDENCE = 0.4
 VOICE_REPEAT_AFTER = timedelta(hours=1)  # a recorded prompt heard once in a sitting
 PRIVATE_FLOW = "survey"  # its replies are marked as such (never in a submission's thread)
+# Turns committed together under a burst: at most this many, claimed while the batch is younger
+# than this (a reply waits for its batch's commit).
+DEFAULT_BATCH_SIZE = 16
+DEFAULT_BATCH_SECONDS = 0.015
 
 
 class Dialogs:
@@ -55,8 +60,11 @@ class Dialogs:
                  max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
                  transcribes: bool = False,
                  min_confidence: float = DEFAULT_MIN_CONFIDENCE,
-                 spoken_languages: Sequence[str] = ()) -> None:
+                 spoken_languages: Sequence[str] = (),
+                 batch_size: int = DEFAULT_BATCH_SIZE,
+                 batch_seconds: float = DEFAULT_BATCH_SECONDS) -> None:
         self.uow_factory = uow_factory
+        self.batch_size, self.batch_seconds = batch_size, batch_seconds
         self.spoken_languages = tuple(spoken_languages)  # offered first, in this order
         self.transcribes = transcribes  # a transcription worker runs: flows wait for it
         self.min_confidence = min_confidence
@@ -68,19 +76,59 @@ class Dialogs:
 
     def process_pending(self, *, limit: int = 100) -> int:
         """Handle stored messages, oldest first, each sender's in order, as many as are
-        claimable here (other workers take others side by side); a failure is logged,
-        counted and retried. How many were handled."""
+        claimable here (other workers take others side by side), in batches; a failure is
+        logged, counted and retried. How many were handled."""
         handled = 0
         while handled < limit:
-            outcome = self.process_next()
+            outcome = self.process_batch(min(self.batch_size, limit - handled))
             if outcome is None:
                 break
             handled += outcome
         return handled
 
+    def process_batch(self, size: int) -> int | None:
+        """Claim and handle up to `size` messages in one transaction, each turn in a savepoint
+        of its own, taking more only while the batch is younger than `batch_seconds`: under a
+        burst one commit, and its wait for the disk, serves several turns, and no reply waits
+        long for it. How many were handled; None when nothing could be claimed.
+
+        A message whose files are still to fetch ends the batch and is fetched once the batch
+        is committed. A batch that fails as a whole (its commit, the connection) is replayed
+        one message at a time, so that only a message at fault counts a failed attempt."""
+        claimed: list[int] = []
+        handled, fetch = 0, None
+        deadline = time.monotonic() + self.batch_seconds
+        try:
+            with self.uow_factory() as uow:
+                while len(claimed) < size and (not claimed or time.monotonic() < deadline):
+                    record = messages.claim_next_inbound(uow=uow)
+                    if record is None:
+                        break
+                    assert record.id is not None
+                    if _has_files_to_fetch(uow, record):
+                        fetch = record.id
+                        break
+                    claimed.append(record.id)
+                    handled += self._locked_turn(uow, record)
+                if not claimed and fetch is None:
+                    return None
+                uow.commit()
+        except Exception as exc:  # the worker's edge: keep the messages, retry them
+            if len(claimed) > 1:
+                logger.exception("a batch of %s turns failed; each is tried alone",
+                                 len(claimed))
+                return sum(self.process_next(inbound_id) or 0 for inbound_id in claimed)
+            if not claimed:
+                raise
+            logger.exception("turn failed for inbound message %s", claimed[0])
+            self._record_failure(claimed[0], exc)
+            return 0
+        return handled + (self._fetch_then_handle(fetch) if fetch is not None else 0)
+
     def process_next(self, inbound_id: int | None = None) -> int | None:
-        """Claim and handle the next message (or this one): 1 when handled, 0 when it failed
-        and waits for its retry, None when nothing could be claimed."""
+        """Claim and handle the next message (or this one), alone in its transaction: 1 when
+        handled, 0 when it failed and waits for its retry, None when nothing could be
+        claimed."""
         failure: Exception | None = None
         with self.uow_factory() as uow:
             record = messages.claim_next_inbound(uow=uow, inbound_id=inbound_id)
@@ -88,26 +136,36 @@ class Dialogs:
                 return None
             assert record.id is not None
             claimed = record.id
-            if record.kind not in FILE_KINDS or not messages.unfetched_attachments(
-                    uow=uow, inbound_id=claimed):
-                # The turn in a savepoint: a failure is counted while the message is still
-                # locked, so that no other worker handles it before its retry is due.
-                failures: list[Exception] = []
-                handled = uow.attempt(partial(self._handled, uow, record),
-                                      f"turn for inbound message {claimed}", failed=False,
-                                      on_failure=failures.append)
+            if not _has_files_to_fetch(uow, record):
                 try:
-                    if not handled:
-                        self._note_failure(uow, claimed, failures[0])
+                    handled = self._locked_turn(uow, record)
                     uow.commit()
-                    return 1 if handled else 0
+                    return handled
                 except Exception as exc:  # the worker's edge: keep the message, retry it
                     logger.exception("turn failed for inbound message %s", claimed)
                     failure = exc
         if failure is not None:  # counted once the failed transaction let go of the message
             self._record_failure(claimed, failure)
             return 0
-        try:  # its files first, outside any transaction; then it is claimed again
+        return self._fetch_then_handle(claimed)
+
+    def _locked_turn(self, uow: UnitOfWork, record: InboundRecord) -> int:
+        """A claimed message's turn in a savepoint: 1 when handled; 0 when it failed, the
+        failure counted while the message is still locked, so that no other worker handles
+        it before its retry is due."""
+        failures: list[Exception] = []
+        handled = uow.attempt(partial(self._handled, uow, record),
+                              f"turn for inbound message {record.id}", failed=False,
+                              on_failure=failures.append)
+        if handled:
+            return 1
+        assert record.id is not None
+        self._note_failure(uow, record.id, failures[0])
+        return 0
+
+    def _fetch_then_handle(self, claimed: int) -> int:
+        """A message's files first, outside any transaction; then it is claimed again."""
+        try:
             self.fetch_files(claimed)
         except FetchError as exc:  # the provider or the network: the message waits
             logger.warning("files of inbound message %s not fetched yet: %s", claimed, exc)
@@ -374,6 +432,13 @@ def _refused(files: list[Attachment], max_bytes: int) -> tuple[Say, ...]:
     reasons = {(a.fetch_error or "unreadable").split(":", 1)[0] for a in files}
     reason = next((r for r in FILE_REFUSALS if r in reasons), "unreadable")
     return (say(f"error.file_{reason}", limit_mb=str(max_bytes // 1_000_000)),)
+
+
+def _has_files_to_fetch(uow: UnitOfWork, record: InboundRecord) -> bool:
+    """Whether a message's files are still at the provider (only file kinds have any)."""
+    assert record.id is not None
+    return record.kind in FILE_KINDS and bool(messages.unfetched_attachments(
+        uow=uow, inbound_id=record.id))
 
 
 def _attachments(uow: UnitOfWork, record: InboundRecord) -> list[Attachment]:
