@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -50,6 +50,15 @@ DEFAULT_BATCH_SIZE = 16
 DEFAULT_BATCH_SECONDS = 0.015
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What one batch did: the turns handled, and whether it found nothing more to claim
+    (a look that finds nothing costs a transaction: the next round waits for new work)."""
+
+    handled: int
+    ran_dry: bool
+
+
 class Dialogs:
     """Processes stored inbound messages one turn at a time."""
 
@@ -80,29 +89,30 @@ class Dialogs:
         logged, counted and retried. How many were handled."""
         handled = 0
         while handled < limit:
-            outcome = self.process_batch(min(self.batch_size, limit - handled))
-            if outcome is None:
+            batch = self.process_batch(min(self.batch_size, limit - handled))
+            handled += batch.handled
+            if batch.ran_dry:
                 break
-            handled += outcome
         return handled
 
-    def process_batch(self, size: int) -> int | None:
+    def process_batch(self, size: int) -> Batch:
         """Claim and handle up to `size` messages in one transaction, each turn in a savepoint
         of its own, taking more only while the batch is younger than `batch_seconds`: under a
         burst one commit, and its wait for the disk, serves several turns, and no reply waits
-        long for it. How many were handled; None when nothing could be claimed.
+        long for it.
 
         A message whose files are still to fetch ends the batch and is fetched once the batch
         is committed. A batch that fails as a whole (its commit, the connection) is replayed
         one message at a time, so that only a message at fault counts a failed attempt."""
         claimed: list[int] = []
-        handled, fetch = 0, None
+        handled, fetch, dry = 0, None, False
         deadline = time.monotonic() + self.batch_seconds
         try:
             with self.uow_factory() as uow:
                 while len(claimed) < size and (not claimed or time.monotonic() < deadline):
                     record = messages.claim_next_inbound(uow=uow)
                     if record is None:
+                        dry = True
                         break
                     assert record.id is not None
                     if _has_files_to_fetch(uow, record):
@@ -111,19 +121,22 @@ class Dialogs:
                     claimed.append(record.id)
                     handled += self._locked_turn(uow, record)
                 if not claimed and fetch is None:
-                    return None
+                    return Batch(0, ran_dry=True)
                 uow.commit()
         except Exception as exc:  # the worker's edge: keep the messages, retry them
             if len(claimed) > 1:
                 logger.exception("a batch of %s turns failed; each is tried alone",
                                  len(claimed))
-                return sum(self.process_next(inbound_id) or 0 for inbound_id in claimed)
+                return Batch(sum(self.process_next(inbound_id) or 0 for inbound_id in claimed),
+                             ran_dry=False)
             if not claimed:
                 raise
             logger.exception("turn failed for inbound message %s", claimed[0])
             self._record_failure(claimed[0], exc)
-            return 0
-        return handled + (self._fetch_then_handle(fetch) if fetch is not None else 0)
+            return Batch(0, ran_dry=False)
+        if fetch is not None:
+            handled += self._fetch_then_handle(fetch)
+        return Batch(handled, ran_dry=dry)
 
     def process_next(self, inbound_id: int | None = None) -> int | None:
         """Claim and handle the next message (or this one), alone in its transaction: 1 when
@@ -221,7 +234,8 @@ class Dialogs:
     def _handle(self, uow: UnitOfWork, record: InboundRecord) -> None:
         """One claimed message: its sender's turn, then marked handled."""
         identity = messages.identify_sender(uow=uow, record=record)
-        citizen = uow.session.get(CitizenRow, record.citizen_id) if record.citizen_id else None
+        citizen = conversations.citizen_for_turn(uow=uow, citizen_id=record.citizen_id) \
+            if record.citizen_id else None
         if citizen is not None and identity is not None and not citizen.blocked:
             self._turn(uow, record, citizen, identity)
         if not inspect(record).was_deleted:  # the citizen may have erased their data

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete
 
 from core.citizens.models import Citizen
 from core.conversations.models import Conversation
 from core.uow import UnitOfWork
 
 
-def load_for_turn(*, uow: UnitOfWork, citizen_id: int) -> Conversation | None:
-    """The citizen's conversation, with the citizen's row locked until the turn commits so that
-    two processes never run turns of the same citizen at once (PostgreSQL; SQLite has one
+def citizen_for_turn(*, uow: UnitOfWork, citizen_id: int) -> Citizen | None:
+    """The citizen, their row locked until the turn commits so that two processes never run
+    turns of the same citizen at once, even through two channels (PostgreSQL; SQLite has one
     writer anyway)."""
-    uow.session.exec(select(Citizen.id).where(Citizen.id == citizen_id).with_for_update())
+    return uow.session.get(Citizen, citizen_id, with_for_update=True)
+
+
+def load_for_turn(*, uow: UnitOfWork, citizen_id: int) -> Conversation | None:
+    """The conversation of a citizen locked by `citizen_for_turn`."""
     return uow.session.get(Conversation, citizen_id)
 
 

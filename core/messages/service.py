@@ -86,13 +86,21 @@ def identify_sender(*, uow: UnitOfWork, record: InboundRecord) -> ChannelIdentit
 
 def release_held(*, uow: UnitOfWork, identity_id: int) -> int:
     """The citizen wrote again: what waited for them goes out now, in order."""
-    result = uow.session.exec(
-        update(OutboxRecord).where(col(OutboxRecord.identity_id) == identity_id,
-                                   col(OutboxRecord.status) == OutboundStatus.HELD)
-        .values(status=OutboundStatus.PENDING, next_attempt_at=uow.clock.now()))
+    result = uow.session.exec(_RELEASE, params={"of_identity": identity_id,
+                                                 "released_at": uow.clock.now()},
+                              execution_options={"synchronize_session": False})
     if result.rowcount:
         uow.wake_workers(DELIVERIES)
     return int(result.rowcount or 0)
+
+
+# Built once, run at every turn; held messages are never loaded in a turn's session, so the
+# session has nothing to bring up to date.
+_RELEASE = (update(OutboxRecord)
+            .where(col(OutboxRecord.identity_id) == bindparam("of_identity"),
+                   col(OutboxRecord.status) == OutboundStatus.HELD)
+            .values(status=OutboundStatus.PENDING,
+                    next_attempt_at=bindparam("released_at", type_=UTCDateTime())))
 
 
 def _attachment_of(uow: UnitOfWork, inbound_id: int, incoming: IncomingFile) -> Attachment:
