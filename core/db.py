@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Float, event
+from sqlalchemy import DateTime, Engine, Float, Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date, TypeDecorator
@@ -78,6 +80,14 @@ def normalise_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def insert_unless_there(dialect: str, table: Table, unique: Sequence[str]) -> Any:
+    """An INSERT that skips a row whose `unique` columns are already there, in the same
+    statement (ON CONFLICT DO NOTHING): no savepoint, no round trip to find out. Palabre's
+    two databases, SQLite and PostgreSQL, both say it."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -20,12 +20,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, func, insert, literal
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, exists, func, literal
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlmodel import col, select
 
-from core.db import UNPACK_LOCK
+from core.db import UNPACK_LOCK, insert_unless_there
 from core.messages.models import InboundStatus, ProviderPost
 from core.messages.spool import Spool
 from core.uow import TURNS, UnitOfWork
@@ -230,17 +229,10 @@ def _settle_in_loop(waiters: list[tuple[asyncio.Future[None], BaseException | No
 
 
 def _insert_new(uow: UnitOfWork) -> Any:
-    """An insert that skips a body already stored (a provider's retry) in the same statement,
-    on the databases that can say so (SQLite and PostgreSQL: ON CONFLICT DO NOTHING)."""
-    table = ProviderPost.__table__  # type: ignore[attr-defined]  # SQLModel sets it
-    dialect = uow.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(
-            index_elements=["channel", "external_id"])
-    if dialect == "sqlite":
-        return sqlite.insert(table).on_conflict_do_nothing(
-            index_elements=["channel", "external_id"])
-    return insert(table)  # elsewhere a retry in the batch falls back to one by one
+    """An insert that skips a body already stored (a provider's retry) in the same statement."""
+    return insert_unless_there(uow.session.get_bind().dialect.name,
+                               ProviderPost.__table__,  # type: ignore[attr-defined]
+                               ("channel", "external_id"))
 
 
 def _without_known(uow: UnitOfWork, posts: list[Post]) -> list[Post]:

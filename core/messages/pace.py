@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from core.db import insert_unless_there
 from core.messages.models import SendPace, SendWindow
 
 logger = logging.getLogger(__name__)
@@ -62,10 +62,9 @@ class SharedPace:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         self._pace = SendPace.__table__  # type: ignore[attr-defined]  # SQLModel sets it
         self._window = SendWindow.__table__  # type: ignore[attr-defined]
-        self._ensure = dialect.insert(self._pace).on_conflict_do_nothing(index_elements=["key"])
+        self._ensure = insert_unless_there(engine.dialect.name, self._pace, ("key",))
 
     def book(self, now: float, *, pause_key: str, rates: Sequence[Rate] = (),
              window: Window | None = None) -> Booking:

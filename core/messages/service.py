@@ -14,7 +14,7 @@ from sqlmodel import col, select, update
 
 from core.citizens.models import ChannelIdentity, Citizen
 from core.citizens.service import identify, stop_announcements
-from core.db import UTCDateTime
+from core.db import UTCDateTime, insert_unless_there
 from core.messages.models import (
     Attachment,
     InboundRecord,
@@ -53,18 +53,18 @@ def store_inbound(*, uow: UnitOfWork, message: InboundMessage) -> int | None:
     Who the citizen is gets settled when the message is handled (`identify_sender`)."""
     if len(message.external_id) > 128 or len(message.address) > 64:
         raise ValueError("provider ids longer than any provider sends: refusing the message")
-    record = _record_of(message, uow.clock.now())
-    try:
-        with uow.session.begin_nested():
-            uow.session.add(record)
-    except IntegrityError:
+    values = _record_of(message, uow.clock.now()).model_dump(exclude={"id"})
+    table = InboundRecord.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+    inserted = insert_unless_there(uow.session.get_bind().dialect.name, table,
+                                   ("channel", "external_id"))
+    inbound_id = uow.session.execute(inserted.values(values).returning(table.c.id)).scalar()
+    if inbound_id is None:  # stored before: a provider's retry
         return None
     uow.wake_workers(TURNS)
-    assert record.id is not None
     for incoming in message.files:
-        uow.session.add(_attachment_of(uow, record.id, incoming))
+        uow.session.add(_attachment_of(uow, inbound_id, incoming))
     uow.session.flush()
-    return record.id
+    return int(inbound_id)
 
 
 def identify_sender(*, uow: UnitOfWork, record: InboundRecord) -> ChannelIdentity | None:
