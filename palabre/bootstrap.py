@@ -59,8 +59,11 @@ class App:
     whatsapp: WhatsAppChannel | None = None
     # Set when a webhook stored something: the workers handle it now, not at their next round.
     wakeup: Wakeup = field(default_factory=Wakeup)
+    notifier: Notifier | None = None  # PostgreSQL: tells the other processes
 
     def close(self) -> None:
+        if self.notifier is not None:
+            self.notifier.stop()
         if self.telegram is not None:
             self.telegram.client.close()
         self.engine.dispose()
@@ -112,7 +115,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
     # PostgreSQL (SQLite is one process).
     uow_factory.when_work(app.wakeup.work)
     if engine.dialect.name == "postgresql":
-        uow_factory.when_work(Notifier(engine).work)
+        app.notifier = Notifier(engine)
+        uow_factory.when_work(app.notifier.work)
     if telegram is not None:
         uow_factory.subscribe(BroadcastQueued, PostAnnouncements(
             telegram.config, announcement_renderer(catalogs, for_groups=True)))

@@ -66,6 +66,7 @@ class Notifier(threading.Thread):
         self._pending: set[str] = set()
         self._lock = threading.Lock()
         self._woken = threading.Event()
+        self._stopped = threading.Event()
 
     def work(self, roles: frozenset[str]) -> None:
         with self._lock:
@@ -80,15 +81,28 @@ class Notifier(threading.Thread):
             self._woken.clear()
             with self._lock:
                 roles, self._pending = self._pending, set()
-            try:
-                with self.engine.connect() as connection:
-                    for role in sorted(roles):
-                        connection.execute(text("SELECT pg_notify(:channel, :role)"),
-                                           {"channel": WORK_CHANNEL, "role": role})
-                    connection.commit()
-            except Exception:  # the others still look every interval
-                logger.warning("could not notify the other processes", exc_info=True)
+            if roles:
+                self._notify(roles)
+            if self._stopped.is_set():
+                return
             time.sleep(COALESCE_S)
+
+    def _notify(self, roles: set[str]) -> None:
+        try:
+            with self.engine.connect() as connection:
+                for role in sorted(roles):
+                    connection.execute(text("SELECT pg_notify(:channel, :role)"),
+                                       {"channel": WORK_CHANNEL, "role": role})
+                connection.commit()
+        except Exception:  # the others still look every interval
+            logger.warning("could not notify the other processes", exc_info=True)
+
+    def stop(self) -> None:
+        """What is pending goes out, then the thread ends (before its engine is disposed)."""
+        self._stopped.set()
+        self._woken.set()
+        if self.is_alive():
+            self.join(timeout=COALESCE_S + 10)
 
 
 class Loop(threading.Thread):

@@ -23,15 +23,15 @@ from palabre.settings import Settings
 
 @contextmanager
 def pilot_app(url: str, media: Path) -> Iterator[App]:
-    """Palabre bootstrapped on `url` with the pilot communes enabled (not yet prepared); its
-    engine disposed afterwards."""
+    """Palabre bootstrapped on `url` with the pilot communes enabled (not yet prepared);
+    closed afterwards (its threads stopped, its engine disposed)."""
     settings = Settings(database_url=url, media_dir=media, enabled_communes=",".join(
         PILOT_COMMUNES), console_commune="", _env_file=None)  # type: ignore[call-arg]
     app = bootstrap(settings)
     try:
         yield app
     finally:
-        app.engine.dispose()
+        app.close()
 
 
 def outside_transaction(engine: Engine, statements: Sequence[str]) -> None:
