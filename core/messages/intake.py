@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, func, literal
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 
 from core.db import UNPACK_LOCK, insert_unless_there
 from core.messages.models import InboundStatus, ProviderPost
@@ -266,7 +266,7 @@ def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
     its turn), so that a citizen's messages are stored in the order their bodies arrived.
     How many were unpacked."""
     failures: list[tuple[int, Exception]] = []
-    done = 0
+    unpacked: list[int] = []
     with uow_factory() as uow:
         if not _waiting_and_ours(uow):
             return 0
@@ -283,15 +283,19 @@ def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
                     raise LookupError(f"no unpacker for {row.channel}")
                 unpacker(uow, Post(row.channel, row.account, row.external_id,
                                    dict(row.payload)))
-                row.status = InboundStatus.PROCESSED
-                uow.session.add(row)
                 return True
 
             def failed(exc: Exception, post_id: int = post_id) -> None:
                 failures.append((post_id, exc))
 
-            done += uow.attempt(unpack, f"unpacking provider post {post_id}", failed=False,
-                                on_failure=failed)
+            if uow.attempt(unpack, f"unpacking provider post {post_id}", failed=False,
+                           on_failure=failed):
+                unpacked.append(post_id)
+        if unpacked:  # one statement for them all
+            uow.session.exec(update(ProviderPost)
+                             .where(col(ProviderPost.id).in_(unpacked))
+                             .values(status=InboundStatus.PROCESSED),
+                             execution_options={"synchronize_session": False})
         for post_id, exc in failures:  # counted beside the others, in the same commit
             row = uow.session.get_one(ProviderPost, post_id)
             row.attempts += 1
@@ -300,4 +304,4 @@ def unpack_waiting(*, uow_factory: Callable[[], UnitOfWork],
                 row.status = InboundStatus.FAILED
             uow.session.add(row)
         uow.commit()
-    return done
+    return len(unpacked)
