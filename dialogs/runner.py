@@ -60,7 +60,8 @@ class Batch:
 
 
 class Dialogs:
-    """Processes stored inbound messages one turn at a time."""
+    """Processes stored inbound messages: each citizen's in order, several citizens' turns
+    committed together under a burst."""
 
     def __init__(self, *, uow_factory: Callable[[], UnitOfWork], engine: Engine,
                  catalogs: Catalogs,
