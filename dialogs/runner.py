@@ -20,6 +20,7 @@ from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.conversations import service as conversations
+from core.conversations.models import Conversation as ConversationRow
 from core.errors import DomainError
 from core.geo import Point, normalise_name
 from core.handlers import handle
@@ -235,17 +236,16 @@ class Dialogs:
     def _handle(self, uow: UnitOfWork, record: InboundRecord) -> None:
         """One claimed message: its sender's turn, then marked handled."""
         identity = messages.identify_sender(uow=uow, record=record)
-        citizen = conversations.citizen_for_turn(uow=uow, citizen_id=record.citizen_id) \
+        loaded = conversations.citizen_for_turn(uow=uow, citizen_id=record.citizen_id) \
             if record.citizen_id else None
-        if citizen is not None and identity is not None and not citizen.blocked:
-            self._turn(uow, record, citizen, identity)
+        if loaded is not None and identity is not None and not loaded.citizen.blocked:
+            self._turn(uow, record, loaded.citizen, identity, loaded.conversation)
         if not inspect(record).was_deleted:  # the citizen may have erased their data
             messages.mark_processed(uow=uow, record=record)
 
     def _turn(self, uow: UnitOfWork, record: InboundRecord, citizen: CitizenRow,
-              identity: ChannelIdentity) -> None:
+              identity: ChannelIdentity, row: ConversationRow | None) -> None:
         assert citizen.id is not None
-        row = conversations.load_for_turn(uow=uow, citizen_id=citizen.id)
         bound = self.bound_communes.get((identity.channel, identity.account))
         if bound is not None:  # one answer to "which commune", for every part of Palabre
             citizens.belong_to(uow=uow, citizen=citizen, commune_id=bound)
@@ -296,7 +296,7 @@ class Dialogs:
             self._voices(uow, survivor, identity, turn, recipient, in_reply_to)
         if survivor is not None:
             record.thread = turn.thread
-            survivor.last_seen_at = uow.clock.now()
+            citizens.seen(uow=uow, citizen=survivor)
             after = turn.conversation
             conversations.save(uow=uow, citizen_id=citizen.id, flow=after.flow, state=after.state,
                                data=dict(after.data),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -18,6 +18,11 @@ from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.submissions.models import Submission
 from core.uow import UnitOfWork
 
+# A citizen's last message is written this often at most, not at every message of a
+# conversation: an UPDATE less per turn. An identity's is read for WhatsApp's 24-hour window,
+# which it then closes at most this early; a citizen's for retention, counted in months.
+INBOUND_WRITTEN_EVERY = timedelta(minutes=1)
+SEEN_WRITTEN_EVERY = timedelta(hours=1)
 PROFILE_FIELDS = frozenset({"language", "spoken_language", "commune_id", "consent_at",
                             "gender", "age_band", "disability", "broadcast_opt_out",
                             "display_name", "voice_data_consent_at"})
@@ -34,11 +39,25 @@ def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",
         uow, channel=channel, address=address, display_name=display_name)
     identity.account = account or identity.account
     identity.display_name = display_name or identity.display_name
-    identity.last_inbound_at = now
+    if _older(identity.last_inbound_at, now, INBOUND_WRITTEN_EVERY):
+        identity.last_inbound_at = now
     identity.unreachable = False
-    uow.session.add(identity)
+    uow.session.add(identity)  # written only when something changed
     uow.session.flush()
     return identity
+
+
+def seen(*, uow: UnitOfWork, citizen: Citizen) -> None:
+    """The citizen wrote: when they were last heard (what retention counts, in months)."""
+    now = uow.clock.now()
+    if _older(citizen.last_seen_at, now, SEEN_WRITTEN_EVERY):
+        citizen.last_seen_at = now
+        uow.session.add(citizen)
+
+
+def _older(then: datetime | None, now: datetime, every: timedelta) -> bool:
+    """Whether a time kept at this precision must be written again."""
+    return then is None or not timedelta(0) <= now - then < every
 
 
 def _first_contact(uow: UnitOfWork, *, channel: str, address: str,

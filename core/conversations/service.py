@@ -2,26 +2,43 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlmodel import col, delete
+from sqlalchemy import bindparam
+from sqlmodel import col, delete, select
 
 from core.citizens.models import Citizen
+from core.communes.models import Commune
 from core.conversations.models import Conversation
 from core.uow import UnitOfWork
 
 
-def citizen_for_turn(*, uow: UnitOfWork, citizen_id: int) -> Citizen | None:
+@dataclass(frozen=True)
+class ForTurn:
+    """A citizen locked for their turn, where they are in the conversation, and their
+    commune (held here, so that the session keeps it for the turn's look-ups)."""
+
+    citizen: Citizen
+    conversation: Conversation | None
+    commune: Commune | None
+
+
+def citizen_for_turn(*, uow: UnitOfWork, citizen_id: int) -> ForTurn | None:
     """The citizen, their row locked until the turn commits so that two processes never run
     turns of the same citizen at once, even through two channels (PostgreSQL; SQLite has one
-    writer anyway)."""
-    return uow.session.get(Citizen, citizen_id, with_for_update=True)
+    writer anyway); with their conversation, and their commune for the turn's look-ups, in the
+    same query."""
+    found = uow.session.exec(_FOR_TURN, params={"locked": citizen_id}).first()
+    return ForTurn(*found) if found is not None else None
 
 
-def load_for_turn(*, uow: UnitOfWork, citizen_id: int) -> Conversation | None:
-    """The conversation of a citizen locked by `citizen_for_turn`."""
-    return uow.session.get(Conversation, citizen_id)
+_FOR_TURN = (select(Citizen, Conversation, Commune)
+             .outerjoin(Conversation, col(Conversation.citizen_id) == col(Citizen.id))
+             .outerjoin(Commune, col(Commune.id) == col(Citizen.commune_id))
+             .where(col(Citizen.id) == bindparam("locked"))
+             .with_for_update(of=Citizen))  # type: ignore[arg-type]  # a mapped class is a table
 
 
 def save(*, uow: UnitOfWork, citizen_id: int, flow: str | None, state: str | None,
