@@ -16,6 +16,12 @@ throwaway table, each in its own transaction like a turn, gives the floor the da
 sets. Turns and inserts alternate, so both see the same database and machine state. A warm-up
 citizen and a few inserts run first and are not counted.
 
+Then a **burst** (`--burst`, default 200 citizens; 0 skips it): new citizens' scripts stored
+round by round (every citizen's next message, then the worker drains them), the turn alone
+as a worker runs it under load, no web process. Half the citizens are drained one turn per
+transaction (batches of 1), the other half in the worker's batches (up to 16 turns a commit),
+round after round in the same run: turns/s and CPU per turn for each, and their ratio.
+
 Each backend gets a fresh database (bench/common/backends.py): a temporary SQLite file, and for
 PostgreSQL a temporary database created on the server given (dropped at the end). Only
 127.0.0.1 is contacted.
@@ -23,7 +29,7 @@ PostgreSQL a temporary database created on the server given (dropped at the end)
 Run it from the repository root:
 
     .venv/bin/python -m bench.pipeline                       # SQLite, and PostgreSQL if set
-    .venv/bin/python -m bench.pipeline --turns 500 --sqlite-only
+    .venv/bin/python -m bench.pipeline --turns 500 --sqlite-only --burst 0
     .venv/bin/python -m bench.pipeline --pg-url postgresql://postgres@127.0.0.1:5432/test
 
 PostgreSQL is measured when `--pg-url`, TEST_DATABASE_URL or BENCH_DATABASE_URL names a
@@ -57,6 +63,8 @@ from core.submissions.models import Follower, Submission, Support
 from palabre.bootstrap import App, prepare
 
 DEFAULT_TURNS = 1000
+DEFAULT_BURST = 200
+BATCHED = 16  # the worker's batch (dialogs.runner.DEFAULT_BATCH_SIZE)
 WARMUP_INSERTS = 20
 COMMUNE_NAMES = ("Cotonou", "Abomey-Calavi", "Akpro-Missérété", "Bohicon", "Banikoara", "Toffo",
                  "Avrankou")
@@ -137,6 +145,16 @@ class Result:
     insert: Latencies = field(default_factory=Latencies)
     irregular: int = 0  # turns where process_pending did not handle exactly one message
     checks: dict[str, int] = field(default_factory=dict)
+    burst: dict[int, Drained] = field(default_factory=dict)  # batch size -> what it drained
+
+
+@dataclass
+class Drained:
+    """A burst's turns drained with one batch size: how many, wall and CPU seconds."""
+
+    turns: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
 
 
 def scratch_table() -> Table:
@@ -186,6 +204,31 @@ def alternate(app: App, table: Table, turns: int, result: Result) -> None:
         timed_insert(app.engine, table, number, result)
 
 
+def burst(app: App, citizens: int, result: Result) -> None:
+    """Citizens (numbered after the sequential ones) writing round by round; each round, the
+    odd ones' messages drained in batches of 1, then the even ones' in the worker's batches."""
+    scripts = {f"burst-{n:05d}": citizen_script(n, random.Random(n))
+               for n in range(100_000, 100_000 + citizens)}
+    halves = {1: [a for n, a in enumerate(scripts) if n % 2],
+              BATCHED: [a for n, a in enumerate(scripts) if not n % 2]}
+    dialogs = app.pipeline.dialogs
+    kept = dialogs.batch_size
+    try:
+        for round_ in range(max(len(s) for s in scripts.values())):
+            for size, addresses in halves.items():
+                for address in addresses:
+                    if round_ < len(scripts[address]):
+                        app.pipeline.receive(inbound(address, scripts[address][round_]))
+                dialogs.batch_size = size
+                drained = result.burst.setdefault(size, Drained())
+                wall, cpu = time.perf_counter(), time.process_time()
+                drained.turns += dialogs.process_pending(limit=citizens)
+                drained.wall += time.perf_counter() - wall
+                drained.cpu += time.process_time() - cpu
+    finally:
+        dialogs.batch_size = kept
+
+
 def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -> Result:
     """Migrate a fresh database, then alternate timed turns and timed bare inserts."""
     turns = args.turns
@@ -199,6 +242,9 @@ def run_backend(backend: str, url: str, media: Path, args: argparse.Namespace) -
         progress(f"{backend}: {turns} turns and {turns} inserts")
         alternate(app, table, turns, result)
         result.checks = checks(app, sent + turns)
+        if args.burst:
+            progress(f"{backend}: a burst of {args.burst} citizens")
+            burst(app, args.burst, result)
         table.drop(app.engine)
         return result
 
@@ -254,6 +300,21 @@ def backend_lines(result: Result) -> list[str]:
             measured(name, "bare insert", result.insert), ratios(name, result), ""]
 
 
+def burst_lines(result: Result) -> list[str]:
+    """The burst's two halves, and how many times faster the batches drained theirs."""
+    if not result.burst:
+        return []
+    lines = []
+    for size, drained in sorted(result.burst.items()):
+        lines.append(f"{result.backend}: burst, batches of {size:>2}: {drained.turns} turns, "
+                     f"{drained.turns / drained.wall:.1f} turns/s, "
+                     f"{drained.cpu * 1000 / drained.turns:.2f} ms of CPU a turn")
+    one, batched = result.burst[1], result.burst[BATCHED]
+    lines.append(f"{result.backend}: burst, batched ÷ one at a time: "
+                 f"{(batched.turns / batched.wall) / (one.turns / one.wall):.2f}x turns/s")
+    return lines
+
+
 def checked(result: Result) -> str:
     """What the run left in one backend's database, to show the turns did the real work."""
     c = result.checks
@@ -278,6 +339,7 @@ def report(results: Sequence[Result], args: argparse.Namespace, skipped: str | N
               "checks count the warm-up citizen too; the last citizen is mid-flow when --turns "
               "ends inside their script"]
     lines += [f"checks: {c}" for c in map(checked, results)]
+    lines += [line for result in results for line in burst_lines(result)]
     return "\n".join(lines + ([skipped] if skipped else []))
 
 
@@ -290,8 +352,12 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--turns", type=int, default=DEFAULT_TURNS,
                         help=f"timed turns, and as many bare inserts, per backend "
                              f"(default {DEFAULT_TURNS})")
+    parser.add_argument("--burst", type=int, default=DEFAULT_BURST,
+                        help=f"citizens in the burst after the timed turns, 0 for none "
+                             f"(default {DEFAULT_BURST})")
     args = parse(parser, argv)
     at_least(parser, args, 1, "turns")
+    at_least(parser, args, 0, "burst")
     return args
 
 
