@@ -306,12 +306,16 @@ def burst_lines(result: Result) -> list[str]:
         return []
     lines = []
     for size, drained in sorted(result.burst.items()):
+        if not drained.turns:
+            lines.append(f"{result.backend}: burst, batches of {size:>2}: no turn handled")
+            continue
         lines.append(f"{result.backend}: burst, batches of {size:>2}: {drained.turns} turns, "
                      f"{drained.turns / drained.wall:.1f} turns/s, "
                      f"{drained.cpu * 1000 / drained.turns:.2f} ms of CPU a turn")
     one, batched = result.burst[1], result.burst[BATCHED]
-    lines.append(f"{result.backend}: burst, batched ÷ one at a time: "
-                 f"{(batched.turns / batched.wall) / (one.turns / one.wall):.2f}x turns/s")
+    if one.turns and batched.turns:
+        lines.append(f"{result.backend}: burst, batched ÷ one at a time: "
+                     f"{(batched.turns / batched.wall) / (one.turns / one.wall):.2f}x turns/s")
     return lines
 
 

@@ -82,6 +82,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
+# PostgreSQL's codes for a statement given up for another transaction's locks: deadlock
+# detected, lock not available (a lock timeout), serialization failure.
+LOCK_CONFLICTS = frozenset({"40P01", "55P03", "40001"})
+
+
+def lock_conflict(exc: BaseException) -> bool:
+    """Whether the database cancelled a statement for another transaction's locks: the work
+    was not at fault, and may simply go again."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in LOCK_CONFLICTS
+
+
 def insert_unless_there(dialect: str, table: Table, unique: Sequence[str]) -> Any:
     """An INSERT that skips a row whose `unique` columns are already there, in the same
     statement (ON CONFLICT DO NOTHING): no savepoint, no round trip to find out. Palabre's

@@ -21,6 +21,7 @@ from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
 from core.conversations import service as conversations
 from core.conversations.models import Conversation as ConversationRow
+from core.db import lock_conflict
 from core.errors import DomainError
 from core.geo import Point, normalise_name
 from core.handlers import handle
@@ -104,10 +105,14 @@ class Dialogs:
         long for it.
 
         A message whose files are still to fetch ends the batch and is fetched once the batch
-        is committed. A batch that fails as a whole (its commit, the connection) is replayed
-        one message at a time, so that only a message at fault counts a failed attempt."""
+        is committed. So does a turn the database cancelled for another worker's locks (the
+        batch holds its turns' locks until its commit, and two batches may cross): it is not
+        at fault, and goes again alone at once. A batch that fails as a whole (its commit,
+        the connection) is replayed one message at a time, so that only a message at fault
+        counts a failed attempt."""
         claimed: list[int] = []
-        handled, fetch, dry = 0, None, False
+        handled, dry = 0, False
+        after: int | None = None  # claimed, but handled once the batch is committed
         deadline = time.monotonic() + self.batch_seconds
         try:
             with self.uow_factory() as uow:
@@ -117,27 +122,26 @@ class Dialogs:
                         dry = True
                         break
                     assert record.id is not None
-                    if _has_files_to_fetch(uow, record):
-                        fetch = record.id
-                        break
                     claimed.append(record.id)
-                    handled += self._locked_turn(uow, record)
-                if not claimed and fetch is None:
+                    if _has_files_to_fetch(uow, record):
+                        after = record.id
+                        break
+                    outcome = self._locked_turn(uow, record, in_batch=True)
+                    if outcome is None:
+                        after = record.id
+                        break
+                    handled += outcome
+                if not claimed:
                     return Batch(0, ran_dry=True)
                 uow.commit()
-        except Exception as exc:  # the worker's edge: keep the messages, retry them
-            if len(claimed) > 1:
-                logger.exception("a batch of %s turns failed; each is tried alone",
-                                 len(claimed))
-                return Batch(sum(self.process_next(inbound_id) or 0 for inbound_id in claimed),
-                             ran_dry=False)
+        except Exception:  # the worker's edge: keep the messages, retry them
+            logger.exception("a batch of %s turns failed; each goes again alone", len(claimed))
             if not claimed:
                 raise
-            logger.exception("turn failed for inbound message %s", claimed[0])
-            self._record_failure(claimed[0], exc)
-            return Batch(0, ran_dry=False)
-        if fetch is not None:
-            handled += self._fetch_then_handle(fetch)
+            return Batch(sum(self.process_next(inbound_id) or 0 for inbound_id in claimed),
+                         ran_dry=False)
+        if after is not None:
+            handled += self.process_next(after) or 0
         return Batch(handled, ran_dry=dry)
 
     def process_next(self, inbound_id: int | None = None) -> int | None:
@@ -153,7 +157,7 @@ class Dialogs:
             claimed = record.id
             if not _has_files_to_fetch(uow, record):
                 try:
-                    handled = self._locked_turn(uow, record)
+                    handled = self._locked_turn(uow, record, in_batch=False) or 0
                     uow.commit()
                     return handled
                 except Exception as exc:  # the worker's edge: keep the message, retry it
@@ -164,16 +168,20 @@ class Dialogs:
             return 0
         return self._fetch_then_handle(claimed)
 
-    def _locked_turn(self, uow: UnitOfWork, record: InboundRecord) -> int:
+    def _locked_turn(self, uow: UnitOfWork, record: InboundRecord, *,
+                     in_batch: bool) -> int | None:
         """A claimed message's turn in a savepoint: 1 when handled; 0 when it failed, the
         failure counted while the message is still locked, so that no other worker handles
-        it before its retry is due."""
+        it before its retry is due; None, in a batch, when the database cancelled the turn
+        for another transaction's locks (not counted: it goes again alone)."""
         failures: list[Exception] = []
         handled = uow.attempt(partial(self._handled, uow, record),
                               f"turn for inbound message {record.id}", failed=False,
                               on_failure=failures.append)
         if handled:
             return 1
+        if in_batch and lock_conflict(failures[0]):
+            return None
         assert record.id is not None
         self._note_failure(uow, record.id, failures[0])
         return 0

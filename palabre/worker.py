@@ -69,7 +69,10 @@ class Notifier(threading.Thread):
         self._stopped = threading.Event()
 
     def work(self, roles: frozenset[str]) -> None:
+        """A commit's hook: never raises (the commit is done)."""
         with self._lock:
+            if self._stopped.is_set():
+                return  # closing: the others still look every interval
             self._pending |= roles
             if not self.is_alive():
                 self.start()
@@ -79,11 +82,12 @@ class Notifier(threading.Thread):
         while True:
             self._woken.wait()
             self._woken.clear()
+            stopping = self._stopped.is_set()  # then nothing more is added: this is the last
             with self._lock:
                 roles, self._pending = self._pending, set()
             if roles:
                 self._notify(roles)
-            if self._stopped.is_set():
+            if stopping:
                 return
             time.sleep(COALESCE_S)
 

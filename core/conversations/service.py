@@ -38,7 +38,8 @@ _FOR_TURN = (select(Citizen, Conversation, Commune)
              .outerjoin(Conversation, col(Conversation.citizen_id) == col(Citizen.id))
              .outerjoin(Commune, col(Commune.id) == col(Citizen.commune_id))
              .where(col(Citizen.id) == bindparam("locked"))
-             .with_for_update(of=Citizen))  # type: ignore[arg-type]  # a mapped class is a table
+             .with_for_update(of=Citizen)  # type: ignore[arg-type]  # a mapped class is a table
+             .execution_options(populate_existing=True))  # as locked, not as read before
 
 
 def save(*, uow: UnitOfWork, citizen_id: int, flow: str | None, state: str | None,

@@ -4,6 +4,8 @@ fails as a whole is replayed one message at a time."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +17,7 @@ from sqlmodel import col, select
 from core.events import SubmissionCreated
 from core.messages.models import InboundRecord, InboundStatus
 from core.messages.neutral import InboundMessage
+from core.submissions.models import Submission
 from palabre.bootstrap import App
 from tests.fakes import RecordingMessenger
 from tests.talk import Talker
@@ -121,3 +124,44 @@ def test_a_batch_that_fails_as_a_whole_is_replayed_one_message_at_a_time(
             (InboundStatus.PROCESSED, 1, None)] * 3
     for talker in talkers:
         assert talker.replies().count("référence COT-PLA-") == 1  # filed once each
+
+
+def test_two_workers_batches_crossing_on_communes_neither_fails_a_message(
+        patient: App, messenger: RecordingMessenger, settings,  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Each batch holds what its turns locked (a commune's reference counter) until its
+    commit: two batches filing in two communes in opposite orders deadlock, and PostgreSQL
+    cancels one turn. That turn is the lock's victim, not at fault: it goes again alone."""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: its batches never run side by side")
+    plan = [("c1", "Cotonou"), ("c2", "Abomey-Calavi"), ("c3", "Abomey-Calavi"),
+            ("c4", "Cotonou")]
+    for address, commune in plan:
+        talker = Talker(patient, messenger, address)
+        talker.onboard(commune=commune)
+        for step in ("2", "1", "1", "Trop d'attente au guichet de l'état civil"):
+            talker.send(step)
+    first_of_each = threading.local()
+
+    def slow_first_filing(event: SubmissionCreated, uow: object) -> None:
+        if not getattr(first_of_each, "filed", False):  # each batch waits on its first
+            first_of_each.filed = True
+            time.sleep(0.4)
+
+    patient.uow_factory.subscribe(SubmissionCreated, slow_first_filing)
+    sent = [_store(patient, address, "2") for address, _ in plan]
+    batches = [threading.Thread(target=patient.pipeline.dialogs.process_batch, args=(16,))
+               for _ in range(2)]
+    batches[0].start()
+    time.sleep(0.1)  # c1 (Cotonou) to the first, c2 (Abomey-Calavi) to the second
+    batches[1].start()
+    for batch in batches:
+        batch.join()
+    assert any("deadlock detected" in (r.exc_text or "") for r in caplog.records)
+    patient.pipeline.dialogs.process_pending()
+    with patient.uow_factory() as uow:
+        records = uow.session.exec(select(InboundRecord).where(
+            col(InboundRecord.id).in_(sent))).all()
+        assert [(r.status, r.attempts, r.last_error) for r in records] == [
+            (InboundStatus.PROCESSED, 1, None)] * 4
+        assert len(uow.session.exec(select(Submission)).all()) == 4

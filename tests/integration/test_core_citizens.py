@@ -17,6 +17,7 @@ from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.messages.neutral import InboundMessage, IncomingFile
 from core.submissions import service as submissions
 from core.submissions.models import Follower, Kind, Submission
+from tests.talk import Talker
 
 VOICE = IncomingFile(kind="voice", content_type="audio/ogg", data=b"OggS voice of ama")
 PHOTO = IncomingFile(kind="photo", content_type="image/jpeg", data=b"\xff\xd8 drain photo",
@@ -76,6 +77,34 @@ def test_first_contact_creates_a_citizen_and_later_contacts_find_the_same(app, c
     assert again.created_at == first.created_at
     assert again.last_inbound_at == clock.now()
     assert (again.account, again.display_name) == ("bot", "Ama")
+
+
+def test_a_citizens_last_message_is_written_at_its_precision_not_at_every_message(
+        app, clock, messenger) -> None:
+    """An identity's last message (WhatsApp's window) is kept to the minute, a citizen's
+    (retention) to the hour: not an UPDATE at every message of a conversation."""
+    def last_heard() -> tuple[object, object]:
+        with app.uow_factory() as uow:
+            identity = uow.session.exec(select(ChannelIdentity)).one()
+            citizen = uow.session.get_one(Citizen, identity.citizen_id)
+            return identity.last_inbound_at, citizen.last_seen_at
+
+    ama = Talker(app, messenger)
+    ama.send("Bonjour")
+    first = clock.now()
+    assert last_heard() == (first, first)
+    clock.advance(seconds=50)
+    ama.send("1")
+    assert last_heard() == (first, first)  # within the minute: nothing written
+    clock.advance(seconds=20)
+    ama.send("Cotonou")
+    assert last_heard() == (clock.now(), first)  # the minute is past; not the hour
+    clock.advance(hours=1)
+    ama.send("1")
+    assert last_heard() == (clock.now(), clock.now())
+    clock.current = first  # a clock put back: written again, never left in the future
+    ama.send("menu")
+    assert last_heard() == (first, first)
 
 
 def test_another_address_or_channel_is_another_citizen(app) -> None:
