@@ -101,6 +101,15 @@ def insert_unless_there(dialect: str, table: Table, unique: Sequence[str]) -> An
     return module.insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
 
+# Every PostgreSQL connection (the engine's, a listener's): a database that does not answer
+# is told in seconds (webhooks then spool), and a connection whose machine vanished is
+# dropped by TCP keepalives within a minute, its locks (a turn's claim, the scheduler's lead)
+# with it.
+PG_CONNECT_ARGS: dict[str, Any] = {"connect_timeout": 5, "keepalives": 1,
+                                   "keepalives_idle": 30, "keepalives_interval": 10,
+                                   "keepalives_count": 3}
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """An engine for the URL; SQLite gets foreign keys, WAL and a busy timeout."""
     url = normalise_url(url)
@@ -110,12 +119,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    # A database that does not answer is told in seconds (webhooks then spool), and a
-    # connection whose machine vanished is dropped by TCP keepalives within a minute, its
-    # locks (a turn's claim, the scheduler's lead) with it.
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args={
-        "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 30,
-        "keepalives_interval": 10, "keepalives_count": 3})
+    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=PG_CONNECT_ARGS)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

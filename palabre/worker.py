@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, text
 
+from core.db import PG_CONNECT_ARGS
 from core.messages import workers as processes
 from core.uow import DELIVERIES, TURNS, UnitOfWork
 from dialogs.pipeline import Pipeline
@@ -157,7 +158,8 @@ class Listener(threading.Thread):
 
         while not self.stopped.is_set():
             try:
-                with psycopg.connect(self.dsn, autocommit=True) as connection:
+                with psycopg.connect(self.dsn, autocommit=True,
+                                     **PG_CONNECT_ARGS) as connection:
                     connection.execute(f"LISTEN {WORK_CHANNEL}")
                     self.listening.set()
                     self.wakeup.set()  # what was committed while nobody listened
