@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, func, literal
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import col, select, update
 
 from core.db import UNPACK_LOCK, insert_unless_there
@@ -149,9 +149,6 @@ class Intake:
                          "attempts": 0} for p in unique])
                     uow.wake_workers(TURNS)
                 uow.commit()
-        except IntegrityError:  # another process stored one of them meanwhile: one by one
-            self._store_each(batch)
-            return
         except (OperationalError, InterfaceError) as exc:  # the database does not answer
             if self.spool is None or not batch:
                 _settle([(done, exc) for _, done in batch])
@@ -177,25 +174,6 @@ class Intake:
             self.spool.remove(spooled)
             logger.info("%s spooled webhook bodies stored", len(spooled))
         _settle([(done, None) for _, done in batch])
-
-    def _store_each(self, batch: list[Job]) -> None:
-        outcomes: list[tuple[Waiter, BaseException | None]] = []
-        for post, done in batch:
-            try:
-                with self.uow_factory() as uow:
-                    if _without_known(uow, [post]):
-                        uow.session.add(ProviderPost(
-                            channel=post.channel, account=post.account[:64],
-                            external_id=post.external_id, payload=post.payload,
-                            received_at=uow.clock.now()))
-                        uow.wake_workers(TURNS)
-                    uow.commit()
-                outcomes.append((done, None))
-            except IntegrityError:  # stored by someone else: that is all we wanted
-                outcomes.append((done, None))
-            except Exception as exc:
-                outcomes.append((done, exc))
-        _settle(outcomes)
 
 
 def _settle(outcomes: list[tuple[Waiter, BaseException | None]]) -> None:
@@ -233,17 +211,6 @@ def _insert_new(uow: UnitOfWork) -> Any:
     return insert_unless_there(uow.session.get_bind().dialect.name,
                                ProviderPost.__table__,  # type: ignore[attr-defined]
                                ("channel", "external_id"))
-
-
-def _without_known(uow: UnitOfWork, posts: list[Post]) -> list[Post]:
-    """The posts not stored yet, each provider id once."""
-    unique = {(p.channel, p.external_id): p for p in posts}
-    known: set[tuple[str, str]] = set()
-    for channel in {c for c, _ in unique}:
-        ids = [e for c, e in unique if c == channel]
-        known |= {(channel, e) for e in uow.session.exec(select(ProviderPost.external_id).where(
-            ProviderPost.channel == channel, col(ProviderPost.external_id).in_(ids))).all()}
-    return [p for key, p in unique.items() if key not in known]
 
 
 def _waiting_and_ours(uow: UnitOfWork) -> bool:
