@@ -196,3 +196,4 @@ class SendWindow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200)
     at: float
+    owner: str | None = Field(default=None, max_length=36)  # the process that booked it

@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlmodel import col, delete, select, update
 
-from core.messages.models import OutboundStatus, OutboxRecord, WorkerProcess
+from core.messages.models import OutboundStatus, OutboxRecord, SendWindow, WorkerProcess
 from core.uow import DELIVERIES, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,12 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
             alive = alive.where(col(WorkerProcess.id).not_in(gone))
     freed = _free(uow, col(OutboxRecord.claimed_by).not_in(alive)
                   | col(OutboxRecord.claimed_by).is_(None))
+    # What they had in flight reached its provider by now, if at all: it counts from now in
+    # its window (core/messages/pace.py), no longer for its full time in flight.
+    now = uow.clock.now().timestamp()
+    uow.session.exec(update(SendWindow).where(
+        col(SendWindow.at) > now, col(SendWindow.owner).is_not(None),
+        col(SendWindow.owner).not_in(alive)).values(at=now, owner=None))
     if freed:
         logger.warning("%s message(s) claimed by a process that died are sent again", freed)
     uow.session.exec(delete(WorkerProcess).where(
