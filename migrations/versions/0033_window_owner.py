@@ -3,7 +3,7 @@ process dies, what it had in flight stops holding the window's room for a minute
 
 Revision ID: 0033
 Revises: 0032
-Create Date: 2026-12-04 15:30:00
+Create Date: 2026-12-03 15:30:00
 """
 
 from collections.abc import Sequence
