@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import col, select
 
 from core import errors
@@ -36,7 +36,8 @@ def seed_reference_data(*, uow: UnitOfWork, enable: Iterable[str] = ()) -> int:
 
 def set_enabled(*, uow: UnitOfWork, commune: str, enabled: bool) -> Commune:
     """Enable or disable a commune (by id, code or name); enabling adds default lists."""
-    found = find_commune(uow=uow, text=commune, enabled_only=False)
+    found = uow.session.get(Commune, commune) \
+        or find_commune(uow=uow, text=commune, enabled_only=False)
     if found is None:
         raise LookupError(f"unknown commune: {commune}")
     found.enabled = enabled
@@ -49,13 +50,11 @@ def set_enabled(*, uow: UnitOfWork, commune: str, enabled: bool) -> Commune:
 def _add_default_lists(*, uow: UnitOfWork, commune_id: str) -> None:
     if uow.session.exec(select(Category).where(Category.commune_id == commune_id)).first():
         return
-    for position, (code, fr, en) in enumerate(seed.DEFAULT_CATEGORIES):
-        uow.session.add(Category(commune_id=commune_id, code=code, names={"fr": fr, "en": en},
-                                 position=position))
-    for position, (code, fr, en) in enumerate(seed.DEFAULT_SERVICES):
-        uow.session.add(MunicipalService(commune_id=commune_id, code=code,
-                                         names={"fr": fr, "en": en}, position=position))
-    uow.session.flush()
+    for model, defaults in ((Category, seed.DEFAULT_CATEGORIES),
+                            (MunicipalService, seed.DEFAULT_SERVICES)):
+        uow.session.execute(insert(model), [  # one statement a list
+            {"commune_id": commune_id, "code": code, "names": {"fr": fr, "en": en},
+             "position": position} for position, (code, fr, en) in enumerate(defaults)])
 
 
 def enabled_communes(*, uow: UnitOfWork) -> list[Commune]:
