@@ -12,6 +12,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.citizens import phones
 from core.citizens.models import ChannelIdentity
 from core.submissions.inbox import InboxFilter, Page, inbox
 from core.submissions.models import Submission
@@ -47,7 +48,8 @@ def staff_row(uow: UnitOfWork, contacts: bool, row: Submission) -> list[object]:
     if contacts:
         identity = (uow.session.get(ChannelIdentity, row.identity_id)
                     if row.identity_id and not row.anonymous else None)
-        values += [identity.channel, identity.address] if identity else ["", ""]
+        values += [identity.channel, phones.in_2024_plan(identity.address)] \
+            if identity else ["", ""]
     return values
 
 

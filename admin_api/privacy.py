@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from admin_api import schemas
 from core.citizens.models import ChannelIdentity, Citizen
+from core.citizens.phones import mask
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Moderator, Role
 from core.submissions import service as submissions
@@ -12,13 +13,6 @@ from core.submissions.models import StatusChange, Submission
 from core.transcripts import service as transcripts
 from core.transcripts.models import Transcription
 from core.uow import UnitOfWork
-
-
-def mask(value: str) -> str:
-    """'22997123456' -> '229•••••••56': enough to tell two people apart, not to call them."""
-    if len(value) <= 4:
-        return "•" * len(value)
-    return value[:3] + "•" * (len(value) - 5) + value[-2:]
 
 
 def submission_public(uow: UnitOfWork, row: Submission) -> schemas.SubmissionPublic:

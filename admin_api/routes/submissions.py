@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from admin_api import privacy, schemas
 from admin_api.deps import InboxFilterDep, RowId, StaffDep, UowDep
 from admin_api.errors import DocumentedRoute
+from core.citizens import phones
 from core.council.models import CouncilQuestion, CouncilSession
 from core.messages.models import Attachment
 from core.moderation.service import communes_visible_to, may_see
@@ -181,7 +182,8 @@ def reveal_contact(reference: str, body: schemas.ContactRevealIn, uow: UowDep,
     identity = triage.reveal_contact(uow=uow, moderator=moderator, reference=reference,
                                      reason=body.reason)
     uow.commit()
-    return schemas.ContactPublic(channel=identity.channel, address=identity.address,
+    return schemas.ContactPublic(channel=identity.channel,  # a number as it is dialled now
+                                 address=phones.in_2024_plan(identity.address),
                                  display_name=identity.display_name)
 
 

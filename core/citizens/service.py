@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select, update
 
 from core.broadcasts.models import Subscription
+from core.citizens import phones
 from core.citizens.models import ChannelIdentity, Citizen
 from core.conversations.models import Conversation
-from core.messages.models import Attachment, InboundRecord, OutboxRecord
+from core.messages.models import Attachment, InboundRecord, OutboundStatus, OutboxRecord
 from core.submissions.models import Submission
 from core.uow import UnitOfWork
 
@@ -35,8 +36,9 @@ def identify(*, uow: UnitOfWork, channel: str, address: str, account: str = "",
     now = seen_at or uow.clock.now()
     query = select(ChannelIdentity).where(ChannelIdentity.channel == channel,
                                           ChannelIdentity.address == address)
-    identity = uow.session.exec(query).first() or _first_contact(
-        uow, channel=channel, address=address, display_name=display_name)
+    identity = uow.session.exec(query).first() \
+        or _under_another_form(uow, channel=channel, address=address) \
+        or _first_contact(uow, channel=channel, address=address, display_name=display_name)
     identity.account = account or identity.account
     identity.display_name = display_name or identity.display_name
     if _older(identity.last_inbound_at, now, INBOUND_WRITTEN_EVERY):
@@ -58,6 +60,27 @@ def seen(*, uow: UnitOfWork, citizen: Citizen) -> None:
 def _older(then: datetime | None, now: datetime, every: timedelta) -> bool:
     """Whether a time kept at this precision must be written again."""
     return then is None or not timedelta(0) <= now - then < every
+
+
+def _under_another_form(uow: UnitOfWork, *, channel: str,
+                        address: str) -> ChannelIdentity | None:
+    """The identity known under another form of the same number (Benin's eight-digit and
+    ten-digit forms, core/citizens/phones.py), which now writes from this one: it answers
+    here from now on, what waits to be sent to it too."""
+    twins = phones.twins(address)
+    if not twins:
+        return None
+    identity = uow.session.exec(select(ChannelIdentity).where(
+        ChannelIdentity.channel == channel, col(ChannelIdentity.address).in_(twins))).first()
+    if identity is None:
+        return None
+    identity.address = address
+    uow.session.add(identity)
+    uow.session.exec(update(OutboxRecord).where(
+        col(OutboxRecord.identity_id) == identity.id,
+        col(OutboxRecord.status).in_((OutboundStatus.PENDING, OutboundStatus.HELD)))
+        .values(address=address))
+    return identity
 
 
 def _first_contact(uow: UnitOfWork, *, channel: str, address: str,
