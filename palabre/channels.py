@@ -15,6 +15,7 @@ from bots.whatsapp.config import CHANNEL as WHATSAPP
 from bots.whatsapp.config import Sender, WhatsAppConfig, parse_templates
 from bots.whatsapp.messenger import WhatsAppFetcher, WhatsAppMessenger
 from bots.whatsapp.webhook import WhatsAppReceiver
+from core.citizens import phones
 from core.messages.pace import SharedPace
 from core.ports import Clock, MediaStore
 from core.uow import UnitOfWork
@@ -108,8 +109,12 @@ def whatsapp_config(settings: Settings) -> WhatsAppConfig | None:
 
 
 def _sender(item: str, rate: float) -> Sender:
-    address, _, commune = item.strip().partition("=")
-    return Sender(address=address.strip(), commune=commune.strip(), messages_per_second=rate)
+    """`+229 01 97 12 34 56=BJ-LI-COT`: a number as Twilio writes it (+ and digits), however
+    it was typed (spaces, dashes, 00, no +229); an eight-digit form stays one, as Twilio may
+    have registered the sender under it."""
+    typed, _, commune = item.strip().partition("=")
+    address = phones.e164(typed, moved=False) or typed.strip()
+    return Sender(address=address, commune=commune.strip(), messages_per_second=rate)
 
 
 @dataclass

@@ -22,12 +22,15 @@ _NEW = re.compile(r"^\+22901(\d{8})$")
 MASK = "•"
 
 
-def e164(text: str, *, region: str = "BJ") -> str | None:
+def e164(text: str, *, region: str = "BJ", moved: bool = True) -> str | None:
     """A typed number as +<country><number>, a former eight-digit Beninese number moved to
-    the 2024 plan; None when it is not a possible phone number."""
+    the 2024 plan (kept in its form with `moved=False`: a WhatsApp id registered before may
+    still be it); None when it is not a possible phone number."""
     cleaned = re.sub(r"[\s().-]", "", text.strip())
+    if not re.fullmatch(r"\+?\d+", cleaned):  # letters are no vanity number here
+        return None
     if re.fullmatch(r"(\+229|00229)?\d{8}", cleaned):  # the former plan, with or without 229
-        return f"+{BENIN}{NEW_PREFIX}{cleaned[-8:]}"
+        return f"+{BENIN}{NEW_PREFIX if moved else ''}{cleaned[-8:]}"
     try:
         number = phonenumbers.parse(cleaned, region)
     except phonenumbers.NumberParseException:

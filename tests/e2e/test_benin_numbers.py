@@ -12,6 +12,7 @@ from core.citizens.models import ChannelIdentity
 from core.messages.models import OutboxRecord
 from core.moderation.models import Role
 from palabre.bootstrap import App, bootstrap
+from palabre.channels import whatsapp_config
 from palabre.web import create_web_app
 from tests.e2e.test_admin_api import _account
 from tests.e2e.test_whatsapp import (
@@ -131,3 +132,13 @@ def test_moderators_read_either_form_in_the_new_plan(wa, web, fake, clock) -> No
                            headers=headers, json={"reason": "Rappeler le citoyen"})
     assert revealed.status_code == 200, revealed.text
     assert revealed.json()["address"] == "+2290197123456"  # as it is dialled now
+
+
+def test_a_sender_typed_with_spaces_answers_as_twilio_writes_it(settings, fake) -> None:
+    typed = whatsapp_settings(settings, fake, whatsapp_senders=(
+        "+229 01 90 00 00 01=BJ-LI-COT, 00229 61 00 00 02, MG9752274e9e519418a7406176694466fa"))
+    config = whatsapp_config(typed)
+    assert config is not None
+    assert [s.address for s in config.senders] == [
+        "+2290190000001", "+22961000002", "MG9752274e9e519418a7406176694466fa"]
+    assert config.senders[0].commune == "BJ-LI-COT"

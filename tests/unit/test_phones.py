@@ -20,6 +20,13 @@ def test_other_numbers_keep_their_country_and_nonsense_is_none() -> None:
     assert phones.e164("+234 803 123 4567") == "+2348031234567"
     assert phones.e164("bonjour") is None
     assert phones.e164("12") is None
+    assert phones.e164("MG9752274e9e519418a7406176694466fa") is None  # a messaging service
+    assert phones.e164("1-800-FLOWERS") is None
+
+
+def test_an_eight_digit_form_may_be_kept_as_it_is() -> None:
+    assert phones.e164("+229 97 12 34 56", moved=False) == "+22997123456"
+    assert phones.e164("0197123456", moved=False) == "+2290197123456"
 
 
 def test_the_library_knows_the_2024_plan() -> None:
