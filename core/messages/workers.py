@@ -3,9 +3,11 @@
 Each process has a random id, unique across machines and containers (a host name and a pid
 are not: two containers both run pid 1). It beats while it runs; a message it claimed for
 sending and did not settle is taken over by another process once its owner has missed its
-heartbeat for `DEAD_AFTER`, or at once when the owner said goodbye, or (PostgreSQL) when the
-advisory lock it held on a connection of its own is free: the database drops a dead
-process's connections at once (TCP keepalives: within a minute for a vanished machine).
+heartbeat for `DEAD_AFTER`, or at once when the owner said goodbye. On PostgreSQL a process
+that holds an advisory lock on a connection of its own is alive exactly while it holds it,
+whatever its heartbeat's clock says: the database drops a dead process's connections at once
+(TCP keepalives: within a minute for a vanished machine), and machines' clocks may differ. A
+process alive but stuck keeps its claims until their lease ends (`release_stale_claims`).
 Turns need none of this: their claim is a row lock, freed with the connection too."""
 
 from __future__ import annotations
@@ -67,13 +69,17 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
     """Put back the messages claimed by processes that stopped beating (or never beat, or
     left): they go again now. Such a message may have reached the provider just before its
     process died: sending it again is preferred to losing it (at least once)."""
-    alive = select(WorkerProcess.id).where(
-        col(WorkerProcess.seen_at) >= uow.clock.now() - DEAD_AFTER)
-    if uow.session.get_bind().dialect.name == "postgresql":  # and, if it holds one, its lock
-        alive = alive.where(col(WorkerProcess.lock_key).is_(None) | text(
-            "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
-            "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) "
-            "= worker_process.lock_key)"))
+    beating = col(WorkerProcess.seen_at) >= uow.clock.now() - DEAD_AFTER
+    alive = select(WorkerProcess.id).where(beating)
+    if uow.session.get_bind().dialect.name == "postgresql":
+        # A process holding its liveness lock is alive, and one whose lock is free is dead,
+        # whatever its heartbeat says: the database, not two machines' clocks, tells. (A
+        # clock 30 s behind made a live process look dead: its claims went again, twice.)
+        alive = select(WorkerProcess.id).where(
+            (col(WorkerProcess.lock_key).is_(None) & beating) | text(
+                "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
+                "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) "
+                "= worker_process.lock_key)"))
     else:  # SQLite is one machine: a process of this host that is gone is dead at once
         gone = [i for i, pid in uow.session.exec(select(WorkerProcess.id, WorkerProcess.pid)
                 .where(WorkerProcess.host == socket.gethostname()[:120])).all()
