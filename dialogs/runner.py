@@ -42,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_BYTES = 20_000_000  # Telegram's Bot API download limit
 FILE_REFUSALS = ("too_large", "unreadable")  # why a file was not fetched (FetchError.reason)
+# While a worker downloads a message's files, no other claims it; if that worker dies, the
+# message waits this long before another downloads them.
+FETCH_LEASE = timedelta(minutes=3)
 # Under this, a transcript is not shown back as "what I understood": the audio stays.
 DEFAULT_MIN_CONFIDENCE = 0.4
 VOICE_REPEAT_AFTER = timedelta(hours=1)  # a recorded prompt heard once in a sitting
@@ -163,6 +166,9 @@ class Dialogs:
                 except Exception as exc:  # the worker's edge: keep the message, retry it
                     logger.exception("turn failed for inbound message %s", claimed)
                     failure = exc
+            else:  # this worker fetches its files: no other takes it meanwhile
+                messages.lease_for_fetching(uow=uow, record=record, lease=FETCH_LEASE)
+                uow.commit()
         if failure is not None:  # counted once the failed transaction let go of the message
             self._record_failure(claimed, failure)
             return 0
@@ -187,9 +193,14 @@ class Dialogs:
         return 0
 
     def _fetch_then_handle(self, claimed: int) -> int:
-        """A message's files first, outside any transaction; then it is claimed again."""
+        """A message's files first, outside any transaction, under a lease (other workers
+        leave the message alone until it ends: each file is downloaded once, not by every
+        worker that claimed it meanwhile); then it is claimed again."""
         try:
             self.fetch_files(claimed)
+            with self.uow_factory() as uow:  # fetched: due again, for whichever worker
+                messages.end_fetch_lease(uow=uow, inbound_id=claimed)
+                uow.commit()
         except FetchError as exc:  # the provider or the network: the message waits
             logger.warning("files of inbound message %s not fetched yet: %s", claimed, exc)
             self._record_failure(claimed, exc)

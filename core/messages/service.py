@@ -224,6 +224,20 @@ _NEXT = _next_claimable()
 
 
 
+def lease_for_fetching(*, uow: UnitOfWork, record: InboundRecord, lease: timedelta) -> None:
+    """A claimed message whose files this worker downloads now, outside any transaction:
+    not due for any other worker before the lease ends (or `end_fetch_lease`)."""
+    record.next_attempt_at = uow.clock.now() + lease
+    uow.session.add(record)
+
+
+def end_fetch_lease(*, uow: UnitOfWork, inbound_id: int) -> None:
+    """The files are in: the message is due again (its later messages wait for it anyway)."""
+    uow.session.exec(update(InboundRecord).where(
+        col(InboundRecord.id) == inbound_id,
+        col(InboundRecord.status) == InboundStatus.RECEIVED).values(next_attempt_at=None))
+
+
 def requeue_failed(*, uow: UnitOfWork) -> int:
     """Give messages whose turns failed another round of attempts (after a fix)."""
     result = uow.session.exec(

@@ -4,12 +4,14 @@ kept as a reference and the citizen is told, and a fetched photo joins the repor
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlmodel import select
 
 from core.geo import Point
 from core.messages.models import Attachment, InboundRecord, InboundStatus
-from core.messages.neutral import IncomingFile
+from core.messages.neutral import InboundMessage, IncomingFile
 from core.ports import FetchedFile, FetchError
 from palabre.bootstrap import bootstrap
 from tests.talk import Talker
@@ -107,3 +109,48 @@ def test_a_file_too_large_is_kept_and_the_citizen_told(fetching_app, messenger, 
     with fetching_app.uow_factory() as uow:
         kept = uow.session.exec(select(Attachment)).one()
     assert kept.remote == "huge" and kept.path == "" and kept.fetch_error.startswith("too_large")
+
+
+class SlowFetcher(ScriptedFetcher):
+    """A download that lasts until the test lets it end (the first one only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.go_on = threading.Event(), threading.Event()
+
+    def fetch(self, *, account: str, remote: str, max_bytes: int) -> FetchedFile:
+        if not self.started.is_set():
+            self.started.set()
+            assert self.go_on.wait(10)
+        return super().fetch(account=account, remote=remote, max_bytes=max_bytes)
+
+
+def test_a_file_being_downloaded_by_one_worker_is_not_downloaded_by_another(
+        app, settings, clock, messenger) -> None:
+    """Two workers: while the first downloads a photo, outside any transaction, the second
+    found the message free again and downloaded it too (each file fetched twice)."""
+    fetcher = SlowFetcher()
+    fetching = bootstrap(settings, clock=clock, messengers={"console": messenger},
+                         fetchers={"console": fetcher})
+    try:
+        talker = Talker(fetching, messenger)
+        _at_photo_step(talker)
+        fetcher.files["file-1"] = JPEG
+        fetching.pipeline.receive(InboundMessage(
+            channel="console", address="ama", account="", external_id="photo-1",
+            files=_photo("file-1")))
+        first = threading.Thread(target=fetching.pipeline.dialogs.process_pending)
+        first.start()
+        assert fetcher.started.wait(10)
+        assert fetching.pipeline.dialogs.process_pending() == 0  # the second worker
+        fetcher.go_on.set()
+        first.join(10)
+        assert [remote for _, remote, _ in fetcher.asked] == ["file-1"]  # fetched once
+        assert "Photo reçue" in talker.replies()
+        with fetching.uow_factory() as uow:
+            record = uow.session.exec(select(InboundRecord).where(
+                InboundRecord.external_id == "photo-1")).one()
+        assert record.status == InboundStatus.PROCESSED and record.next_attempt_at is None
+    finally:
+        fetcher.go_on.set()
+        fetching.engine.dispose()
