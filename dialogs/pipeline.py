@@ -36,6 +36,9 @@ class Pipeline:
         self.unpackers: dict[str, Unpacker] = {}  # channel -> what its webhook bodies mean
         # A channel's own work after unpacking (a staff chat's recordings to fetch and keep)
         self.chores: list[Callable[[], object]] = []
+        # …and before it, outside any transaction: what its unpacker will need from the
+        # provider (a bot's own name), never asked while the unpacking holds its locks
+        self.warmups: list[Callable[[], object]] = []
 
     def receive(self, message: InboundMessage) -> int | None:
         """Store a message first; None when the provider sent it before."""
@@ -54,6 +57,11 @@ class Pipeline:
         await self.intake.store_async(post)
 
     def process_pending(self) -> int:
+        for warmup in self.warmups:
+            try:
+                warmup()
+            except Exception:  # the unpacker does without it
+                logger.exception("a channel's warm-up failed; it runs again next round")
         unpack_waiting(uow_factory=self.uow_factory, unpackers=self.unpackers)
         for chore in self.chores:
             try:

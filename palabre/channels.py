@@ -82,6 +82,7 @@ class TelegramChannel:
                                          pipeline=pipeline, uow_factory=uow_factory,
                                          catalogs=catalogs, wake=wake)
         pipeline.unpackers[CHANNEL] = self.receiver.unpack
+        pipeline.warmups.append(self.client.learn_usernames)
         if self.config.staff_chats:  # moderators record the bot's messages from them
             pipeline.chores.append(StaffRecorder(uow_factory=uow_factory, fetcher=self.fetcher,
                                                  catalogs=catalogs,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CALL_TIMEOUT_S = 120.0  # a file upload or a long poll, at most
+ASK_AGAIN_AFTER_S = 60.0  # getMe, while Telegram cannot say the bot's name
 
 
 class TelegramClient:
@@ -27,6 +29,7 @@ class TelegramClient:
         self.config = config
         self._bots: dict[str, Bot] = {}
         self._usernames: dict[str, str] = {}
+        self._asked: dict[str, float] = {}  # when getMe was last asked, per bot
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -41,6 +44,7 @@ class TelegramClient:
     def username(self, account: str) -> str | None:
         """The bot's @username (asked once with getMe), None when Telegram cannot say."""
         if account not in self._usernames:
+            self._asked[account] = time.monotonic()
             try:
                 me = self.call(account, lambda bot: bot.get_me(), timeout=15.0)
             except Exception as exc:  # the edge: a link without the name is still an answer
@@ -49,6 +53,19 @@ class TelegramClient:
             if me.username:
                 self._usernames[account] = me.username
         return self._usernames.get(account)
+
+    def known_username(self, account: str) -> str | None:
+        """The bot's @username if getMe told it already: no call (inside a transaction)."""
+        return self._usernames.get(account)
+
+    def learn_usernames(self) -> None:
+        """Ask getMe for the bots whose name is not known yet, each at most once a minute
+        while Telegram cannot say (run outside any transaction)."""
+        for bot in self.config.bots:
+            asked = self._asked.get(bot.account)
+            if bot.account not in self._usernames and (
+                    asked is None or time.monotonic() - asked >= ASK_AGAIN_AFTER_S):
+                self.username(bot.account)
 
     async def _with_bot(self, account: str, action: Callable[[Bot], Awaitable[T]]) -> T:
         return await action(await self._bot(account))

@@ -87,8 +87,9 @@ class TelegramReceiver:
 
     def _point_to_private_chat(self, uow: UnitOfWork, account: str,
                                command: GroupCommand) -> None:
-        """A command in a group gets a link to a private chat; no flow runs in a group."""
-        username = self.client.username(account)
+        """A command in a group gets a link to a private chat; no flow runs in a group. The
+        bot's name was asked before the unpacking began (`learn_usernames`)."""
+        username = self.client.known_username(account)
         if username:
             start = f"?start={command.payload}" if command.payload else ""
             text = self.catalogs.render(DEFAULT_LANGUAGE, say(

@@ -315,6 +315,54 @@ def test_a_group_command_answers_with_a_private_link_and_runs_no_flow(chat, tg, 
         assert uow.session.exec(select(ChannelIdentity)).all() == []
 
 
+def _writing(app: App) -> bool:
+    """Whether a transaction of Palabre's holds the database (while the bot asks Telegram)."""
+    if app.engine.dialect.name == "postgresql":
+        with app.engine.connect() as connection:
+            return bool(connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%%'").scalar())
+    import sqlite3
+    probe = sqlite3.connect(app.engine.url.database, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return False
+    except sqlite3.OperationalError:  # "database is locked"
+        return True
+    finally:
+        probe.close()
+
+
+def test_the_bots_name_is_asked_outside_any_transaction(chat, tg, fake) -> None:
+    """getMe ran inside the unpacking's transaction: a slow Telegram (up to 15 s) held the
+    locks of every body being unpacked. Now it is asked before, and once."""
+    seen: list[bool] = []
+    answer = fake._get_me
+
+    def get_me(request):
+        seen.append(_writing(tg))
+        return answer(request)
+
+    fake._get_me = get_me
+    chat.post(update("group_command"))
+    chat.run()
+    asked = len(seen)
+    chat.post(update("group_text"))
+    chat.run()
+    assert asked and seen == [False] * asked  # never while a transaction held the database
+    assert fake.texts(GROUP)[-1].endswith("https://t.me/palabre_test_bot?start=report")
+
+
+def test_a_group_command_is_answered_at_once_when_telegram_cannot_say_the_bots_name(
+        chat, tg, fake) -> None:
+    fake.fail_next("getMe", status=500)
+    chat.post(update("group_command"))
+    chat.run()
+    assert fake.texts(GROUP) == [
+        "Pour cela, écrivez-moi en privé : ouvrez mon profil et appuyez sur « Démarrer »."]
+
+
 def test_a_channel_post_is_acknowledged_and_ignored(chat, tg) -> None:
     chat.post(update("channel_post"))
     with tg.uow_factory() as uow:
