@@ -75,10 +75,22 @@ class TelegramMessenger:
         self._uploads_lock = threading.Lock()
 
     def send(self, message: OutboundMessage) -> SendReceipt:
-        if message.media_path is None:
+        """A file Telegram has not seen yet is uploaded by one send at a time (the others
+        wait for its file id); once known, sends of it go side by side like texts."""
+        if message.media_path is None or self._file_key(message) in self.file_ids:
             return self._send_paced(message)
         with self._upload_lock(message.account, message.media_path):
-            return self._send_paced(message)
+            if self._file_key(message) not in self.file_ids:
+                return self._send_paced(message)
+        return self._send_paced(message)  # uploaded meanwhile: by its file id, unlocked
+
+    def _file_key(self, message: OutboundMessage) -> tuple[str, str, str]:
+        """Where a file's Telegram id is kept: by bot, stored path and the name it goes by."""
+        assert message.media_path is not None
+        if message.hints.get("voice"):
+            return (message.account, message.media_path, "voice")
+        return (message.account, message.media_path,
+                message.hints.get("filename") or self.media.absolute(message.media_path).name)
 
     def _upload_lock(self, account: str, media_path: str) -> threading.Lock:
         with self._uploads_lock:
@@ -171,7 +183,7 @@ class TelegramMessenger:
     async def _send_voice(self, bot: Bot, message: OutboundMessage) -> Message:
         """A recorded prompt, as a voice message (uploaded once per bot, then by its id)."""
         assert message.media_path is not None
-        key = (message.account, message.media_path, "voice")
+        key = self._file_key(message)
         known = self.file_ids.get(key)
         try:
             data = known or self.media.absolute(message.media_path).read_bytes()
@@ -190,7 +202,7 @@ class TelegramMessenger:
         send = bot.send_photo if photo else bot.send_document
         # A document goes under its own name (budget-2026.pdf), not the store's hash.
         name = message.hints.get("filename") or path.name
-        key = (message.account, message.media_path, name)
+        key = self._file_key(message)
         known = self.file_ids.get(key)
         sent = await send(message.address, known or path.read_bytes(), caption=caption,
                           reply_markup=markup if caption is not None else None,

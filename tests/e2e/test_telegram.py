@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -496,3 +498,49 @@ def test_a_bot_bound_to_a_commune_skips_the_commune_question(tg, web, fake, cloc
         assert replies[-1].endswith("Acceptez-vous ?")
     finally:
         app.close()
+
+
+class SlowPhotos(FakeTelegramApi):
+    """The fake Bot API, a photo's answer taking a real round trip (outside the fake's
+    lock): how many photos are in flight at once."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        super().__init__(tokens)
+        self.in_flight = self.most = 0
+        self._counting = threading.Lock()
+
+    def answer(self, request):
+        if request.method.lower() != "sendphoto":
+            return super().answer(request)
+        with self._counting:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+        time.sleep(0.2)
+        with self._counting:
+            self.in_flight -= 1
+        return super().answer(request)
+
+
+def test_a_photo_uploaded_once_then_goes_to_many_chats_side_by_side(app, settings, clock,
+                                                                    messenger) -> None:
+    """One upload at a time per file held every send of it, after the upload too: a photo
+    announcement went out one chat at a time."""
+    with SlowPhotos([TOKEN]) as fake:
+        configured = Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                                 "telegram_api_url": fake.url}, _env_file=None)
+        sending = bootstrap(configured, clock=clock, messengers={"console": messenger})
+        try:
+            with sending.uow_factory() as uow:
+                stored = uow.media.put(JPEG, content_type="image/jpeg")
+                for chat_id in range(5000, 5006):
+                    messages.enqueue(uow=uow, to=messages.Recipient(
+                        CHANNEL, TOKEN.split(":")[0], str(chat_id)), text="La salle",
+                        media_path=stored.path, purpose="announcement")
+                uow.commit()
+            report = sending.pipeline.deliver()
+            sent = fake.sent("sendPhoto", ok=True)
+        finally:
+            sending.close()
+    assert report.sent == 6
+    assert sum(1 for call in sent if call.files) == 1  # uploaded once
+    assert fake.most >= 2  # then sent by its file id side by side
