@@ -6,7 +6,9 @@ import logging
 import threading
 import time
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,7 @@ LIMITS = {"pause": "the bot waits out a 429 (flood control)",
 # how long a sender keeps trying to book before it gives the message back.
 PER_SECOND = 30
 SHARED_PATIENCE_S = 2.0
+PART_PATIENCE_S = 15.0
 GONE = ("chat not found", "user is deactivated", "bot was kicked", "have no rights to send")
 
 
@@ -97,46 +100,55 @@ class TelegramMessenger:
             return self._uploads.setdefault((account, media_path), threading.Lock())
 
     def _send_paced(self, message: OutboundMessage) -> SendReceipt:
-        turn = self._wait_turn(message.account, message.address)
-        try:
-            sent = self.client.call(message.account, lambda bot: self._send(bot, message))
-        except TelegramError as exc:
-            error = delivery_error(exc)
-            if error.throttled and error.retry_after:
-                self._pause(message.account, turn, error.retry_after)
-            raise error from exc
-        except TimeoutError as exc:
-            raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
-        finally:  # the message counts in the bot's second from its answer on
-            if isinstance(turn, Throttle):
-                turn.settle()
-            elif turn is not None and self.pace is not None:
-                settle(self.pace, turn, self.clock.now().timestamp())
+        """Each message Telegram receives is paced on its own: a long text split in three
+        is three messages in the bot's 30 a second (it counted as one), but one message in
+        the chat's one a second. A failure sends the whole again (parts already received
+        included): a part is rarely held back, for the bot's second at most."""
+        sent: Message | None = None
+        for number, piece in enumerate(self._pieces(message)):
+            turn = self._wait_turn(message.account, message.address, chat=number == 0)
+            try:
+                sent = self.client.call(message.account, piece)
+            except TelegramError as exc:
+                error = delivery_error(exc)
+                if error.throttled and error.retry_after:
+                    self._pause(message.account, turn, error.retry_after)
+                raise error from exc
+            except TimeoutError as exc:
+                raise DeliveryError(f"Telegram did not answer in time: {exc}") from exc
+            finally:  # the message counts in the bot's second from its answer on
+                if isinstance(turn, Throttle):
+                    turn.settle()
+                elif turn is not None and self.pace is not None:
+                    settle(self.pace, turn, self.clock.now().timestamp())
+        assert sent is not None
         return SendReceipt(external_id=str(sent.message_id))
 
-    def _wait_turn(self, account: str, chat_id: str) -> Throttle | int | None:
+    def _wait_turn(self, account: str, chat_id: str, *,
+                   chat: bool = True) -> Throttle | int | None:
         """This process's throttle, once it lets the message go; or, when the limits are
-        shared, the message's entry in the bot's window."""
+        shared, the message's entry in the bot's window. `chat=False`: the bot's limit only
+        (the next part of a split message)."""
         if self.pace is not None:
-            return self._shared_turn(self.pace, account, chat_id)
+            return self._shared_turn(self.pace, account, chat_id, chat=chat)
         throttle = self._throttle(account)
-        wait = throttle.reserve(chat_id)
-        held_by = throttle.holding(chat_id) if wait > 0 else ""
-        if 0 < wait <= SLEEPABLE_S.get(held_by, 0.0):
+        started, patience = time.monotonic(), _patience(chat)
+        while (wait := throttle.reserve(chat_id, chat=chat)) > 0:
+            held_by = throttle.holding(chat_id, chat=chat)
+            if wait > SLEEPABLE_S.get(held_by, 0.0) or time.monotonic() - started > patience:
+                limit = LIMITS.get(held_by, LIMITS["chat"])
+                raise DeliveryError(f"Telegram limit ({limit}) for chat {chat_id}",
+                                    throttled=True, retry_after=wait)
             time.sleep(wait)
-            wait = throttle.reserve(chat_id)
-        if wait > 0:
-            limit = LIMITS.get(held_by, LIMITS["chat"])
-            raise DeliveryError(f"Telegram limit ({limit}) for chat {chat_id}", throttled=True,
-                                retry_after=wait)
         return throttle
 
-    def _shared_turn(self, pace: SharedPace, account: str, chat_id: str) -> int | None:
+    def _shared_turn(self, pace: SharedPace, account: str, chat_id: str, *,
+                     chat: bool = True) -> int | None:
         """Book this message under the bot's limits held in the database (short waits are
         slept, for a second or two at most); its window entry, to settle once answered."""
         bot = f"{CHANNEL}:{account}"
-        rates = [Rate(f"{bot}:{chat_id}", 1.0)]
-        if is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit
+        rates = [Rate(f"{bot}:{chat_id}", 1.0)] if chat else []
+        if chat and is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit
             rates.append(Rate(f"{bot}:{chat_id}:minute", 3.0, burst=57.0))
 
         def held_by(booking: Booking) -> str:
@@ -145,7 +157,7 @@ class TelegramMessenger:
         booking = book_patiently(pace, lambda: self.clock.now().timestamp(), pause_key=bot,
                                  rates=rates, window=Window(bot, PER_SECOND, 1.0),
                                  sleepable=lambda b: SLEEPABLE_S.get(held_by(b), 0.0),
-                                 patience=SHARED_PATIENCE_S)
+                                 patience=_patience(chat))
         if booking.held_by:
             raise DeliveryError(f"Telegram limit ({LIMITS[held_by(booking)]}) for chat "
                                 f"{chat_id}", throttled=True, retry_after=booking.wait)
@@ -168,17 +180,26 @@ class TelegramMessenger:
             self.throttles[account] = throttle
         return throttle
 
-    async def _send(self, bot: Bot, message: OutboundMessage) -> Message:
+    def _pieces(self, message: OutboundMessage) -> list[Callable[[Bot], Awaitable[Message]]]:
+        """The messages Telegram receives for one of ours: a voice, a file (its caption, or
+        the text after it when too long), a text split at Telegram's limit; the buttons on
+        the last."""
         markup = keyboard(message)
-        chat_id = message.address
         if message.media_path and message.hints.get("voice"):
-            return await self._send_voice(bot, message)
+            return [lambda bot: self._send_voice(bot, message)]
+        pieces: list[Callable[[Bot], Awaitable[Message]]] = []
+        text = message.text
         if message.media_path:
-            return await self._send_file(bot, message, markup)
-        parts = split_text(message.text, TEXT_LIMIT)
-        for part in parts[:-1]:
-            await bot.send_message(chat_id, part)
-        return await bot.send_message(chat_id, parts[-1], reply_markup=markup)
+            caption = text if len(text) <= CAPTION_LIMIT else None
+            pieces.append(lambda bot: self._send_file(bot, message, caption, markup))
+            if caption is not None or not text:
+                return pieces
+        parts = split_text(text, TEXT_LIMIT)
+        for number, part in enumerate(parts):
+            last = number == len(parts) - 1
+            pieces.append(partial(_send_text, chat_id=message.address, text=part,
+                                  markup=markup if last else None))
+        return pieces
 
     async def _send_voice(self, bot: Bot, message: OutboundMessage) -> Message:
         """A recorded prompt, as a voice message (uploaded once per bot, then by its id)."""
@@ -194,10 +215,12 @@ class TelegramMessenger:
             self.file_ids[key] = sent.voice.file_id
         return sent
 
-    async def _send_file(self, bot: Bot, message: OutboundMessage, markup: Any) -> Message:
+    async def _send_file(self, bot: Bot, message: OutboundMessage, caption: str | None,
+                         markup: Any) -> Message:
+        """The file (uploaded once per bot, then by its id), its caption and buttons when
+        the text fits; otherwise the text follows as messages of its own."""
         assert message.media_path is not None
         path = self.media.absolute(message.media_path)
-        caption = message.text if len(message.text) <= CAPTION_LIMIT else None
         photo = _is_image(path)
         send = bot.send_photo if photo else bot.send_document
         # A document goes under its own name (budget-2026.pdf), not the store's hash.
@@ -210,12 +233,17 @@ class TelegramMessenger:
         uploaded = (sent.photo[-1] if sent.photo else None) if photo else sent.document
         if uploaded is not None:
             self.file_ids[key] = uploaded.file_id
-        if caption is None and message.text:
-            parts = split_text(message.text, TEXT_LIMIT)
-            for part in parts[:-1]:
-                await bot.send_message(message.address, part)
-            sent = await bot.send_message(message.address, parts[-1], reply_markup=markup)
         return sent
+
+
+def _patience(first_part: bool) -> float:
+    """How long a sender keeps trying to book a message's turn: longer for the next part of
+    a split message, since giving it back sends the parts already received again."""
+    return SHARED_PATIENCE_S if first_part else PART_PATIENCE_S
+
+
+async def _send_text(bot: Bot, *, chat_id: str, text: str, markup: Any) -> Message:
+    return await bot.send_message(chat_id, text, reply_markup=markup)
 
 
 class TelegramFetcher:

@@ -9,6 +9,9 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 
+IN_FLIGHT, ANSWERED = 1.0, 0.0  # a message's state in the bot's second
+IN_FLIGHT_WAIT_S = 0.02  # the second is full of messages not answered yet: try again soon
+
 
 class Throttle:
     """Says how long to wait before the next message to a chat, and books the slot when the
@@ -21,8 +24,9 @@ class Throttle:
         self.chat_interval = chat_interval
         self.group_per_minute = group_per_minute
         self.now = now
-        # When each message of the last second went: a list, so that its sender can move it to
-        # when its answer came (settle); in the order they were reserved.
+        # When each message of the last second went, and whether it is still in flight: a
+        # list, so that its sender can move it to when its answer came (settle); in the order
+        # they were reserved.
         self._overall: deque[list[float]] = deque()
         self._mine = threading.local()  # the message this thread reserved last
         self._chats: dict[str, float] = {}
@@ -30,22 +34,26 @@ class Throttle:
         self._paused_until = float("-inf")
         self._lock = threading.Lock()
 
-    def reserve(self, chat_id: str) -> float:
-        """0 when a message may go now (and it is counted); else the seconds to wait."""
+    def reserve(self, chat_id: str, *, chat: bool = True) -> float:
+        """0 when a message may go now (and it is counted); else the seconds to wait. With
+        `chat=False` (the next part of a message split in several) the chat's own limits
+        are neither asked nor counted: the part counts in the bot's second only."""
         with self._lock:
             now = self.now()
-            wait = max(self._paused_until - now, self._overall_wait(now),
-                       self._chat_wait(chat_id, now))
-            if is_group(chat_id):
-                wait = max(wait, self._group_wait(chat_id, now))
+            wait = max(self._paused_until - now, self._overall_wait(now))
+            if chat:
+                wait = max(wait, self._chat_wait(chat_id, now))
+                if is_group(chat_id):
+                    wait = max(wait, self._group_wait(chat_id, now))
             if wait > 0:
                 return wait
-            entry = [now]
+            entry = [now, IN_FLIGHT]
             self._overall.append(entry)
             self._mine.entry = entry
-            self._chats[chat_id] = now
-            if is_group(chat_id):
-                self._groups[chat_id].append(now)
+            if chat:
+                self._chats[chat_id] = now
+                if is_group(chat_id):
+                    self._groups[chat_id].append(now)
             self._forget(now)
             return 0.0
 
@@ -58,7 +66,7 @@ class Throttle:
         if entry is None:
             return
         with self._lock:
-            entry[0] = max(entry[0], self.now())
+            entry[0], entry[1] = max(entry[0], self.now()), ANSWERED
         self._mine.entry = None
 
     def pause(self, seconds: float) -> None:
@@ -66,26 +74,29 @@ class Throttle:
         with self._lock:
             self._paused_until = max(self._paused_until, self.now() + seconds)
 
-    def holding(self, chat_id: str) -> str:
+    def holding(self, chat_id: str, *, chat: bool = True) -> str:
         """What holds a message to this chat back now: "pause" (after a 429), "chat" (this
-        chat's or its group's limit), "bot" (the 30 a second alone) or "" (nothing)."""
+        chat's or its group's limit, unless `chat=False`), "bot" (the 30 a second alone) or
+        "" (nothing)."""
         with self._lock:
             now = self.now()
             if self._paused_until > now:
                 return "pause"
-            group = self._group_wait(chat_id, now) if is_group(chat_id) else 0.0
-            if self._chat_wait(chat_id, now) > 0 or group > 0:
+            group = self._group_wait(chat_id, now) if chat and is_group(chat_id) else 0.0
+            if (chat and self._chat_wait(chat_id, now) > 0) or group > 0:
                 return "chat"
             return "bot" if self._overall_wait(now) > 0 else ""
 
     def _overall_wait(self, now: float) -> float:
         """(A settled message may now count from later than one reserved after it: the
-        oldest is then kept a little longer, never less.)"""
-        while self._overall and now - self._overall[0][0] >= 1.0:
+        oldest is then kept a little longer, never less. A message still in flight counts
+        until its answer, however long it takes: it may reach Telegram at its last moment.)"""
+        while self._overall and now - self._overall[0][0] >= 1.0 \
+                and self._overall[0][1] == ANSWERED:
             self._overall.popleft()
         if len(self._overall) < self.per_second:
             return 0.0
-        return 1.0 - (now - self._overall[0][0])
+        return max(1.0 - (now - self._overall[0][0]), IN_FLIGHT_WAIT_S)
 
     def _chat_wait(self, chat_id: str, now: float) -> float:
         last = self._chats.get(chat_id)

@@ -160,11 +160,13 @@ class WhatsAppMessenger:
                 self.pace.pause(f"{CHANNEL}:{sender.address}",
                                 self.clock.now().timestamp() + error.retry_after)
             raise
-        finally:
-            if entry is not None and self.pace is not None:
+        finally:  # the message counts in the sender's second from its answer on
+            if isinstance(entry, Throttle):
+                entry.settle()
+            elif entry is not None and self.pace is not None:
                 settle(self.pace, entry, self.clock.now().timestamp())
 
-    def _wait_turn(self, sender: Sender) -> int | None:
+    def _wait_turn(self, sender: Sender) -> Throttle | int | None:
         per_second = max(1, int(sender.messages_per_second))
         if self.pace is not None:
             return self._shared_turn(self.pace, sender, per_second)
@@ -178,7 +180,7 @@ class WhatsAppMessenger:
         if wait > 0:
             raise DeliveryError(f"sender {sender.address} at its pace", throttled=True,
                                 retry_after=wait)
-        return None
+        return throttle
 
     def _shared_turn(self, pace: SharedPace, sender: Sender, per_second: int) -> int | None:
         """Book the message in the sender's second, kept in the database for every process

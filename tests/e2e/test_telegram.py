@@ -544,3 +544,36 @@ def test_a_photo_uploaded_once_then_goes_to_many_chats_side_by_side(app, setting
     assert report.sent == 6
     assert sum(1 for call in sent if call.files) == 1  # uploaded once
     assert fake.most >= 2  # then sent by its file id side by side
+
+
+def test_a_long_text_split_in_parts_counts_each_part_in_the_bots_second(app, settings,
+                                                                       messenger) -> None:
+    """Twelve replies of three parts each: the bot's 30 a second counted 12 messages where
+    Telegram received 36, and answered 429 to the six beyond 30."""
+    from bench.broadcast.telegram import RateLimitedTelegram
+
+    with RateLimitedTelegram([TOKEN], rate=30) as fake:
+        configured = Settings(**{**settings.model_dump(), "telegram_token": TOKEN,
+                                 "telegram_api_url": fake.url}, _env_file=None)
+        sending = bootstrap(configured, messengers={"console": messenger})  # real time
+        try:
+            with sending.uow_factory() as uow:
+                for chat_id in range(6000, 6012):
+                    messages.enqueue(uow=uow, to=messages.Recipient(
+                        CHANNEL, TOKEN.split(":")[0], str(chat_id)),
+                        text=" ".join(f"Paragraphe {n} " + "x" * 3000 for n in range(3)))
+                uow.commit()
+            deadline = time.monotonic() + 30
+            while fake.count() < 36 and time.monotonic() < deadline:
+                sending.pipeline.deliver()
+                time.sleep(0.05)
+            accepted, refused = fake.received(), fake.refused()
+        finally:
+            sending.close()
+    assert refused == []
+    assert len(accepted) == 36
+    for chat_id in range(6000, 6012):  # each reply whole, once, its parts in order
+        whole = "".join(a.text for a in accepted if a.chat_id == str(chat_id))
+        assert [whole.index(f"Paragraphe {n}") for n in range(3)] == sorted(
+            whole.index(f"Paragraphe {n}") for n in range(3))
+        assert whole.count("Paragraphe") == 3

@@ -3,6 +3,8 @@ per chat, 20 a minute per group or channel."""
 
 from __future__ import annotations
 
+import threading
+
 from bots.telegram.throttle import Throttle
 
 
@@ -24,13 +26,48 @@ def test_one_message_a_second_per_chat() -> None:
     assert throttle.reserve("42") == 0
 
 
+def _sent(throttle: Throttle, chat: str) -> bool:
+    """Reserved, and answered at once (the messenger settles each message it sent)."""
+    reserved = throttle.reserve(chat) == 0
+    throttle.settle()
+    return reserved
+
+
 def test_thirty_a_second_over_all_chats() -> None:
     ticks = Ticks()
     throttle = Throttle(now=ticks)
-    assert all(throttle.reserve(str(chat)) == 0 for chat in range(30))
+    assert all(_sent(throttle, str(chat)) for chat in range(30))
     ticks.now += 0.25
     assert throttle.reserve("99") == 0.75
     ticks.now += 0.75
+    assert throttle.reserve("99") == 0
+
+
+def test_a_message_in_flight_counts_until_its_answer_however_long() -> None:
+    """A request slower than a second still counted only until a second after it was
+    reserved: the 31st could go while the first had not yet reached Telegram."""
+    ticks = Ticks()
+    throttle = Throttle(now=ticks)
+    reserved, answered, settled = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_sender() -> None:  # its own thread, as the messenger's senders are
+        assert throttle.reserve("1") == 0
+        reserved.set()
+        answered.wait(5)
+        throttle.settle()
+        settled.set()
+
+    sender = threading.Thread(target=slow_sender)
+    sender.start()
+    assert reserved.wait(5)
+    assert all(_sent(throttle, str(chat)) for chat in range(2, 31))
+    ticks.now += 3.0
+    assert 0 < throttle.reserve("99") < 0.1  # the first still in flight: soon, not now
+    answered.set()
+    assert settled.wait(5)
+    sender.join(5)
+    assert throttle.reserve("99") == 1.0  # it counts from its answer, for a second
+    ticks.now += 1.0
     assert throttle.reserve("99") == 0
 
 
@@ -72,5 +109,5 @@ def test_what_holds_a_message_back() -> None:
     throttle = Throttle(now=ticks)
     assert throttle.reserve("42") == 0
     assert throttle.holding("42") == "chat"
-    assert all(throttle.reserve(str(chat)) == 0 for chat in range(100, 129))
+    assert all(_sent(throttle, str(chat)) for chat in range(100, 129))
     assert throttle.holding("99") == "bot"
