@@ -222,8 +222,13 @@ class Dialogs:
                 uow=uow, inbound_id=inbound_id)]
             channel, account, last_try = (record.channel, record.account,
                                           record.attempts + 1 >= messages.MAX_PROCESSING_ATTEMPTS)
-        for attachment_id, remote in waiting:
+        for number, (attachment_id, remote) in enumerate(waiting):
             assert attachment_id is not None and remote is not None
+            if number:  # the lease runs again for each file
+                with self.uow_factory() as uow:
+                    messages.renew_fetch_lease(uow=uow, inbound_id=inbound_id,
+                                               lease=FETCH_LEASE)
+                    uow.commit()
             self._fetch_one(channel, account, attachment_id, remote, last_try)
 
     def _fetch_one(self, channel: str, account: str, attachment_id: int, remote: str,

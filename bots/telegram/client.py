@@ -19,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CALL_TIMEOUT_S = 120.0  # a file upload or a long poll, at most
+WARM_UP_TIMEOUT_S = 5.0
 ASK_AGAIN_AFTER_S = 60.0  # getMe, while Telegram cannot say the bot's name
 
 
@@ -41,12 +42,12 @@ class TelegramClient:
         future = asyncio.run_coroutine_threadsafe(self._with_bot(account, action), loop)
         return future.result(timeout)
 
-    def username(self, account: str) -> str | None:
+    def username(self, account: str, *, timeout: float = 15.0) -> str | None:
         """The bot's @username (asked once with getMe), None when Telegram cannot say."""
         if account not in self._usernames:
             self._asked[account] = time.monotonic()
             try:
-                me = self.call(account, lambda bot: bot.get_me(), timeout=15.0)
+                me = self.call(account, lambda bot: bot.get_me(), timeout=timeout)
             except Exception as exc:  # the edge: a link without the name is still an answer
                 logger.warning("getMe failed for Telegram bot %s: %s", account, exc)
                 return None
@@ -60,12 +61,13 @@ class TelegramClient:
 
     def learn_usernames(self) -> None:
         """Ask getMe for the bots whose name is not known yet, each at most once a minute
-        while Telegram cannot say (run outside any transaction)."""
+        while Telegram cannot say, waiting 5 s at most (run outside any transaction, before
+        the turns of every channel)."""
         for bot in self.config.bots:
             asked = self._asked.get(bot.account)
             if bot.account not in self._usernames and (
                     asked is None or time.monotonic() - asked >= ASK_AGAIN_AFTER_S):
-                self.username(bot.account)
+                self.username(bot.account, timeout=WARM_UP_TIMEOUT_S)
 
     async def _with_bot(self, account: str, action: Callable[[Bot], Awaitable[T]]) -> T:
         return await action(await self._bot(account))

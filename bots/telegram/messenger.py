@@ -101,9 +101,10 @@ class TelegramMessenger:
 
     def _send_paced(self, message: OutboundMessage) -> SendReceipt:
         """Each message Telegram receives is paced on its own: a long text split in three
-        is three messages in the bot's 30 a second (it counted as one), but one message in
-        the chat's one a second. A failure sends the whole again (parts already received
-        included): a part is rarely held back, for the bot's second at most."""
+        is three messages in the bot's 30 a second (it counted as one) and in a group's 20 a
+        minute, but one message in the chat's one a second. A later part waits out what holds
+        it back (a 429's pause too) for up to 15 s; beyond, or on a failure, the whole goes
+        again, parts already received included."""
         sent: Message | None = None
         for number, piece in enumerate(self._pieces(message)):
             turn = self._wait_turn(message.account, message.address, chat=number == 0)
@@ -135,7 +136,7 @@ class TelegramMessenger:
         started, patience = time.monotonic(), _patience(chat)
         while (wait := throttle.reserve(chat_id, chat=chat)) > 0:
             held_by = throttle.holding(chat_id, chat=chat)
-            if wait > SLEEPABLE_S.get(held_by, 0.0) or time.monotonic() - started > patience:
+            if wait > _sleepable(held_by, chat) or time.monotonic() - started > patience:
                 limit = LIMITS.get(held_by, LIMITS["chat"])
                 raise DeliveryError(f"Telegram limit ({limit}) for chat {chat_id}",
                                     throttled=True, retry_after=wait)
@@ -148,7 +149,7 @@ class TelegramMessenger:
         slept, for a second or two at most); its window entry, to settle once answered."""
         bot = f"{CHANNEL}:{account}"
         rates = [Rate(f"{bot}:{chat_id}", 1.0)] if chat else []
-        if chat and is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit
+        if is_group(chat_id):  # 20 a minute: one every 3 s, with 57 s of credit, every part
             rates.append(Rate(f"{bot}:{chat_id}:minute", 3.0, burst=57.0))
 
         def held_by(booking: Booking) -> str:
@@ -156,8 +157,8 @@ class TelegramMessenger:
 
         booking = book_patiently(pace, lambda: self.clock.now().timestamp(), pause_key=bot,
                                  rates=rates, window=Window(bot, PER_SECOND, 1.0),
-                                 sleepable=lambda b: SLEEPABLE_S.get(held_by(b), 0.0),
-                                 patience=_patience(chat))
+                                 sleepable=lambda b: _sleepable(held_by(b), chat),
+                                 patience=_patience(chat), sleep_pauses=not chat)
         if booking.held_by:
             raise DeliveryError(f"Telegram limit ({LIMITS[held_by(booking)]}) for chat "
                                 f"{chat_id}", throttled=True, retry_after=booking.wait)
@@ -234,6 +235,13 @@ class TelegramMessenger:
         if uploaded is not None:
             self.file_ids[key] = uploaded.file_id
         return sent
+
+
+def _sleepable(held_by: str, first_part: bool) -> float:
+    """How long a wait is slept rather than the message given back: for the next part of a
+    split message, any wait (a 429's pause too) up to its patience, since giving it back
+    sends the parts already received again."""
+    return SLEEPABLE_S.get(held_by, 0.0) if first_part else PART_PATIENCE_S
 
 
 def _patience(first_part: bool) -> float:

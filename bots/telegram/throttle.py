@@ -36,15 +36,15 @@ class Throttle:
 
     def reserve(self, chat_id: str, *, chat: bool = True) -> float:
         """0 when a message may go now (and it is counted); else the seconds to wait. With
-        `chat=False` (the next part of a message split in several) the chat's own limits
-        are neither asked nor counted: the part counts in the bot's second only."""
+        `chat=False` (the next part of a message split in several) the chat's one a second
+        is neither asked nor counted; a group's 20 a minute still is."""
         with self._lock:
             now = self.now()
             wait = max(self._paused_until - now, self._overall_wait(now))
             if chat:
                 wait = max(wait, self._chat_wait(chat_id, now))
-                if is_group(chat_id):
-                    wait = max(wait, self._group_wait(chat_id, now))
+            if is_group(chat_id):
+                wait = max(wait, self._group_wait(chat_id, now))
             if wait > 0:
                 return wait
             entry = [now, IN_FLIGHT]
@@ -52,8 +52,8 @@ class Throttle:
             self._mine.entry = entry
             if chat:
                 self._chats[chat_id] = now
-                if is_group(chat_id):
-                    self._groups[chat_id].append(now)
+            if is_group(chat_id):
+                self._groups[chat_id].append(now)
             self._forget(now)
             return 0.0
 
@@ -76,27 +76,27 @@ class Throttle:
 
     def holding(self, chat_id: str, *, chat: bool = True) -> str:
         """What holds a message to this chat back now: "pause" (after a 429), "chat" (this
-        chat's or its group's limit, unless `chat=False`), "bot" (the 30 a second alone) or
-        "" (nothing)."""
+        chat's one a second unless `chat=False`, or its group's 20 a minute), "bot" (the 30 a
+        second alone) or "" (nothing)."""
         with self._lock:
             now = self.now()
             if self._paused_until > now:
                 return "pause"
-            group = self._group_wait(chat_id, now) if chat and is_group(chat_id) else 0.0
+            group = self._group_wait(chat_id, now) if is_group(chat_id) else 0.0
             if (chat and self._chat_wait(chat_id, now) > 0) or group > 0:
                 return "chat"
             return "bot" if self._overall_wait(now) > 0 else ""
 
     def _overall_wait(self, now: float) -> float:
-        """(A settled message may now count from later than one reserved after it: the
-        oldest is then kept a little longer, never less. A message still in flight counts
-        until its answer, however long it takes: it may reach Telegram at its last moment.)"""
-        while self._overall and now - self._overall[0][0] >= 1.0 \
-                and self._overall[0][1] == ANSWERED:
-            self._overall.popleft()
+        """A message counts for a second from its answer; one still in flight counts until
+        its answer, however long it takes (it may reach Telegram at its last moment)."""
+        if any(answered and now - at >= 1.0 for at, answered in _states(self._overall)):
+            self._overall = deque(entry for entry in self._overall
+                                  if entry[1] == IN_FLIGHT or now - entry[0] < 1.0)
         if len(self._overall) < self.per_second:
             return 0.0
-        return max(1.0 - (now - self._overall[0][0]), IN_FLIGHT_WAIT_S)
+        leaving = [at + 1.0 - now for at, answered in _states(self._overall) if answered]
+        return max(min(leaving), 0.001) if leaving else IN_FLIGHT_WAIT_S
 
     def _chat_wait(self, chat_id: str, now: float) -> float:
         last = self._chats.get(chat_id)
@@ -114,6 +114,10 @@ class Throttle:
             for chat_id in [c for c, at in self._chats.items() if now - at > 60.0]:
                 self._chats.pop(chat_id, None)
                 self._groups.pop(chat_id, None)
+
+
+def _states(entries: deque[list[float]]) -> list[tuple[float, bool]]:
+    return [(entry[0], entry[1] == ANSWERED) for entry in entries]
 
 
 def is_group(chat_id: str) -> bool:

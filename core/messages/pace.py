@@ -53,7 +53,9 @@ class Window:
     key: str
     count: int  # at most this many messages…
     seconds: float  # …within any window this long, counted from their answers
-    in_flight_for: float = 60.0  # a message never settled (its sender died) counts this long
+    # a message never settled (its sender died unseen) counts this long: longer than any
+    # call to a provider lasts (a Telegram upload: 120 s at most)
+    in_flight_for: float = 180.0
 
 
 @dataclass(frozen=True)
@@ -179,32 +181,45 @@ class SharedPace:
 
 def book_patiently(pace: SharedPace, now: Callable[[], float], *, pause_key: str,
                    rates: Sequence[Rate] = (), window: Window | None = None,
-                   sleepable: Callable[[Booking], float], patience: float) -> Booking:
+                   sleepable: Callable[[Booking], float], patience: float,
+                   sleep_pauses: bool = False) -> Booking:
     """Book, for a moment ahead when what holds the message back is a wait `sleepable`
-    allows (never a pause), and sleep until then; or poll a window full of messages in
-    flight for `patience` seconds at most. The booking, or the last answer that held it.
-    A sender that slept looks at the pause again before it sends: a 429 in another process
-    during the sleep gives the message back."""
+    allows (a pause only with `sleep_pauses`), and sleep until then; or poll a window full
+    of messages in flight; for `patience` seconds at most. The booking, or the last answer
+    that held it. A sender that slept looks at the pause again before it sends: a 429 in
+    another process during the sleep takes the booking back."""
     started = time.monotonic()
     while True:
         booking = pace.book(now(), pause_key=pause_key, rates=rates, window=window,
                             ahead=sleepable)
-        if not booking.held_by:
-            break
-        if booking.paused or booking.wait > sleepable(booking) \
-                or time.monotonic() - started > patience:
+        if booking.held_by:
+            if (booking.paused and not sleep_pauses) or booking.wait > sleepable(booking) \
+                    or time.monotonic() - started > patience:
+                return booking
+            time.sleep(booking.wait)
+            continue
+        early = booking.start - now()
+        if early <= 0:
             return booking
-        time.sleep(booking.wait)
-    early = booking.start - now()
-    if early <= 0:
-        return booking
-    time.sleep(early)
-    paused = pace.paused_for(pause_key, now())
-    if paused > 0:
-        if booking.entry is not None:
-            pace.cancel(booking.entry)
-        return Booking(paused, pause_key, paused=True)
-    return booking
+        time.sleep(early)
+        try:
+            paused = pace.paused_for(pause_key, now())
+        except Exception:
+            _cancel(pace, booking)
+            raise
+        if paused <= 0:
+            return booking
+        _cancel(pace, booking)
+        held = Booking(paused, pause_key, paused=True)
+        if not sleep_pauses or paused > sleepable(held) \
+                or time.monotonic() - started > patience:
+            return held
+        time.sleep(paused)
+
+
+def _cancel(pace: SharedPace, booking: Booking) -> None:
+    if booking.entry is not None:
+        pace.cancel(booking.entry)
 
 
 def settle(pace: SharedPace, entry: int, answered_at: float) -> None:

@@ -231,6 +231,14 @@ def lease_for_fetching(*, uow: UnitOfWork, record: InboundRecord, lease: timedel
     uow.session.add(record)
 
 
+def renew_fetch_lease(*, uow: UnitOfWork, inbound_id: int, lease: timedelta) -> None:
+    """Another file to download: the lease runs from now (a file may take minutes)."""
+    uow.session.exec(update(InboundRecord).where(
+        col(InboundRecord.id) == inbound_id,
+        col(InboundRecord.status) == InboundStatus.RECEIVED).values(
+        next_attempt_at=uow.clock.now() + lease))
+
+
 def end_fetch_lease(*, uow: UnitOfWork, inbound_id: int) -> None:
     """The files are in: the message is due again (its later messages wait for it anyway)."""
     uow.session.exec(update(InboundRecord).where(
@@ -254,8 +262,11 @@ def mark_processed(*, uow: UnitOfWork, record: InboundRecord) -> None:
 
 
 def record_processing_failure(*, uow: UnitOfWork, inbound_id: int, error: str) -> bool:
-    """Count a failed attempt; True when the message has used up its attempts."""
+    """Count a failed attempt; True when the message has used up its attempts. A message
+    handled meanwhile (by another worker) is left as it is."""
     record = uow.session.get_one(InboundRecord, inbound_id)
+    if record.status != InboundStatus.RECEIVED:
+        return False
     record.attempts += 1
     record.last_error = error[:2000]
     exhausted = record.attempts >= MAX_PROCESSING_ATTEMPTS

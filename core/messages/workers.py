@@ -96,8 +96,9 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
         col(SendWindow.owner).not_in(alive)).values(at=now, owner=None))
     if freed:
         logger.warning("%s message(s) claimed by a process that died are sent again", freed)
-    uow.session.exec(delete(WorkerProcess).where(
-        col(WorkerProcess.seen_at) < uow.clock.now() - DEAD_AFTER * 10))
+    uow.session.exec(delete(WorkerProcess).where(  # long gone (never one holding its lock)
+        col(WorkerProcess.seen_at) < uow.clock.now() - DEAD_AFTER * 10,
+        col(WorkerProcess.id).not_in(alive)))
     return freed
 
 

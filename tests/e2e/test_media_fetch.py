@@ -154,3 +154,25 @@ def test_a_file_being_downloaded_by_one_worker_is_not_downloaded_by_another(
     finally:
         fetcher.go_on.set()
         fetching.engine.dispose()
+
+
+def test_a_failure_counted_late_leaves_a_handled_message_as_it_is(fetching_app, messenger,
+                                                                  fetcher) -> None:
+    """A worker whose lease ran out while it downloaded, failing after another handled the
+    message, counted an attempt on it: past the last, the citizen was told of an error."""
+    from core.messages import service as messages
+
+    talker = Talker(fetching_app, messenger)
+    talker.send("Bonjour")
+    with fetching_app.uow_factory() as uow:
+        record = uow.session.exec(select(InboundRecord)).one()
+        assert record.status == InboundStatus.PROCESSED and record.id is not None
+        attempts = record.attempts
+        for _ in range(messages.MAX_PROCESSING_ATTEMPTS):
+            assert not messages.record_processing_failure(uow=uow, inbound_id=record.id,
+                                                          error="late")
+        uow.commit()
+    with fetching_app.uow_factory() as uow:
+        again = uow.session.exec(select(InboundRecord)).one()
+    assert again.status == InboundStatus.PROCESSED and again.attempts == attempts
+    assert again.last_error is None

@@ -46,12 +46,15 @@ def test_a_process_holding_its_lock_keeps_its_claims_whatever_its_clock(app) -> 
     liveness lock, so its message in flight is not sent a second time by another."""
     if app.engine.dialect.name != "postgresql":
         pytest.skip("the liveness lock is PostgreSQL's (SQLite is one machine)")
-    with app.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as held:
-        assert held.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": KEY}).scalar()
-        record_id = _claimed_by(app, "process-b", lock_key=KEY,
-                                seen_ago=timedelta(minutes=10))
+    held = app.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    assert held.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": KEY}).scalar()
+    record_id = _claimed_by(app, "process-b", lock_key=KEY, seen_ago=timedelta(minutes=10))
+    for _ in range(2):  # round after round (its row is kept: it is alive)
         assert _status_after_release(app, record_id) == OutboundStatus.SENDING
-    # Its connection closed (the process died): at once, however recent its heartbeat.
+    with app.uow_factory() as uow:
+        assert uow.session.get(WorkerProcess, "process-b") is not None
+    held.invalidate()  # its connection closed (the process died): the lock is free
+    held.close()
     assert _status_after_release(app, record_id) == OutboundStatus.PENDING
 
 

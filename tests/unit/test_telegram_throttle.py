@@ -60,15 +60,39 @@ def test_a_message_in_flight_counts_until_its_answer_however_long() -> None:
     sender = threading.Thread(target=slow_sender)
     sender.start()
     assert reserved.wait(5)
-    assert all(_sent(throttle, str(chat)) for chat in range(2, 31))
-    ticks.now += 3.0
-    assert 0 < throttle.reserve("99") < 0.1  # the first still in flight: soon, not now
+    ticks.now += 2.5
+    assert all(_sent(throttle, str(chat)) for chat in range(2, 31))  # answered at once
+    ticks.now += 0.5  # the first, reserved 3 s ago, still in flight: it counts
+    assert throttle.reserve("99") == 0.5  # when the 29 others leave the second
     answered.set()
     assert settled.wait(5)
     sender.join(5)
-    assert throttle.reserve("99") == 1.0  # it counts from its answer, for a second
-    ticks.now += 1.0
+    ticks.now += 0.6  # the 29 have left; the first counts from its answer
     assert throttle.reserve("99") == 0
+    assert throttle.reserve("100") == 0
+
+
+def test_answered_messages_leave_the_second_behind_one_in_flight() -> None:
+    """One slow upload at the front kept the 29 answered after it counted for as long as it
+    lasted: every other message waited for it."""
+    ticks = Ticks()
+    throttle = Throttle(now=ticks)
+    reserved, answered = threading.Event(), threading.Event()
+
+    def slow_upload() -> None:
+        assert throttle.reserve("1") == 0
+        reserved.set()
+        answered.wait(5)
+        throttle.settle()
+
+    upload = threading.Thread(target=slow_upload)
+    upload.start()
+    assert reserved.wait(5)
+    assert all(_sent(throttle, str(chat)) for chat in range(2, 31))
+    ticks.now += 1.0
+    assert throttle.reserve("99") == 0  # the 29 have left: one in flight, one now
+    answered.set()
+    upload.join(5)
 
 
 def test_twenty_a_minute_per_group_or_channel() -> None:
@@ -111,3 +135,14 @@ def test_what_holds_a_message_back() -> None:
     assert throttle.holding("42") == "chat"
     assert all(_sent(throttle, str(chat)) for chat in range(100, 129))
     assert throttle.holding("99") == "bot"
+
+
+def test_every_part_of_a_split_message_counts_in_a_groups_twenty_a_minute() -> None:
+    """The next parts skip the chat's one a second, never a group's 20 a minute."""
+    ticks = Ticks()
+    throttle = Throttle(now=ticks)
+    assert throttle.reserve("-100123") == 0  # a message's first part
+    assert all(throttle.reserve("-100123", chat=False) == 0 for _ in range(19))  # its others
+    assert throttle.reserve("-100123", chat=False) == 60.0
+    assert throttle.holding("-100123", chat=False) == "chat"
+    assert throttle.reserve("42") == 0 and throttle.reserve("42", chat=False) == 0
