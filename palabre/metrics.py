@@ -44,7 +44,8 @@ def render(uow: UnitOfWork) -> str:
     if uow.session.get_bind().dialect.name == "postgresql":
         leaders = uow.session.execute(text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-            "AND objid = :key"), {"key": LEAD_LOCK}).scalar_one()
+            "AND objid = :key AND database = (SELECT oid FROM pg_database "
+            "WHERE datname = current_database())"), {"key": LEAD_LOCK}).scalar_one()
         metric("palabre_scheduler_leaders", "gauge",
                "Schedulers holding the lead (1 when all is well).", [("", leaders)])
     return "\n".join(lines) + "\n"

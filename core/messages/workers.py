@@ -75,11 +75,13 @@ def release_claims_of_the_dead(*, uow: UnitOfWork) -> int:
         # A process holding its liveness lock is alive, and one whose lock is free is dead,
         # whatever its heartbeat says: the database, not two machines' clocks, tells. (A
         # clock 30 s behind made a live process look dead: its claims went again, twice.)
+        # pg_locks shows the whole server's locks: this database's only.
         alive = select(WorkerProcess.id).where(
             (col(WorkerProcess.lock_key).is_(None) & beating) | text(
                 "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted "
-                "AND l.objsubid = 1 AND ((l.classid::bigint << 32) | l.objid::bigint) "
-                "= worker_process.lock_key)"))
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = "
+                "current_database()) AND l.objsubid = 1 "
+                "AND ((l.classid::bigint << 32) | l.objid::bigint) = worker_process.lock_key)"))
     else:  # SQLite is one machine: a process of this host that is gone is dead at once
         gone = [i for i, pid in uow.session.exec(select(WorkerProcess.id, WorkerProcess.pid)
                 .where(WorkerProcess.host == socket.gethostname()[:120])).all()

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlmodel import select
 
 from core.messages import service as messages
 from core.messages import workers
 from core.messages.models import OutboundStatus, OutboxRecord, WorkerProcess
 
-KEY = 8_123_456_789
+KEY = secrets.randbelow(2**62 - 1) + 1  # as a worker draws its own
 
 
 def _claimed_by(app, owner: str, *, lock_key: int | None, seen_ago: timedelta) -> int:
@@ -62,7 +63,16 @@ def test_a_process_whose_lock_is_free_is_dead_however_recent_its_heartbeat(app) 
     if app.engine.dialect.name != "postgresql":
         pytest.skip("the liveness lock is PostgreSQL's (SQLite is one machine)")
     record_id = _claimed_by(app, "process-c", lock_key=KEY, seen_ago=timedelta(seconds=1))
-    assert _status_after_release(app, record_id) == OutboundStatus.PENDING
+    # The same key held in another database of the server is no sign of life here (the
+    # server's pg_locks shows every database's locks).
+    elsewhere = create_engine(app.engine.url.set(database="postgres"))
+    try:
+        with elsewhere.connect() as other:
+            assert other.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                 {"key": KEY}).scalar()
+            assert _status_after_release(app, record_id) == OutboundStatus.PENDING
+    finally:
+        elsewhere.dispose()
 
 
 def test_without_a_lock_the_heartbeat_tells(app) -> None:
