@@ -90,12 +90,11 @@ class Throttle:
     def _overall_wait(self, now: float) -> float:
         """A message counts for a second from its answer; one still in flight counts until
         its answer, however long it takes (it may reach Telegram at its last moment)."""
-        if any(answered and now - at >= 1.0 for at, answered in _states(self._overall)):
-            self._overall = deque(entry for entry in self._overall
-                                  if entry[1] == IN_FLIGHT or now - entry[0] < 1.0)
+        self._overall = deque(entry for entry in self._overall
+                              if entry[1] == IN_FLIGHT or now - entry[0] < 1.0)
         if len(self._overall) < self.per_second:
             return 0.0
-        leaving = [at + 1.0 - now for at, answered in _states(self._overall) if answered]
+        leaving = [at + 1.0 - now for at, state in self._overall if state == ANSWERED]
         return max(min(leaving), 0.001) if leaving else IN_FLIGHT_WAIT_S
 
     def _chat_wait(self, chat_id: str, now: float) -> float:
@@ -114,10 +113,6 @@ class Throttle:
             for chat_id in [c for c, at in self._chats.items() if now - at > 60.0]:
                 self._chats.pop(chat_id, None)
                 self._groups.pop(chat_id, None)
-
-
-def _states(entries: deque[list[float]]) -> list[tuple[float, bool]]:
-    return [(entry[0], entry[1] == ANSWERED) for entry in entries]
 
 
 def is_group(chat_id: str) -> bool:
