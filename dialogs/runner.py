@@ -7,6 +7,7 @@ the outbox, the new conversation state and the message marked processed.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -382,10 +383,16 @@ class Dialogs:
         return text, tuple(Choice(o.id, self.catalogs.label(language, o)) for o in options)
 
     def hints(self, language: str, asked: Prompt | None) -> dict[str, str]:
-        """What a channel may offer its own way: a button that sends the citizen's location."""
-        if asked is None or asked.expects != "location":
-            return {}
-        return {"request_location": self.catalogs.render(language, say("button.send_location"))}
+        """What a channel may offer its own way: a button that sends the citizen's location;
+        options to tap (WhatsApp's list needs the words of the button that opens it)."""
+        hints = {}
+        if asked is not None and asked.expects == "location":
+            hints["request_location"] = self.catalogs.render(language,
+                                                             say("button.send_location"))
+        if asked is not None and asked.options:
+            hints |= {"language": language,
+                      "choose": self.catalogs.render(language, say("button.choose"))}
+        return hints
 
     def _record_failure(self, inbound_id: int, exc: Exception) -> None:
         with self.uow_factory() as uow:
@@ -424,14 +431,23 @@ def to_msg(record: InboundRecord, attachments: list[Attachment],
     if record.kind == messages.INVITE_KIND:
         return Msg(kind=messages.INVITE_KIND,
                    invite=(str(record.extra.get("flow")), dict(record.extra.get("data") or {})))
-    kind = "text" if record.kind == "choice" and not record.choice else record.kind
+    if record.kind == "choice" and record.choice not in {option[0] for option in offered}:
+        return _as_typed(record.text, offered)
     location = (Point(record.latitude, record.longitude)
                 if record.latitude is not None and record.longitude is not None else None)
     refs = tuple(AttachmentRef(a.id, a.kind, a.content_type) for a in attachments
                  if a.id and a.path)
-    return Msg(kind=kind, text=(record.text or "").strip(), location=location,
+    return Msg(kind=record.kind, text=(record.text or "").strip(), location=location,
                choice=resolve_choice(record.choice, record.text, offered),
                place_text=record.place_text, attachments=refs)
+
+
+def _as_typed(words: str | None, offered: list[list[str]]) -> Msg:
+    """A button this question did not offer (an older message's, or forged): its words, as
+    if typed, without the number it carried (another question's) but matched by label."""
+    text = NUMBERED.sub("", (words or "").strip())
+    return Msg(kind="text", text=text, choice=resolve_choice(None, text, offered)
+               if not text.isdigit() else None)
 
 
 def _heard(record: InboundRecord, min_confidence: float) -> Heard:
@@ -449,6 +465,9 @@ def _awaited(current: Conversation, record: InboundRecord) -> bool:
     """Whether the conversation still waits for this voice note's transcript."""
     waiting = current.data.get("listening")
     return waiting is not None and waiting == record.extra.get("attachment_id")
+
+
+NUMBERED = re.compile(r"^\d{1,2}[.)]\s+")  # "2. " before a label on a button
 
 
 def resolve_choice(button: str | None, text: str | None, offered: list[list[str]]) -> str | None:

@@ -20,6 +20,7 @@ from core.events import (
     SubmissionStatusChanged,
 )
 from core.media import DatabaseMediaStore, FileMediaStore
+from core.messages.contents import ContentBook
 from core.messages.delivery import release_stale_claims
 from core.messages.pace import SharedPace
 from core.messages.spool import Spool
@@ -89,7 +90,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None,
         chosen.setdefault("telegram", telegram.messenger)
         fetching.setdefault("telegram", telegram.fetcher)
     wa_config = whatsapp_config(settings)
-    whatsapp = WhatsAppChannel.build(wa_config, clock, pace) if wa_config else None
+    whatsapp = WhatsAppChannel.build(wa_config, clock, ContentBook(engine, clock.now), pace) \
+        if wa_config else None
     if whatsapp is not None:
         chosen.setdefault("whatsapp", whatsapp.messenger)
         fetching.setdefault("whatsapp", whatsapp.fetcher)

@@ -16,6 +16,7 @@ from bots.whatsapp.config import Sender, WhatsAppConfig, parse_templates
 from bots.whatsapp.messenger import WhatsAppFetcher, WhatsAppMessenger
 from bots.whatsapp.webhook import WhatsAppReceiver
 from core.citizens import phones
+from core.messages.contents import ContentBook
 from core.messages.pace import SharedPace
 from core.ports import Clock, MediaStore
 from core.uow import UnitOfWork
@@ -105,6 +106,8 @@ def whatsapp_config(settings: Settings) -> WhatsAppConfig | None:
     return WhatsAppConfig(account_sid=sid, auth_token=token, senders=senders,
                           public_url=settings.public_url.strip(),
                           api_url=settings.twilio_api_url,
+                          content_url=settings.twilio_content_url,
+                          buttons=settings.whatsapp_buttons,
                           templates=parse_templates(settings.whatsapp_templates),
                           max_media_bytes=settings.whatsapp_max_media_mb * 1_000_000)
 
@@ -128,9 +131,10 @@ class WhatsAppChannel:
     receiver: WhatsAppReceiver | None = None
 
     @classmethod
-    def build(cls, config: WhatsAppConfig, clock: Clock,
+    def build(cls, config: WhatsAppConfig, clock: Clock, contents: ContentBook,
               pace: SharedPace | None = None) -> WhatsAppChannel:
-        return cls(config, WhatsAppMessenger(config, clock, pace=pace), WhatsAppFetcher(config))
+        return cls(config, WhatsAppMessenger(config, clock, pace=pace, contents=contents),
+                   WhatsAppFetcher(config))
 
     def connect(self, *, pipeline: Pipeline, uow_factory: Callable[[], UnitOfWork],
                 wake: Callable[[], None]) -> None:

@@ -76,9 +76,11 @@ class Settings(BaseSettings):
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_api_url: str = "https://api.twilio.com"
+    twilio_content_url: str = "https://content.twilio.com"
     whatsapp_senders: str = ""
     whatsapp_messages_per_second: float = Field(default=10.0, gt=0)
     whatsapp_templates: str = ""
+    whatsapp_buttons: bool = True
     whatsapp_max_media_mb: int = Field(default=16, ge=1, le=100)
     # Voice notes: which backend and model hear which language ("LANG=BACKEND:MODEL", "*" for
     # every other language, with detection); empty: voice notes are kept without transcripts

@@ -43,6 +43,8 @@ class WhatsAppConfig:
     senders: tuple[Sender, ...]
     public_url: str  # what Twilio calls, e.g. https://palabre.example.bj (signatures use it)
     api_url: str = "https://api.twilio.com"
+    content_url: str = "https://content.twilio.com"  # the Content API (buttons and lists)
+    buttons: bool = True  # a question's options to tap; False: numbered lines only
     templates: dict[str, str] = field(default_factory=dict)  # purpose -> ContentSid
     max_media_bytes: int = 16_000_000
 

@@ -3,6 +3,8 @@
 WhatsApp's rule: free-form messages only within 24 hours of the citizen's last message.
 Outside it, a message goes as the Content template configured for its kind, or waits for the
 citizen's next message (held). Twilio's error 63016 (outside the window) takes the same path.
+Inside it, a question's options go as buttons or a list (bots/whatsapp/menus.py), or as
+numbered lines when Twilio cannot make or send them.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ import httpx
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+from twilio.rest.content.v1.content import ContentList
 
 from bots.telegram.throttle import Throttle
+from bots.whatsapp import menus
 from bots.whatsapp.config import CHANNEL, PREFIX, Sender, WhatsAppConfig
+from bots.whatsapp.menus import Menu
+from core.messages.contents import ContentBook
 from core.messages.neutral import OutboundMessage
 from core.messages.pace import SharedPace, Window, book_patiently, settle
 from core.ports import (
@@ -42,6 +48,8 @@ BODY_LIMIT = 1600  # Twilio's limit for a WhatsApp body
 OUTSIDE_WINDOW = 63016
 UNSUBSCRIBED = 21610
 RETRYABLE_CODES = {20429, 20500, 20503, 63018, 63038}  # rate limits, Twilio outages
+CONTENT_UNKNOWN = {20404, 21655}  # the ContentSid is not (or no longer) the account's
+MENU_REFUSED_FOR_S = 3600.0  # a layout Twilio refused to create is not asked for again soon
 TEMPLATE_FOR = {"status_update": "status_update", "reply_waiting": "reply",
                 "council_reminder": "council_reminder", "announcement": "announcement",
                 "followup": "followup"}
@@ -57,10 +65,15 @@ class WhatsAppMessenger:
     channel = "whatsapp"
 
     def __init__(self, config: WhatsAppConfig, clock: Clock,
-                 client: Client | None = None, pace: SharedPace | None = None) -> None:
+                 client: Client | None = None, pace: SharedPace | None = None,
+                 contents: ContentBook | None = None) -> None:
         self.config = config
         self.clock = clock
         self.client = client or twilio_client(config)
+        # The layouts of buttons and lists created at Twilio (none: numbered lines only)
+        self.contents = contents if config.buttons else None
+        self._refused_menus: dict[str, float] = {}  # key -> until when it is not tried
+        self._menus_lock = threading.Lock()
         # Each sender's pace shared by every process (PostgreSQL), else kept here.
         self.pace = pace
         self.throttles: dict[str, Throttle] = {}
@@ -79,17 +92,89 @@ class WhatsAppMessenger:
     def _send_text(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
         if self._in_window(message) and not message.hints.get("template"):
             try:
-                parts = split_text(numbered_text(message.text, message.choices).text,
-                                   BODY_LIMIT)
-                for part in parts[:-1]:
-                    self._create(sender, message, body=part)
-                return self._create(sender, message, body=parts[-1], **self._media(message))
+                return self._send_menu(sender, message) or self._send_numbered(
+                    sender, message, message.text)
             except TwilioRestException as exc:
                 if exc.code != OUTSIDE_WINDOW:
                     raise delivery_error(exc) from exc
                 logger.info("outbox %s: outside WhatsApp's window, as a template",
                             message.outbox_id)
         return self._as_template(sender, message)
+
+    def _send_numbered(self, sender: Sender, message: OutboundMessage,
+                       text: str) -> SendReceipt:
+        """The words with the options as numbered lines, in as many messages as they need."""
+        parts = split_text(numbered_text(text, message.choices).text, BODY_LIMIT)
+        for part in parts[:-1]:
+            self._create(sender, message, body=part)
+        return self._create(sender, message, body=parts[-1], **self._media(message))
+
+    def _send_menu(self, sender: Sender, message: OutboundMessage) -> SendReceipt | None:
+        """The question with its options to tap; None when they go as numbered lines (no
+        options, or a layout Twilio could not make). Twilio refusing the layout when it is
+        sent sends the numbered lines instead."""
+        menu = self._menu(message)
+        content_sid = self._content_sid(menu) if menu is not None else None
+        if menu is None or content_sid is None:
+            return None
+        parts = split_text(message.text, menus.BODY_LIMIT)
+        for part in parts[:-1]:
+            self._create(sender, message, body=part)
+        variables = json.dumps({"1": parts[-1]}, ensure_ascii=False)
+        try:
+            return self._create(sender, message, content_sid=content_sid,
+                                content_variables=variables)
+        except TwilioRestException as exc:
+            if exc.code == OUTSIDE_WINDOW or delivery_error(exc).retryable \
+                    or exc.code == UNSUBSCRIBED:
+                raise
+            logger.warning("outbox %s: Twilio refused the menu %s (%s: %s), numbered lines "
+                           "instead", message.outbox_id, content_sid, exc.code, exc.msg)
+            if exc.code in CONTENT_UNKNOWN and self.contents is not None:
+                self.contents.forget(channel=CHANNEL, account=self.config.account_sid,
+                                     key=menu.key)
+            return self._send_numbered(sender, message, parts[-1])
+
+    def _menu(self, message: OutboundMessage) -> Menu | None:
+        if self.contents is None or not message.choices or not message.text.strip() \
+                or self._media(message):
+            return None
+        return menus.menu_for(message.choices, language=message.hints.get("language", ""),
+                              button=message.hints.get("choose", ""))
+
+    def _content_sid(self, menu: Menu) -> str | None:
+        """The layout's ContentSid, created at Twilio the first time; None when Twilio
+        cannot create it now (it is tried again later; an hour later if it refused it)."""
+        assert self.contents is not None
+        where = {"channel": CHANNEL, "account": self.config.account_sid, "key": menu.key}
+        found = self.contents.find(**where)
+        if found is not None:
+            return found
+        now = self.clock.now().timestamp()
+        with self._menus_lock:  # one creation of a layout at a time in this process
+            found = self.contents.find(**where)
+            if found is not None or self._refused_menus.get(menu.key, 0.0) > now:
+                return found
+            created = self._create_content(menu, now)
+            return None if created is None else self.contents.keep(**where, external_id=created)
+
+    def _create_content(self, menu: Menu, now: float) -> str | None:
+        """The new ContentSid, or None: Twilio unreachable or overloaded (tried again with
+        the next message), or refusing the layout (not asked again for an hour)."""
+        request = ContentList.ContentCreateRequest(menu.creation())
+        try:
+            with self._calls:
+                created = self.client.content.v1.contents.create(request)
+        except TwilioRestException as exc:
+            logger.warning("WhatsApp menu not created (Twilio %s: %s): numbered lines instead",
+                           exc.code, exc.msg)
+            if not delivery_error(exc).retryable:
+                self._refused_menus[menu.key] = now + MENU_REFUSED_FOR_S
+            return None
+        except (TwilioException, httpx.HTTPError, OSError) as exc:
+            logger.warning("WhatsApp menu not created (Twilio unreachable: %s)", exc)
+            return None
+        return created.sid
 
     def _send_voice(self, sender: Sender, message: OutboundMessage) -> SendReceipt:
         """A recorded prompt as audio, fetched by Twilio from Palabre's public address; only
@@ -231,6 +316,7 @@ def twilio_client(config: WhatsAppConfig) -> Client:
     client = Client(config.account_sid, config.auth_token,
                     http_client=TwilioHttpClient(timeout=30))
     client.api.base_url = config.api_url.rstrip("/")
+    client.content.base_url = config.content_url.rstrip("/")
     return client
 
 

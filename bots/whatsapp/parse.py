@@ -1,5 +1,5 @@
 """Twilio's WhatsApp webhook form as a neutral message: text, location pin, media (fetched
-after the acknowledgement, with the account's credentials), button replies."""
+after the acknowledgement, with the account's credentials), a tapped button or list row."""
 
 from __future__ import annotations
 
@@ -50,9 +50,10 @@ def _content(form: Mapping[str, str]) -> dict[str, object]:
     if location is not None:
         place = ", ".join(p for p in (form.get("Label"), form.get("Address")) if p)
         return {"location": location, "place_text": place or None}
-    payload = form.get("ButtonPayload")
+    payload = form.get("ButtonPayload") or form.get("ListId")  # a quick reply, a list's row
     if payload:
-        return {"choice": payload[:64], "text": form.get("ButtonText") or None}
+        return {"choice": payload[:64],
+                "text": form.get("ButtonText") or form.get("ListTitle") or None}
     files = _media(form)
     body = form.get("Body") or None
     if files:

@@ -197,3 +197,19 @@ class SendWindow(SQLModel, table=True):
     key: str = Field(max_length=200)
     at: float
     owner: str | None = Field(default=None, max_length=36)  # the process that booked it
+
+
+class ProviderContent(SQLModel, table=True):
+    """A message layout a provider keeps on its side and that Palabre reuses by reference
+    (a Twilio Content resource: WhatsApp's buttons and lists), found again by a key of what it
+    holds: its choices and language (core/messages/contents.py)."""
+
+    __tablename__ = "provider_content"
+    __table_args__ = (UniqueConstraint("channel", "account", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    account: str = Field(max_length=64)  # the provider account that owns it
+    key: str = Field(max_length=64)  # sha256 of the layout, hex
+    external_id: str = Field(max_length=64)  # e.g. HX…
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

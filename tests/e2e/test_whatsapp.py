@@ -53,6 +53,7 @@ def whatsapp_settings(settings: Settings, fake: FakeTwilioApi, **more: object) -
     return Settings(**{**settings.model_dump(), "public_url": PUBLIC,
                        "twilio_account_sid": DEFAULT_ACCOUNT_SID,
                        "twilio_auth_token": DEFAULT_AUTH_TOKEN, "twilio_api_url": fake.url,
+                       "twilio_content_url": fake.url,
                        "whatsapp_senders": SENDER.removeprefix("whatsapp:"),
                        "whatsapp_templates": f"status_update={STATUS_TEMPLATE}", **more},
                     _env_file=None)
@@ -252,15 +253,15 @@ def test_a_message_for_a_sender_not_configured_is_acknowledged_and_dropped(
 # ---- conversation -----------------------------------------------------------------------
 
 
-def test_a_first_message_gets_a_numbered_menu_from_the_sender(phone, fake) -> None:
+def test_a_first_message_gets_a_menu_from_the_sender(phone, fake) -> None:
     replies = phone.text("Bonjour")
 
     assert len(replies) == 1 and "Bienvenue" in replies[0]
-    assert "1. Français" in replies[0]
+    assert "1. Français" in replies[0]  # a row of the list (test_whatsapp_menus.py)
     call = fake.sent(CITIZEN)[0]
     assert call.param("From") == SENDER and call.username == DEFAULT_ACCOUNT_SID
     assert call.param("StatusCallback") == PUBLIC + STATUS
-    assert call.param("ContentSid") is None  # free-form inside the 24-hour window
+    assert call.param("ContentSid") == fake.contents[0].sid  # made for it, not a template
 
 
 def test_a_button_reply_counts_as_the_choice(phone) -> None:

@@ -5,6 +5,11 @@ edge: those rewrite the host). ``POST /2010-04-01/Accounts/{sid}/Messages.json``
 :class:`Call`; the test scripts failures (``fail_next``, ``drop_next``), registers media behind
 Basic auth (``add_media``) and builds signed webhook forms (``inbound_form``, ``signed``).
 
+The Content API (``/v1/Content``, tests/fakes/twilio_content.py) answers on the same server:
+point the client's ``content.base_url`` at ``fake.url`` too. A message sent with a content it
+created is read back by ``bodies`` as the citizen sees it (its words, then its buttons or
+rows); ``contents`` lists them, ``delete_content`` and ``fail_content_next`` script trouble.
+
 Media URLs answer ``307`` to a second loopback server (``storage_url``), a different origin like
 Twilio's media CDN, which serves the bytes without auth and, by default, refuses requests that
 still carry an ``Authorization`` header (credentials must not follow the redirect).
@@ -27,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from tests.fakes.twilio_content import CONTENT_PATH, ContentRefused, ContentStore, StoredContent
 
 JsonDict = dict[str, Any]
 Params = dict[str, list[str]]
@@ -178,6 +185,7 @@ class _Request:
     credentials: tuple[str, str] | None
     authorization: bool
     at: float
+    raw: bytes = b""  # the body as sent (the Content API's is JSON)
 
 
 @dataclass(frozen=True)
@@ -300,6 +308,8 @@ class FakeTwilioApi:
         self._scripts: dict[str, list[_Script]] = {}
         self._media: dict[str, StoredMedia] = {}
         self._storage: dict[str, StoredMedia] = {}
+        self._contents = ContentStore()
+        self._shown: dict[str, str] = {}  # message SID -> what a content message shows
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
 
@@ -401,6 +411,18 @@ class FakeTwilioApi:
         """Answer the next `times` message creations with a Twilio error (e.g. 63016, 21610)."""
         self._script("messages", _Script(error(status, code, message), times))
 
+    def fail_content_next(
+        self, *, code: int = 20500, status: int = 500, message: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next `times` Content API calls with a Twilio error."""
+        self._script("contents", _Script(error(status, code, message), times))
+
+    def delete_content(self, sid: str) -> None:
+        """Delete a content as an operator would in Twilio's console."""
+        stored = next(c for c in self._contents.all if c.sid == sid)
+        self._contents.delete(stored.account_sid, sid)
+
     def drop_next(self, times: int = 1) -> None:
         """Close the connection without answering the next `times` message creations."""
         self._script("messages", _Script(None, times))
@@ -443,8 +465,17 @@ class FakeTwilioApi:
         ]
 
     def bodies(self, to: str) -> list[str]:
-        """Bodies of the messages successfully created for a recipient, in order."""
-        return [body for call in self.sent(to) if (body := call.param("Body"))]
+        """What the recipient read of each message successfully created for them, in order:
+        its Body, or the words and options of a content the fake created (not a template's)."""
+        with self._cond:
+            shown = dict(self._shown)
+        return [body for call in self.sent(to)
+                if (body := call.param("Body") or shown.get(call.sid or ""))]
+
+    @property
+    def contents(self) -> list[StoredContent]:
+        """The Content resources created so far."""
+        return self._contents.all
 
     def wait_for(self, predicate: Callable[[list[Call]], bool], timeout: float = 5.0) -> list[Call]:
         """Block until predicate(calls) holds and return the calls; TimeoutError otherwise."""
@@ -469,7 +500,8 @@ class FakeTwilioApi:
             try:
                 status, body = self._dispatch(request)
                 sid = body.get("sid")
-                answer: _Answer | None = json_answer(status, body)
+                answer: _Answer | None = json_answer(status, body) if status != 204 \
+                    else _Answer(204)
             except TwilioError as err:
                 answer = error_answer(err)
             except _Dropped:
@@ -503,12 +535,40 @@ class FakeTwilioApi:
 
     def _dispatch(self, request: _Request) -> tuple[int, JsonDict]:
         """Authenticate, route, run scripts, then create the message."""
+        if (content := CONTENT_PATH.match(request.path)) is not None:
+            return self._content_call(request, content["sid"])
         account = account_in(request.path)
         self._authenticate(request, account)
         if request.method != "POST" or not request.path.endswith("/Messages.json") or not account:
             raise not_found(request.path)
         self._run_script("messages")
-        return 201, self._create_message(account, request.params)
+        created = self._create_message(account, request.params)
+        try:
+            shown = self._contents.shown(account, first(request.params, "ContentSid"),
+                                         first(request.params, "ContentVariables"))
+        except ContentRefused as refused:
+            raise error(refused.status, refused.code, refused.message) from refused
+        if shown is not None:
+            self._shown[created["sid"]] = shown
+            created["body"] = shown
+        return 201, created
+
+    def _content_call(self, request: _Request, sid: str | None) -> tuple[int, JsonDict]:
+        """POST /v1/Content, GET or DELETE /v1/Content/HX…, for the caller's account."""
+        account = self._authenticate(request, "")
+        self._run_script("contents")
+        try:
+            if sid is None and request.method == "POST":
+                return 201, self._contents.create(account, request.raw, rfc2822_now()).as_json(
+                    self.url)
+            if sid is not None and request.method == "GET":
+                return 200, self._contents.get(account, sid).as_json(self.url)
+            if sid is not None and request.method == "DELETE":
+                self._contents.delete(account, sid)
+                return 204, {}
+        except ContentRefused as refused:
+            raise error(refused.status, refused.code, refused.message) from refused
+        raise not_found(request.path)
 
     def _media_answer(
         self, request: _Request, account: str, media_sid: str, as_json: bool
@@ -524,8 +584,9 @@ class FakeTwilioApi:
         location = f"{self.storage_url}/storage/{stored.token}"
         return _Answer(307, b"", (("Location", location),))
 
-    def _authenticate(self, request: _Request, account: str) -> None:
-        """Accept Basic credentials of the path's account (its token or an API key); 401 else."""
+    def _authenticate(self, request: _Request, account: str) -> str:
+        """Accept Basic credentials of the path's account (its token or an API key), or of
+        any account when the path names none; the account they are for; 401 else."""
         credentials = request.credentials
         if credentials is None:
             raise unauthorized(None)
@@ -536,6 +597,7 @@ class FakeTwilioApi:
             owner = key[1]
         if owner is None or (account and owner != account):
             raise unauthorized(credentials)
+        return owner
 
     def _run_script(self, kind: str) -> None:
         """Raise the next scripted error or drop for this kind, if any."""
@@ -673,6 +735,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Like GET, without the body."""
         self._route()
 
+    def do_DELETE(self) -> None:
+        """Delete a content."""
+        self._route()
+
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: tests read fake.calls and fake.downloads, not stderr."""
 
@@ -693,8 +759,9 @@ class _Handler(BaseHTTPRequestHandler):
         """The request's path, form params (body then query) and credentials."""
         at = time.monotonic()
         split = urlsplit(self.path)
-        body = self._read_body().decode("utf-8", "replace")
-        pairs = parse_qsl(body, keep_blank_values=True)
+        raw = self._read_body()
+        pairs = [] if CONTENT_PATH.match(split.path) else parse_qsl(
+            raw.decode("utf-8", "replace"), keep_blank_values=True)
         pairs += parse_qsl(split.query, keep_blank_values=True)
         header = self.headers.get("Authorization")
         return _Request(
@@ -704,6 +771,7 @@ class _Handler(BaseHTTPRequestHandler):
             credentials=basic_credentials(header),
             authorization=header is not None,
             at=at,
+            raw=raw,
         )
 
     def _read_body(self) -> bytes:

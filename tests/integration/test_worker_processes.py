@@ -289,6 +289,7 @@ def test_two_senders_keep_a_bot_under_30_a_second_together(app, settings,
 def test_a_whatsapp_429_in_one_process_pauses_the_sender_in_the_others(app, settings) -> None:
     if app.engine.dialect.name != "postgresql":
         pytest.skip("SQLite is one process: its sender keeps the pace in memory")
+    from core.messages.contents import ContentBook
     from core.messages.neutral import OutboundMessage
     from core.ports import DeliveryError
     from palabre.channels import WhatsAppChannel, whatsapp_config
@@ -299,8 +300,9 @@ def test_a_whatsapp_429_in_one_process_pauses_the_sender_in_the_others(app, sett
         config = whatsapp_config(whatsapp_settings(settings, twilio))
         assert config is not None
         pace = SharedPace(app.engine)  # two processes' messengers, one database
-        first, second = (WhatsAppChannel.build(config, FakeClock(datetime.now(UTC)), pace)
-                         .messenger for _ in range(2))
+        clock = FakeClock(datetime.now(UTC))
+        first, second = (WhatsAppChannel.build(config, clock, ContentBook(app.engine, clock.now),
+                                               pace).messenger for _ in range(2))
 
         def message(number: int) -> OutboundMessage:
             return OutboundMessage(outbox_id=number, channel="whatsapp", account="",

@@ -96,3 +96,25 @@ def test_a_pin_and_its_files_reach_the_step() -> None:
     assert msg.location == Point(6.37, 2.39)
     assert msg.place_text == "Vedoko"
     assert msg.attachments == (AttachmentRef(501, "photo", "image/jpeg"),)
+
+
+def test_a_button_the_question_did_not_offer_is_read_as_its_words() -> None:
+    """A row of an older list, tapped later: its words, without that list's number."""
+    stale = to_msg(record(kind="choice", choice="lang:en", text="2. English"), [], MENU)
+    forged = to_msg(record(kind="choice", choice="mydata", text="1. Mes données"), [],
+                    offered(MENU_LABELS[:2]))
+
+    assert stale == Msg(kind="text", text="English", choice=None)
+    assert forged == Msg(kind="text", text="Mes données", choice=None)
+
+
+def test_an_older_button_whose_words_are_an_option_here_is_that_option() -> None:
+    msg = to_msg(record(kind="choice", choice="menu:followup", text="5. Mon suivi"), [], MENU)
+
+    assert msg == Msg(kind="text", text="Mon suivi", choice="followup")
+
+
+def test_an_older_button_that_only_carried_a_number_picks_nothing() -> None:
+    msg = to_msg(record(kind="choice", choice="lang:fr", text="1"), [], MENU)
+
+    assert msg == Msg(kind="text", text="1", choice=None)
