@@ -31,6 +31,10 @@ def client(app) -> TestClient:
 
 
 def test_every_answer_is_declared_with_the_shape_it_has(app, messenger) -> None:
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("the document and the answers' shapes are the same on both databases; "
+                    "test_api_fuzz.py looks for server errors on PostgreSQL too (saves CI "
+                    "half a minute)")
     _report(Talker(app, messenger, "ama"), photo=True)
     headers = _account(app, "awa", Role.MODERATOR, ["BJ-LI-COT"])
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_web_app(app))
