@@ -5,6 +5,7 @@ from __future__ import annotations
 from admin_api import schemas
 from core.citizens.models import ChannelIdentity, Citizen
 from core.citizens.phones import mask
+from core.citizens.service import identities_of
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Moderator, Role
 from core.submissions import service as submissions
@@ -44,7 +45,9 @@ def citizen_public(uow: UnitOfWork, viewer: Moderator,
     identity = uow.session.get(ChannelIdentity, row.identity_id) if row.identity_id else None
     if citizen is None or identity is None:
         return None
-    return schemas.CitizenPublic(channel=identity.channel, address=mask(identity.address),
+    channels = sorted({i.channel for i in identities_of(uow=uow, citizen_id=citizen.id)})
+    return schemas.CitizenPublic(channel=identity.channel, channels=channels,
+                                 address=mask(identity.address),
                                  display_name=None, language=citizen.language,
                                  blocked=citizen.blocked, may_reveal=viewer.can_see_contacts)
 

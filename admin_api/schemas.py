@@ -17,7 +17,9 @@ BeninTime = Annotated[datetime, PlainSerializer(lambda when: when.astimezone(LOC
                                                 return_type=str, when_used="json")]
 
 class CitizenPublic(BaseModel):
-    channel: str
+    channel: str = Field(description="the channel this submission came from")
+    channels: list[str] = Field(description="every channel the citizen linked (one person "
+                                            "across WhatsApp and Telegram)")
     address: str = Field(description="masked: an account allowed to see contacts reveals it "
                                      "with a reason (POST …/citizen/contact)")
     display_name: str | None = Field(description="never shown here (revealed with the contact)")

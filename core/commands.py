@@ -152,3 +152,18 @@ class FollowSubmission(Command):
 @dataclass(frozen=True)
 class EraseCitizen(Command):
     citizen_id: int
+
+
+@dataclass(frozen=True)
+class IssueLinkCode(Command):
+    """A code for the citizen to send from their other channel (WhatsApp or Telegram)."""
+
+    identity_id: int
+
+
+@dataclass(frozen=True)
+class UseLinkCode(Command):
+    """A code sent from this identity: its citizen and the code's become one."""
+
+    identity_id: int
+    code: str

@@ -5,6 +5,7 @@ class DomainError(Exception):
     """A rule of the domain refused the request."""
 
     code = "error"
+    keeps_changes = False  # True: what the refused command wrote stays (e.g. a wrong try)
 
     def __init__(self, message: str = "", **details: object) -> None:
         super().__init__(message or self.code)
@@ -79,3 +80,27 @@ class SurveyAnswered(Conflict):
 
 class FollowUpAnswered(Conflict):
     code = "followup_answered"
+
+
+class LinkCodeUnknown(DomainError):
+    """No live code is this one (mistyped, expired, used, or voided by a newer one); the
+    wrong try is counted."""
+
+    code = "link_code_unknown"
+    keeps_changes = True
+
+
+class LinkTriedTooOften(DomainError):
+    """This identity tried too many wrong codes lately."""
+
+    code = "link_tried_too_often"
+
+
+class LinkSameIdentity(DomainError):
+    """A code sent back where it was asked for: it must go from the other channel."""
+
+    code = "link_same_identity"
+
+
+class AlreadyLinked(DomainError):
+    code = "already_linked"

@@ -7,6 +7,8 @@ from typing import Any
 
 from core import commands as c
 from core.broadcasts import service as broadcasts
+from core.citizens import linking
+from core.citizens.models import ChannelIdentity
 from core.citizens.service import erase_citizen, update_profile
 from core.council import service as council
 from core.documents import service as documents
@@ -126,6 +128,19 @@ def _erase(cmd: c.EraseCitizen, uow: UnitOfWork) -> Result:
     return {}
 
 
+def _issue_link_code(cmd: c.IssueLinkCode, uow: UnitOfWork) -> Result:
+    identity = uow.session.get_one(ChannelIdentity, cmd.identity_id)
+    link = linking.issue_code(uow=uow, identity=identity)
+    minutes = int(linking.CODE_LIFETIME.total_seconds() // 60)
+    return {"code": f"{link.code[:3]} {link.code[3:]}", "minutes": minutes}
+
+
+def _use_link_code(cmd: c.UseLinkCode, uow: UnitOfWork) -> Result:
+    identity = uow.session.get_one(ChannelIdentity, cmd.identity_id)
+    channels = linking.use_code(uow=uow, identity=identity, code=cmd.code)
+    return {"channels": ", ".join(linking.CHANNEL_NAMES.get(c, c) for c in channels)}
+
+
 HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
     c.UpdateProfile: _update_profile,
     c.TranscribeVoice: _transcribe_voice,
@@ -142,6 +157,8 @@ HANDLERS: dict[type[c.Command], Callable[[Any, UnitOfWork], Result]] = {
     c.SupportIdea: _support_idea,
     c.FollowSubmission: _follow,
     c.EraseCitizen: _erase,
+    c.IssueLinkCode: _issue_link_code,
+    c.UseLinkCode: _use_link_code,
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.commands import Command, UpdateProfile
+from core.commands import Command, IssueLinkCode, UpdateProfile, UseLinkCode
 from core.geo import Point
 from dialogs import globals as words
 from dialogs.engine import (
@@ -227,6 +227,8 @@ class Engine:
                                            **({"return_to": draft} if keep else {})}, ctx)
         if command.name == "commune" and ctx.citizen.bound_commune_id is None:
             return self.enter(ONBOARDING, {"only_commune": True}, ctx)
+        if command.name == "link":
+            return self._link(command.argument, current, ctx)
         if command.name == "stop":
             opt_out = UpdateProfile(ctx.citizen.id, {"broadcast_opt_out": True})
             return Turn(current, (say("stop.done"),), again, (opt_out,))
@@ -243,6 +245,17 @@ class Engine:
         if command.name == "cancel" and current.flow not in (None, MENU):
             return replace(self.enter(MENU, {}, ctx), says=(say("cancel.done"),))
         return self.enter(MENU, {}, ctx)
+
+
+    def _link(self, code: str, current: Conversation, ctx: Lookup) -> Turn:
+        """LIER: a code to send from the other channel; LIER 482913, sent from it: one
+        citizen (before onboarding too: the other channel's citizen brings their answers)."""
+        identity = ctx.citizen.identity_id
+        if not code:
+            again = self.ask(current, ctx) if current.flow else None
+            return Turn(current, (say("link.code"),), again, (IssueLinkCode(identity),))
+        return replace(self.enter(MENU, {}, ctx), says=(say("link.done"),),
+                       commands=(UseLinkCode(identity, code),))
 
 
 def _opened(turn: Turn) -> str | None:

@@ -16,6 +16,7 @@ WORDS = {
     "stop": "stop", "arret": "stop", "desabonner": "stop", "unsubscribe": "stop",
     "start": "start", "reprendre": "start", "demarrer": "start",
     "commune": "commune", "ville": "commune", "town": "commune",
+    "lier": "link", "relier": "link", "link": "link",
 }
 TAKES_ARGUMENT = {"status", "start"}
 # What a link can ask the conversation to start with (Telegram: t.me/bot?start=report).
@@ -57,9 +58,16 @@ def match(text: str) -> Global | None:
     argument = rest.strip()
     if name == "start" and argument in START_FLOWS:
         return Global(name, argument)
+    if name == "link" and (not argument or _looks_like_code(argument)):
+        return Global(name, "".join(argument.split()))
     if argument and (name not in TAKES_ARGUMENT or not _looks_like_reference(argument)):
         return None
     return Global(name, argument)
+
+
+def _looks_like_code(text: str) -> bool:
+    """A linking code as people type it: '482913', '482 913'."""
+    return text.replace(" ", "").isdigit() and len(text) <= 12
 
 
 def _looks_like_reference(text: str) -> bool:

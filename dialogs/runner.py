@@ -362,13 +362,18 @@ class Dialogs:
         """Carry out the turn's commands; a refusal keeps the citizen where they were."""
         results: dict[str, Any] = {}
         for command in turn.commands:
+            nested = uow.session.begin_nested()
             try:
-                with uow.session.begin_nested():
-                    results.update(handle(command, uow))
+                results.update(handle(command, uow))
+                nested.commit()
             except DomainError as refused:
+                (nested.commit if refused.keeps_changes else nested.rollback)()
                 details = {k: str(v) for k, v in refused.details.items()}
                 return Turn(before, (say(f"error.{refused.code}", **details),),
                             self.engine.ask(before, lookup), thread=turn.thread)
+            except BaseException:
+                nested.rollback()
+                raise
         if not results:
             return turn
         says = tuple(Say(s.key, {**results, **s.params}) for s in turn.says)

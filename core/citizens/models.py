@@ -56,3 +56,27 @@ class ChannelIdentity(SQLModel, table=True):
     unreachable: bool = False
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_inbound_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class LinkCode(SQLModel, table=True):
+    """A short code a citizen asked for on one channel, to send from another within minutes:
+    both identities then become one citizen (core/citizens/linking.py)."""
+
+    __tablename__ = "link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=12, unique=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True, ondelete="CASCADE")
+    identity_id: int = Field(foreign_key="channel_identity.id", ondelete="CASCADE")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class LinkTry(SQLModel, table=True):
+    """A wrong code sent from an identity: a few an hour at most (a code is six digits)."""
+
+    __tablename__ = "link_try"
+
+    id: int | None = Field(default=None, primary_key=True)
+    identity_id: int = Field(foreign_key="channel_identity.id", index=True, ondelete="CASCADE")
+    at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))

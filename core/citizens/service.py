@@ -151,23 +151,27 @@ def settle_bound_commune(*, uow: UnitOfWork, channel: str, account: str,
 
 def identities_of(*, uow: UnitOfWork, citizen_id: int) -> list[ChannelIdentity]:
     query = (select(ChannelIdentity).where(ChannelIdentity.citizen_id == citizen_id)
-             .order_by(col(ChannelIdentity.last_inbound_at).desc()))
+             .order_by(col(ChannelIdentity.last_inbound_at).desc().nulls_last()))
     return list(uow.session.exec(query).all())
 
 
 def reachable_identity(*, uow: UnitOfWork, citizen_id: int,
                        preferred: int | None = None) -> ChannelIdentity | None:
-    """The identity to write to: the preferred one (the channel a submission came from) if it
-    still reaches the citizen, else the one they used last."""
-    if preferred is not None:
-        identity = uow.session.get(ChannelIdentity, preferred)
-        if identity is not None and not identity.unreachable:
-            return identity
+    """The identity to write to: the one the citizen wrote from last (a citizen on two
+    channels hears where they are now); the preferred one (the channel a submission came
+    from) when no other wrote after it."""
     query = (select(ChannelIdentity)
              .where(ChannelIdentity.citizen_id == citizen_id,
                     col(ChannelIdentity.unreachable).is_(False))
-             .order_by(col(ChannelIdentity.last_inbound_at).desc()))
-    return uow.session.exec(query).first()
+             .order_by(col(ChannelIdentity.last_inbound_at).desc().nulls_last(),
+                       col(ChannelIdentity.id)))
+    reachable = list(uow.session.exec(query).all())
+    latest = reachable[0] if reachable else None
+    chosen = next((i for i in reachable if i.id == preferred), None)
+    if chosen is not None and latest is not None and (
+            latest.last_inbound_at is None or chosen.last_inbound_at == latest.last_inbound_at):
+        return chosen
+    return latest
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""My data: what Palabre keeps about the citizen, and erasing it after confirmation."""
+"""My data: what Palabre keeps about the citizen, erasing it after confirmation, and a code to
+link their other channel (the global word LIER does the same)."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from core.commands import EraseCitizen, UpdateProfile
+from core.commands import EraseCitizen, IssueLinkCode, UpdateProfile
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
 
 
@@ -19,6 +20,7 @@ def ask_show(data: Data, ctx: Lookup) -> Prompt:
     return prompt(say("mydata.summary", **facts),
                   options=[Option("delete", say("mydata.delete")),
                            Option(f"voice:{voice}", say(f"mydata.voice_data.{voice}")),
+                           Option("link", say("mydata.link")),
                            Option("menu", say("common.back_to_menu"))])
 
 
@@ -31,6 +33,9 @@ def on_show(data: Data, msg: Msg, ctx: Lookup) -> Step:
                                                  ctx.now if giving else None})
         return Step.finish(say("mydata.voice_data.given" if giving
                                else "mydata.voice_data.withdrawn"), commands=(command,))
+    if msg.choice == "link":
+        return Step.finish(say("link.code"),
+                           commands=(IssueLinkCode(ctx.citizen.identity_id),))
     if msg.choice == "menu":
         return Step.finish()
     return Step.stay()

@@ -35,7 +35,7 @@ def test_my_data_shows_everything_kept_about_me() -> None:
     assert (turn.conversation.flow, turn.conversation.state) == ("mydata", "SHOW")
     assert keys(turn.prompt.says) == ["mydata.summary"]
     assert turn.prompt.says[0].params == FACTS
-    assert option_ids(turn.prompt) == ["delete", "voice:give", "menu"]
+    assert option_ids(turn.prompt) == ["delete", "voice:give", "link", "menu"]
     summary = CATALOGS.render("fr", turn.prompt.says[0])
     assert "• Comptes : telegram 5550123" in summary
     assert "• Langue écrite : Français · Langue parlée : Fon (Fɔngbè)" in summary
@@ -97,9 +97,17 @@ def test_consent_to_train_speech_models_is_given_and_withdrawn_here() -> None:
     given = ENGINE.turn(current, choose("voice:give", "2"), giving)
     withdrawn = ENGINE.turn(current, choose("voice:withdraw", "2"), withdrawing)
 
-    assert option_ids(offered.prompt) == ["delete", "voice:withdraw", "menu"]
+    assert option_ids(offered.prompt) == ["delete", "voice:withdraw", "link", "menu"]
     assert given.commands == (UpdateProfile(7, {"voice_data_consent_at": NOW}),)
     assert keys(given.says) == ["mydata.voice_data.given"]
     assert withdrawn.commands == (UpdateProfile(7, {"voice_data_consent_at": None}),)
     assert keys(withdrawn.says) == ["mydata.voice_data.withdrawn"]
     assert given.conversation.flow == withdrawn.conversation.flow == "menu"
+
+
+def test_linking_my_other_channel_asks_for_a_code_to_send_from_it() -> None:
+    turn = at("SHOW", choose("link", "3"))
+
+    assert keys(turn.says) == ["link.code"]
+    assert [type(c).__name__ for c in turn.commands] == ["IssueLinkCode"]
+    assert "LIER {code}" in CATALOGS.template("fr", "link.code")

@@ -465,6 +465,7 @@ def test_fixtures_are_twilio_forms_of_strings() -> None:
         [
             "button_reply",
             "image",
+            "list_reply",
             "location",
             "status_delivered",
             "status_failed_63016",

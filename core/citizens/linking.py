@@ -1,0 +1,150 @@
+"""One citizen on several channels: a short code asked for on one channel and sent from the
+other makes both identities one citizen.
+
+The code is six digits, lives ten minutes, serves once, and is the citizen's only live code
+(asking again voids the last). An identity that sends wrong codes is stopped after five in an
+hour: with codes that short-lived, guessing one would take a hundred thousand identities.
+
+The citizen who sends the code keeps their record and takes in the other: submissions,
+follows, supports, subscriptions, survey answers, messages and conversations all become theirs;
+a profile field they have not set comes from the other. Both identities stay, each on its
+channel; Palabre answers on the one the citizen wrote from last.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, func, select, update
+
+from core.broadcasts.models import Subscription
+from core.citizens.models import ChannelIdentity, Citizen, LinkCode, LinkTry
+from core.citizens.service import PROFILE_FIELDS
+from core.conversations.models import Conversation
+from core.council.models import CouncilQuestion
+from core.errors import AlreadyLinked, LinkCodeUnknown, LinkSameIdentity, LinkTriedTooOften
+from core.messages.models import InboundRecord, OutboxRecord
+from core.submissions.models import Follower, FollowUp, Submission, Support
+from core.surveys.models import SurveyResponse
+from core.transcripts.models import Transcription
+from core.uow import UnitOfWork
+
+CODE_LIFETIME = timedelta(minutes=10)
+WRONG_TRIES = 5  # wrong codes an identity may send in TRIES_WINDOW
+TRIES_WINDOW = timedelta(hours=1)
+DIGITS = 6
+CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "console": "console"}
+# Rows that name their citizen, each with the column a merge moves; those where the citizen
+# may appear once per item keep the survivor's (the absorbed one's duplicate goes).
+MOVED = (Submission, FollowUp, InboundRecord, OutboxRecord, Transcription, CouncilQuestion)
+ONCE_PER = ((Follower, "submission_id"), (Support, "submission_id"),
+            (Subscription, "topic"), (SurveyResponse, "survey_id"))
+
+
+def issue_code(*, uow: UnitOfWork, identity: ChannelIdentity) -> LinkCode:
+    """A new code for the identity's citizen (their earlier one no longer works)."""
+    assert identity.id is not None
+    now = uow.clock.now()
+    session = uow.session
+    session.exec(delete(LinkCode).where(
+        (col(LinkCode.citizen_id) == identity.citizen_id) | (col(LinkCode.expires_at) <= now)))
+    for _ in range(10):  # a clash with another live code: draw again
+        link = LinkCode(code=f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}",
+                        citizen_id=identity.citizen_id, identity_id=identity.id,
+                        created_at=now, expires_at=now + CODE_LIFETIME)
+        try:
+            with session.begin_nested():
+                session.add(link)
+            return link
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free link code after 10 draws")
+
+
+def use_code(*, uow: UnitOfWork, identity: ChannelIdentity, code: str) -> list[str]:
+    """Make the code's citizen and this identity's one citizen (this identity's); the
+    channels the citizen now has."""
+    assert identity.id is not None
+    now = uow.clock.now()
+    _check_tries(uow, identity.id)
+    wanted = "".join(ch for ch in code if ch.isdigit())
+    link = uow.session.exec(select(LinkCode).where(
+        LinkCode.code == wanted, col(LinkCode.expires_at) > now)).first()
+    if link is None or len(wanted) != DIGITS:
+        uow.session.add(LinkTry(identity_id=identity.id, at=now))
+        raise LinkCodeUnknown(code=code)
+    if link.identity_id == identity.id:
+        raise LinkSameIdentity()
+    absorbed = link.citizen_id
+    uow.session.delete(link)
+    if absorbed == identity.citizen_id:
+        raise AlreadyLinked()
+    merge_citizens(uow=uow, survivor_id=identity.citizen_id, absorbed_id=absorbed)
+    channels = uow.session.exec(select(ChannelIdentity.channel).where(
+        ChannelIdentity.citizen_id == identity.citizen_id).distinct()).all()
+    return sorted(channels)
+
+
+def _check_tries(uow: UnitOfWork, identity_id: int) -> None:
+    since = uow.clock.now() - TRIES_WINDOW
+    uow.session.exec(delete(LinkTry).where(col(LinkTry.at) < since))
+    wrong = uow.session.exec(select(func.count()).select_from(LinkTry).where(
+        LinkTry.identity_id == identity_id)).one()
+    if wrong >= WRONG_TRIES:
+        raise LinkTriedTooOften()
+
+
+def merge_citizens(*, uow: UnitOfWork, survivor_id: int, absorbed_id: int) -> Citizen:
+    """Everything of the absorbed citizen becomes the survivor's; the absorbed one goes."""
+    session = uow.session
+    survivor = session.get_one(Citizen, survivor_id)
+    absorbed = session.get_one(Citizen, absorbed_id)
+    _merge_profile(survivor, absorbed)
+    for once, key in ONCE_PER:
+        table: Any = once
+        _drop_duplicates(uow, table, key, survivor_id, absorbed_id)
+        session.exec(update(table).where(col(table.citizen_id) == absorbed_id)
+                     .values(citizen_id=survivor_id))
+    for model in MOVED:
+        moved: Any = model
+        session.exec(update(moved).where(col(moved.citizen_id) == absorbed_id)
+                     .values(citizen_id=survivor_id))
+    own = select(Submission.id).where(Submission.citizen_id == survivor_id)
+    session.exec(delete(Support).where(col(Support.citizen_id) == survivor_id,
+                                       col(Support.submission_id).in_(own)))  # one's own idea
+    session.exec(update(ChannelIdentity).where(col(ChannelIdentity.citizen_id) == absorbed_id)
+                 .values(citizen_id=survivor_id))
+    session.exec(delete(Conversation).where(col(Conversation.citizen_id) == absorbed_id))
+    session.exec(delete(LinkCode).where(col(LinkCode.citizen_id) == absorbed_id))
+    session.flush()
+    session.delete(absorbed)
+    session.add(survivor)
+    session.flush()
+    return survivor
+
+
+def _drop_duplicates(uow: UnitOfWork, table: Any, key: str, survivor_id: int,
+                     absorbed_id: int) -> None:
+    """The absorbed citizen's rows for an item the survivor has a row for already."""
+    held = select(getattr(table, key)).where(table.citizen_id == survivor_id)
+    uow.session.exec(delete(table).where(col(table.citizen_id) == absorbed_id,
+                                         col(getattr(table, key)).in_(held)))
+
+
+def _merge_profile(survivor: Citizen, absorbed: Citizen) -> None:
+    """The survivor's answers, completed by the absorbed one's; what protects the citizen
+    (an opt-out, a block) from either; the earliest consent and first contact."""
+    for name in PROFILE_FIELDS - {"broadcast_opt_out"}:
+        if getattr(survivor, name) is None:
+            setattr(survivor, name, getattr(absorbed, name))
+    if survivor.consent_at is not None and absorbed.consent_at is not None:
+        survivor.consent_at = min(survivor.consent_at, absorbed.consent_at)
+    survivor.broadcast_opt_out = survivor.broadcast_opt_out or absorbed.broadcast_opt_out
+    survivor.blocked = survivor.blocked or absorbed.blocked
+    survivor.created_at = min(survivor.created_at, absorbed.created_at)
+    if absorbed.last_seen_at is not None and (survivor.last_seen_at is None
+                                              or absorbed.last_seen_at > survivor.last_seen_at):
+        survivor.last_seen_at = absorbed.last_seen_at

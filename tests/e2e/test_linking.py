@@ -1,0 +1,170 @@
+"""One citizen on Telegram and WhatsApp: a code asked for on one, sent from the other within
+minutes; then one record (submissions, follows, language, consent), answers where the citizen
+wrote last, and moderators who see one person. Codes expire, serve once, and are tried a
+bounded number of times."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from core.citizens.models import ChannelIdentity, Citizen
+from core.submissions.models import Submission
+from palabre.bootstrap import App, bootstrap
+from palabre.settings import Settings
+from palabre.web import create_web_app
+from tests.e2e.test_council import staff
+from tests.e2e.test_telegram import CITIZEN as TELEGRAM_CITIZEN
+from tests.e2e.test_telegram import JPEG, TOKEN, Chat
+from tests.e2e.test_whatsapp import Phone, whatsapp_settings
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.fakes.twilio_api import FakeTwilioApi
+
+CODE = re.compile(r"LIER (\d{3} \d{3})")
+
+
+@pytest.fixture
+def providers():
+    with FakeTelegramApi(tokens=[TOKEN]) as telegram, FakeTwilioApi() as twilio:
+        yield telegram, twilio
+
+
+@pytest.fixture
+def town(app, settings, clock, messenger, providers):  # app: a clean database
+    telegram, twilio = providers
+    configured = Settings(**{**whatsapp_settings(settings, twilio).model_dump(),
+                             "telegram_token": TOKEN, "telegram_api_url": telegram.url},
+                          _env_file=None)
+    application = bootstrap(configured, clock=clock, messengers={"console": messenger})
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def both(town, providers, clock) -> tuple[Chat, Phone]:
+    telegram, twilio = providers
+    web = TestClient(create_web_app(town))
+    return Chat(town, web, telegram, clock), Phone(town, web, twilio, clock)
+
+
+def code_in(replies: list[str]) -> str:
+    found = CODE.search("\n".join(replies))
+    assert found is not None, replies
+    return found.group(1)
+
+
+def citizens(app: App) -> list[Citizen]:
+    with app.uow_factory() as uow:
+        return list(uow.session.exec(select(Citizen)).all())
+
+
+def report_on_telegram(chat: Chat, providers) -> str:
+    chat.onboard()
+    chat.press("report")
+    chat.press(chat.button("2"))
+    chat.send("location")
+    providers[0].add_file("AgACAgQAAxkBAAIB-large", JPEG)
+    chat.send("photo")
+    chat.text("Caniveau bouché devant l'école, l'eau déborde")
+    if any(row[0]["callback_data"] == "new" for row in chat.last_markup()["inline_keyboard"]):
+        chat.press("new")
+    done = chat.press(chat.button("1"))
+    return done[-1].split("référence ")[1].split(".")[0]
+
+
+def test_a_code_from_telegram_sent_on_whatsapp_makes_one_citizen(town, both, providers,
+                                                                 clock) -> None:
+    chat, phone = both
+    reference = report_on_telegram(chat, providers)
+    asked = chat.text("lier")
+    code = code_in(asked)
+    assert "dans les 10 minutes" in asked[0]
+
+    linked = phone.text(f"LIER {code}")  # WhatsApp's first message: no onboarding asked
+
+    assert "vos messageries Telegram, WhatsApp sont reliées" in linked[0]
+    assert "1. Signaler un problème" in linked[-1]  # the menu, in French, consent kept
+    [citizen] = citizens(town)
+    assert citizen.language == "fr" and citizen.consent_at is not None
+    assert citizen.commune_id == "BJ-LI-COT"
+    with town.uow_factory() as uow:
+        channels = uow.session.exec(select(ChannelIdentity.channel).where(
+            ChannelIdentity.citizen_id == citizen.id)).all()
+        filed = uow.session.exec(select(Submission)).one()
+    assert sorted(channels) == ["telegram", "whatsapp"] and filed.citizen_id == citizen.id
+    assert any(reference in r for r in phone.text("5"))  # "Mon suivi" on WhatsApp
+
+    # the mairie's news goes where the citizen wrote last: WhatsApp
+    before = len(providers[0].texts(TELEGRAM_CITIZEN))
+    web, admin = TestClient(create_web_app(town)), staff(town)
+    changed = web.post(f"/api/v1/submissions/{reference}/status", headers=admin,
+                       json={"status": "acknowledged", "public_note": "Équipe en route"})
+    assert changed.status_code == 200, changed.text
+    news = phone.run()
+    assert any(reference in r and "Équipe en route" in r for r in news)
+    assert len(providers[0].texts(TELEGRAM_CITIZEN)) == before
+    detail = web.get(f"/api/v1/submissions/{reference}", headers=admin).json()
+    assert detail["citizen"]["channels"] == ["telegram", "whatsapp"]  # one person to them
+    assert detail["citizen"]["channel"] == "telegram"  # where this report came from
+
+
+def test_a_code_from_whatsapp_sent_on_telegram_brings_the_whatsapp_choices(
+        town, both) -> None:
+    chat, phone = both
+    phone.onboard()
+    code = code_in(phone.text("LIER"))
+    phone.text("1")  # the menu again meanwhile: the code still holds
+
+    linked = chat.text(f"/lier {code}")
+
+    assert "reliées" in linked[0]
+    [citizen] = citizens(town)
+    assert citizen.language == "fr" and citizen.consent_at is not None
+
+
+def test_a_code_serves_once_within_its_ten_minutes_and_only_from_the_other_channel(
+        town, both, clock) -> None:
+    chat, phone = both
+    phone.onboard()
+    late = code_in(phone.text("lier"))
+    clock.advance(minutes=11)
+    assert "Ce code ne marche pas" in chat.text(f"lier {late}")[0]
+
+    code = code_in(phone.text("lier"))
+    assert "pas depuis celle-ci" in phone.text(f"lier {code}")[0]  # sent back on WhatsApp
+    assert "reliées" in chat.text(f"lier {code}")[0]
+    assert "déjà reliées" in chat.text(f"lier {code_in(phone.text('lier'))}")[0]
+    other = Phone(town, phone.web, phone.fake, clock)
+    other_number = "whatsapp:+2290196000009"
+    other.send("text", Body=f"lier {code}", From=other_number, WaId=other_number[10:],
+               MessageSid=f"SM{99:032x}")
+    assert "Ce code ne marche pas" in phone.fake.bodies(other_number)[0]  # used already
+    assert len(citizens(town)) == 2  # the Telegram-WhatsApp pair, and the other number
+
+
+def test_asking_again_voids_the_first_code(town, both) -> None:
+    chat, phone = both
+    phone.onboard()
+    first = code_in(phone.text("lier"))
+    second = code_in(phone.text("lier"))
+
+    assert first == second or "Ce code ne marche pas" in chat.text(f"lier {first}")[0]
+    assert "reliées" in chat.text(f"lier {second}")[0]
+
+
+def test_five_wrong_codes_stop_an_identity_for_an_hour(town, both, clock) -> None:
+    chat, phone = both
+    phone.onboard()
+    code = code_in(phone.text("lier"))
+    wrong = f"{(int(code.replace(' ', '')) + 1) % 1_000_000:06d}"
+
+    for _ in range(5):
+        assert "Ce code ne marche pas" in chat.text(f"lier {wrong}")[0]
+    assert "Trop de codes erronés" in chat.text(f"lier {code}")[0]  # even the right one
+    clock.advance(minutes=61)
+    fresh = code_in(phone.text("lier"))
+    assert "reliées" in chat.text(f"lier {fresh}")[0]
+    assert len(citizens(town)) == 1
