@@ -16,6 +16,7 @@ from core.submissions.models import Submission
 from palabre.bootstrap import App, bootstrap
 from palabre.settings import Settings
 from palabre.web import create_web_app
+from tests.e2e.console_client import signed_in_browser
 from tests.e2e.test_council import staff
 from tests.e2e.test_telegram import CITIZEN as TELEGRAM_CITIZEN
 from tests.e2e.test_telegram import JPEG, TOKEN, Chat
@@ -109,6 +110,8 @@ def test_a_code_from_telegram_sent_on_whatsapp_makes_one_citizen(town, both, pro
     detail = web.get(f"/api/v1/submissions/{reference}", headers=admin).json()
     assert detail["citizen"]["channels"] == ["telegram", "whatsapp"]  # one person to them
     assert detail["citizen"]["channel"] == "telegram"  # where this report came from
+    page = signed_in_browser(town, "kofi").get(f"/console/s/{reference}")
+    assert "aussi sur telegram, whatsapp, relié par le citoyen" in page.text
 
 
 def test_a_code_from_whatsapp_sent_on_telegram_brings_the_whatsapp_choices(
