@@ -6,6 +6,8 @@ from admin_api import schemas
 from core.citizens.models import ChannelIdentity, Citizen
 from core.citizens.phones import mask
 from core.citizens.service import identities_of
+from core.communes.centres import elsewhere
+from core.geo import Point
 from core.messages.models import Attachment, InboundRecord, OutboxRecord
 from core.moderation.models import Moderator, Role
 from core.submissions import service as submissions
@@ -52,6 +54,14 @@ def citizen_public(uow: UnitOfWork, viewer: Moderator,
                                  blocked=citizen.blocked, may_reveal=viewer.can_see_contacts)
 
 
+def far_pin(row: Submission) -> schemas.FarPinPublic | None:
+    """Whether the pin lies far outside the submission's commune (core/communes/centres.py)."""
+    if row.latitude is None or row.longitude is None:
+        return None
+    found = elsewhere(row.commune_id, Point(row.latitude, row.longitude))
+    return schemas.FarPinPublic(km=found.km, near=found.nearest) if found else None
+
+
 def attachment_public(row: Attachment,
                       heard: Transcription | None = None) -> schemas.AttachmentPublic:
     assert row.id is not None
@@ -88,6 +98,7 @@ def submission_detail(uow: UnitOfWork, viewer: Moderator,
     return schemas.SubmissionDetailPublic(
         **base.model_dump(),
         citizen=citizen_public(uow, viewer, row),
+        far_pin=far_pin(row),
         attachments=[attachment_public(a, heard.get(a.id or 0)) for a in files],
         history=[history_public(h) for h in submissions.history(uow=uow, submission_id=row.id)],
         messages=[message_public(m)

@@ -128,8 +128,17 @@ class SubmissionsPublic(BaseModel):
     next_cursor: str | None
 
 
+class FarPinPublic(BaseModel):
+    """A pin far from its commune's seat and nearer another's: the citizen was asked and
+    kept it (or it came through Open311); worth a look before sending a team."""
+
+    km: int = Field(description="from the seat of the submission's commune")
+    near: str = Field(description="the commune whose seat is nearest the pin")
+
+
 class SubmissionDetailPublic(SubmissionPublic):
     citizen: CitizenPublic | None
+    far_pin: FarPinPublic | None
     attachments: list[AttachmentPublic]
     history: list[HistoryPublic]
     messages: list[MessagePublic]

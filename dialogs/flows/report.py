@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any
 
 from core.commands import FollowSubmission, SubmitReport
+from core.communes.centres import elsewhere
 from core.geo import Point, in_benin
 from dialogs.engine import Data, Flow, Lookup, Msg, Option, Prompt, StateSpec, Step, prompt, say
 from dialogs.flows.common import check_text, commune_of, options, picked, skip, voice_of
@@ -17,6 +18,7 @@ from dialogs.views import one_line
 class S(Enum):
     CATEGORY = "CATEGORY"
     LOCATION = "LOCATION"
+    FAR_PIN = "FAR_PIN"
     ARRONDISSEMENT = "ARRONDISSEMENT"
     PLACE = "PLACE"
     PHOTO = "PHOTO"
@@ -52,6 +54,10 @@ def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:
             return Step.stay(say("report.location.outside"))
         pin = {"latitude": msg.location.latitude, "longitude": msg.location.longitude,
                "place_text": msg.place_text}
+        far = elsewhere(commune_of(ctx), msg.location)
+        if far is not None:  # another commune's pin, most likely: asked before it is kept
+            return Step.to(S.FAR_PIN, {**data, **pin, "far": [far.commune, far.km,
+                                                             far.nearest]})
         return Step.to(S.PHOTO, {**data, **pin}, say("report.location.thanks"))
     arrondissement = _arrondissement(msg, ctx)
     if arrondissement is not None:
@@ -63,6 +69,28 @@ def on_location(data: Data, msg: Msg, ctx: Lookup) -> Step:
         return Step.stay(problem if msg.kind in ("text", "sticker") else
                          say("report.location.retry"))
     return Step.to(S.ARRONDISSEMENT, {**data, "place_text": msg.text.strip()})
+
+
+def ask_far_pin(data: Data, ctx: Lookup) -> Prompt:
+    commune, km, nearest = data["far"]
+    return prompt(say("report.location.far", commune=commune, km=km, nearest=nearest),
+                  options=[Option("keep", say("report.location.far.keep")),
+                           Option("again", say("report.location.far.again"))])
+
+
+def on_far_pin(data: Data, msg: Msg, ctx: Lookup) -> Step:
+    """Keep the pin as it is, or drop it and situate the problem again (a new pin sent
+    straight away is taken as the answer)."""
+    kept = {k: v for k, v in data.items() if k != "far"}
+    if msg.choice == "keep":
+        return Step.to(S.PHOTO, kept, say("report.location.thanks"))
+    if msg.location is not None:
+        return on_location(kept, msg, ctx)
+    if msg.choice == "again":
+        pinless = {k: v for k, v in kept.items() if k not in ("latitude", "longitude",
+                                                              "place_text")}
+        return Step.to(S.LOCATION, pinless)
+    return Step.stay()
 
 
 def _arrondissement(msg: Msg, ctx: Lookup) -> dict[str, Any] | None:
@@ -220,6 +248,7 @@ FLOW = Flow(
     states={
         S.CATEGORY: StateSpec(ask_category, on_category),
         S.LOCATION: StateSpec(ask_location, on_location),
+        S.FAR_PIN: StateSpec(ask_far_pin, on_far_pin),
         S.ARRONDISSEMENT: StateSpec(ask_arrondissement, on_arrondissement),
         S.PLACE: StateSpec(ask_place, on_place),
         S.PHOTO: StateSpec(ask_photo, on_photo),

@@ -13,7 +13,16 @@ from core.citizens.models import Citizen
 from palabre.bootstrap import App, bootstrap
 from palabre.web import create_web_app
 from tests.e2e import test_whatsapp
-from tests.e2e.test_whatsapp import CITIZEN, PUBLIC, SENDER, STATUS, Phone, whatsapp_settings
+from tests.e2e.console_client import signed_in_browser
+from tests.e2e.test_whatsapp import (
+    CITIZEN,
+    PUBLIC,
+    SENDER,
+    STATUS,
+    Phone,
+    staff_token,
+    whatsapp_settings,
+)
 from tests.fakes.twilio_api import Call, FakeTwilioApi
 from tests.fakes.twilio_content import StoredContent
 
@@ -173,3 +182,27 @@ def test_with_buttons_switched_off_options_are_numbered_lines(
 
     assert fake.contents == [] and "1. Français" in replies[0]
     assert last_call(fake).param("Body") == replies[0]
+
+
+def test_a_pin_far_outside_the_commune_is_questioned_with_buttons_and_shown_to_moderators(
+        phone, wa, web, fake) -> None:
+    phone.onboard()
+    phone.text("1")  # report
+    phone.text("2")  # a category
+    asked = phone.send("location", Latitude="9.3400", Longitude="2.6300", Label="",
+                       Address="Parakou")
+    question = content_of(fake, last_call(fake))
+    assert "Ce point semble hors de Cotonou : il est à 332 km de son centre, près de " \
+           "Parakou. Le garder ?" in asked[-1]
+    assert question.options() == [("keep", "1. Oui, le garder", ""),
+                                  ("again", "2. Non, un autre point", "")]
+    phone.send("button_reply", ButtonPayload="keep", ButtonText="1. Oui, le garder",
+               Body="1. Oui, le garder")
+    phone.text("Pas de photo")
+    phone.text("Le caniveau déborde devant le marché")
+    reference = phone.text("1")[-1].split("référence ")[1].split(".")[0]
+
+    detail = web.get(f"/api/v1/submissions/{reference}", headers=staff_token(wa)).json()
+    assert detail["latitude"] == 9.34 and detail["far_pin"] == {"km": 332, "near": "Parakou"}
+    page = signed_in_browser(wa, "kofi").get(f"/console/s/{reference}")
+    assert "à 332 km du centre de la commune, près de Parakou" in page.text

@@ -106,6 +106,50 @@ def test_a_pin_outside_benin_is_refused_and_the_place_asked_again() -> None:
     assert keys(turn.prompt.says) == ["report.location.ask"]
 
 
+PARAKOU = Point(9.3400, 2.6300)
+
+
+def test_a_pin_far_outside_the_commune_is_questioned_before_it_is_kept() -> None:
+    turn = at("LOCATION", DRAINS, FakeLookup(), Msg(kind="location", location=PARAKOU))
+
+    assert where(turn) == ("report", "FAR_PIN")
+    assert turn.conversation.data["latitude"] == 9.34
+    assert option_ids(turn.prompt) == ["keep", "again"]
+    assert CATALOGS.render("fr", turn.prompt.says[0]) == (
+        "Ce point semble hors de Cotonou : il est à 332 km de son centre, près de Parakou. "
+        "Le garder ?")
+    assert "outside Cotonou" in CATALOGS.render("en", turn.prompt.says[0])
+
+
+def test_a_far_pin_kept_goes_on_to_the_photo_with_its_position() -> None:
+    asked = at("LOCATION", DRAINS, FakeLookup(), Msg(kind="location", location=PARAKOU))
+
+    kept = at("FAR_PIN", dict(asked.conversation.data), FakeLookup(), choose("keep"))
+
+    assert where(kept) == ("report", "PHOTO") and keys(kept.says) == ["report.location.thanks"]
+    assert kept.conversation.data == {**DRAINS, "latitude": 9.34, "longitude": 2.63,
+                                      "place_text": None}
+
+
+def test_a_far_pin_refused_asks_the_place_again_and_a_new_pin_answers_too() -> None:
+    asked = at("LOCATION", DRAINS, FakeLookup(), Msg(kind="location", location=PARAKOU))
+    draft = dict(asked.conversation.data)
+
+    again = at("FAR_PIN", draft, FakeLookup(), choose("again", "2"))
+    moved = at("FAR_PIN", draft, FakeLookup(),
+               Msg(kind="location", location=VEDOKO, place_text="Carrefour Vedoko"))
+
+    assert where(again) == ("report", "LOCATION") and again.conversation.data == DRAINS
+    assert where(moved) == ("report", "PHOTO") and moved.conversation.data == PINNED
+
+
+def test_a_pin_in_the_next_commune_or_a_vast_one_is_not_questioned() -> None:
+    calavi = Point(6.4485, 2.3557)  # Abomey-Calavi, next to Cotonou
+    turn = at("LOCATION", DRAINS, FakeLookup(), Msg(kind="location", location=calavi))
+
+    assert where(turn) == ("report", "PHOTO")
+
+
 def test_an_arrondissement_picked_from_the_list_asks_for_the_neighbourhood() -> None:
     turn = at("LOCATION", DRAINS, FakeLookup(), choose("arr:BJ-LI-COT-02", "2"))
 
