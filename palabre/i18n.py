@@ -29,9 +29,11 @@ from core.languages import is_code as is_language_code
 from core.uow import UnitOfWork
 from dialogs.i18n import LOCALES as BOT_LOCALES
 from dialogs.i18n import Catalogs
+from portal.words import LOCALES as PORTAL_LOCALES
 
 REFERENCE = "fr"
-DOMAINS: Mapping[str, Path] = {"palabre": BOT_LOCALES, "console": CONSOLE_LOCALES}
+DOMAINS: Mapping[str, Path] = {"palabre": BOT_LOCALES, "console": CONSOLE_LOCALES,
+                               "portal": PORTAL_LOCALES}
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,8 @@ def status_command(names: bool) -> None:
 @click.argument("language")
 @click.option("--console", "domain", flag_value="console", default="palabre",
               help="the moderators' console catalog instead of the bot's")
+@click.option("--portal", "domain", flag_value="portal",
+              help="the communes' public pages catalog instead of the bot's")
 def add_command(language: str, domain: str) -> None:
     """Start LANGUAGE's catalog (an ISO 639 code: fon, yo, guw) from the French one."""
     if not is_language_code(language):

@@ -1,4 +1,5 @@
-"""The HTTP application: providers' webhooks, the moderators' API, health."""
+"""The HTTP application: providers' webhooks, the moderators' API and console, the communes'
+public pages, health."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import admin_api.app as admin_api
+import portal
 from admin_api import console
 from bots.telegram.webhook import telegram_router
 from bots.whatsapp.webhook import whatsapp_router
@@ -48,6 +50,8 @@ def create_web_app(app: App) -> FastAPI:
                   name_languages=tuple(sorted(set(app.catalogs.messages) - {"fr", "en"})),
                   prompt_texts=recordable(app),
                   spoken_languages=spoken_names(app), voice_note=voice_note)
+    portal.mount(web, uow_factory=app.uow_factory, links=partial(sharing.links, app),
+                 public_url=app.settings.public_url)
     proxies = trusted_proxies(app.settings.trusted_proxies)
     if proxies:  # added last, so outermost: every route and log sees the real client
         web.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

@@ -113,12 +113,14 @@ def test_citizens_are_told_what_is_published_before_they_agree(app, messenger) -
     french.send("Bonjour")
     french.send("1")
     notice = french.send("Cotonou")
-    assert "publiés dans les données ouvertes" in notice and "en privé" in notice
+    assert "publiés sur la page publique de la mairie et dans ses données" in notice
+    assert "en privé" in notice
     english = Talker(app, messenger, "kofi")
     english.send("hello")
     english.send("2")
     notice = english.send("Cotonou")
-    assert "published in the town hall's open data" in notice and "privately" in notice
+    assert "published on the town hall's public page and in its open data" in notice
+    assert "privately" in notice
     assert said  # the onboarding went on to the menu
 
 

@@ -74,6 +74,7 @@ def test_the_readme_tour_runs_as_written(tmp_path) -> None:
         call = (api.replace("plb_…", token).replace(EXAMPLE_REFERENCE, reference)
                 .replace("127.0.0.1:8000", f"127.0.0.1:{port}"))
         answer = json.loads(_shell(call, tmp_path, env))
+        public = httpx.get(f"http://127.0.0.1:{port}/c/cotonou", timeout=10)
     finally:
         server.terminate()
         server.communicate(timeout=60)
@@ -82,3 +83,5 @@ def test_the_readme_tour_runs_as_written(tmp_path) -> None:
     assert answer["latitude"] == 6.3703 and answer["public"] is True
     assert answer["citizen"]["address"] == "•••" and "ama" not in json.dumps(answer["citizen"])
     assert any("caniveau" in (m["text"] or "") for m in answer["messages"])
+    assert public.status_code == 200 and "Le caniveau déborde devant l&#39;école" in public.text
+    assert "Une équipe passe jeudi" in public.text and "ama" not in public.text
