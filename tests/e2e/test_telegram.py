@@ -239,6 +239,20 @@ def test_the_location_step_offers_a_button_that_sends_the_position(chat) -> None
     assert markup["one_time_keyboard"] is True
 
 
+def test_a_pin_far_outside_the_commune_is_questioned_with_buttons(chat) -> None:
+    _to_location_step(chat)
+
+    asked = chat.send("location", location={"latitude": 9.34, "longitude": 2.63})
+
+    assert "Ce point semble hors de Cotonou : il est à 332 km de son centre, près de " \
+           "Parakou." in asked[-1]
+    offered = [row[0]["callback_data"] for row in chat.last_markup()["inline_keyboard"]]
+    assert offered == ["keep", "again"]
+    again = chat.press("again")
+    assert again[-1].startswith("Où est-ce ? Envoyez votre position")
+    assert any("Position reçue" in r for r in chat.send("location"))  # Vedoko, in Cotonou
+
+
 def test_a_report_with_pin_and_photo_and_a_status_change_reaching_telegram(
         chat, tg, web, fake) -> None:
     _to_location_step(chat)

@@ -522,3 +522,62 @@ def test_lifecycle() -> None:
         assert api.start() is api
     api.stop()
     assert api.accounts == {DEFAULT_ACCOUNT_SID: DEFAULT_AUTH_TOKEN}
+
+
+# ---- the Content API --------------------------------------------------------------------
+
+
+def _content(client: Client, kind: str, layout: dict) -> object:
+    from twilio.rest.content.v1.content import ContentList
+
+    return client.content.v1.contents.create(ContentList.ContentCreateRequest(
+        {"friendly_name": "palabre_fr_x", "language": "fr", "variables": {"1": "Palabre"},
+         "types": {kind: layout}}))
+
+
+def test_a_content_created_with_the_twilio_library_is_read_back_and_sent(
+        fake: FakeTwilioApi, client: Client) -> None:
+    client.content.base_url = fake.url
+    created = _content(client, "twilio/quick-reply", {
+        "body": "{{1}}", "actions": [{"title": "1. Oui", "id": "yes"},
+                                     {"title": "2. Non", "id": "no"}]})
+
+    sid = created.sid  # type: ignore[attr-defined]
+    assert re.fullmatch(r"HX[0-9a-f]{32}", sid)
+    assert client.content.v1.contents(sid).fetch().types["twilio/quick-reply"]["actions"][0] \
+        == {"title": "1. Oui", "id": "yes"}
+    client.messages.create(to="whatsapp:+22997123456", from_="whatsapp:+14155238886",
+                           content_sid=sid, content_variables=json.dumps({"1": "D'accord ?"}))
+    assert fake.bodies("whatsapp:+22997123456") == ["D'accord ?\n\n1. Oui\n2. Non"]
+
+
+@pytest.mark.parametrize(("kind", "layout"), [
+    ("twilio/quick-reply", {"body": "{{1}}", "actions": [{"title": "x" * 21, "id": "a"}]}),
+    ("twilio/list-picker", {"body": "{{1}}", "button": "", "items": [{"item": "a", "id": "a"}]}),
+    ("twilio/list-picker", {"body": "{{1}}", "button": "Choisir",
+                            "items": [{"item": f"{n}", "id": f"{n}"} for n in range(11)]}),
+    ("twilio/card", {"title": "x"}),
+])
+def test_a_layout_twilio_documents_as_invalid_is_refused(
+        fake: FakeTwilioApi, client: Client, kind: str, layout: dict) -> None:
+    client.content.base_url = fake.url
+
+    with pytest.raises(TwilioRestException) as refused:
+        _content(client, kind, layout)
+    assert refused.value.status == 400 and fake.contents == []
+
+
+def test_a_deleted_content_and_four_buttons_are_refused_when_sent(fake: FakeTwilioApi,
+                                                                 client: Client) -> None:
+    client.content.base_url = fake.url
+    four = _content(client, "twilio/quick-reply", {"body": "{{1}}", "actions": [
+        {"title": f"{n}", "id": f"{n}"} for n in range(4)]}).sid  # type: ignore[attr-defined]
+    two = _content(client, "twilio/quick-reply", {"body": "{{1}}", "actions": [
+        {"title": f"{n}", "id": f"{n}"} for n in range(2)]}).sid  # type: ignore[attr-defined]
+    fake.delete_content(two)
+
+    for sid, code in ((four, 20001), (two, 21655)):
+        with pytest.raises(TwilioRestException) as refused:
+            client.messages.create(to="whatsapp:+22997123456", from_="whatsapp:+14155238886",
+                                   content_sid=sid, content_variables='{"1": "?"}')
+        assert refused.value.code == code
