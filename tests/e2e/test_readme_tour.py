@@ -84,4 +84,5 @@ def test_the_readme_tour_runs_as_written(tmp_path) -> None:
     assert answer["citizen"]["address"] == "•••" and "ama" not in json.dumps(answer["citizen"])
     assert any("caniveau" in (m["text"] or "") for m in answer["messages"])
     assert public.status_code == 200 and "Le caniveau déborde devant l&#39;école" in public.text
-    assert "Une équipe passe jeudi" in public.text and "ama" not in public.text
+    assert "Une équipe passe jeudi" in public.text, public.text
+    assert not re.search(r"\bama\b", public.text, flags=re.IGNORECASE)  # no name
