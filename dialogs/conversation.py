@@ -32,6 +32,7 @@ from dialogs.views import status_lines
 
 MENU = "menu"
 ONBOARDING = "onboarding"
+LINK = "link"  # a citizen who links a channel may not be onboarded on it yet
 RESUME = "resume"
 MENU_QUIET = timedelta(minutes=10)  # the menu left alone this long is free for a question
 
@@ -83,7 +84,7 @@ class Engine:
         command = words.match(msg.text) if msg.kind == "text" else None
         if command is not None:
             return self._global(command, current, ctx)
-        if not onboarded(ctx) and current.flow != ONBOARDING:
+        if not onboarded(ctx) and current.flow not in (ONBOARDING, LINK):
             return self.enter(ONBOARDING, {}, ctx)
         if current.flow is None:
             return self.enter(MENU, {}, ctx)
@@ -248,14 +249,17 @@ class Engine:
 
 
     def _link(self, code: str, current: Conversation, ctx: Lookup) -> Turn:
-        """LIER: a code to send from the other channel; LIER 482913, sent from it: one
-        citizen (before onboarding too: the other channel's citizen brings their answers)."""
+        """LIER: a code to send from the other channel; LIER 482913, sent from it: whose
+        account it joins, asked before they become one citizen (before onboarding too: the
+        other channel's citizen brings their answers)."""
         identity = ctx.citizen.identity_id
+        again = self.ask(current, ctx) if current.flow else None
         if not code:
-            again = self.ask(current, ctx) if current.flow else None
             return Turn(current, (say("link.code"),), again, (IssueLinkCode(identity),))
-        return replace(self.enter(MENU, {}, ctx), says=(say("link.done"),),
-                       commands=(UseLinkCode(identity, code),))
+        target = ctx.link_target(code)
+        if target is None:  # refused, with why (and a wrong try counted)
+            return Turn(current, (), again, (UseLinkCode(identity, code),))
+        return self.enter(LINK, {"code": code, "target": target}, ctx)
 
 
 def _opened(turn: Turn) -> str | None:

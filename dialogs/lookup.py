@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import select
 
 from core.broadcasts.models import Subscription
+from core.citizens import linking, phones
 from core.citizens import service as citizens
 from core.citizens.models import ChannelIdentity
 from core.citizens.models import Citizen as CitizenRow
@@ -50,6 +51,7 @@ class DbLookup:
                  catalogs: Catalogs, bound_communes: Mapping[tuple[str, str], str],
                  transcribes: bool = False, spoken: Sequence[str] = ()) -> None:
         self._uow = uow
+        self._identity = identity
         self._spoken = spoken
         self.transcribes = transcribes
         self._catalogs = catalogs
@@ -124,6 +126,12 @@ class DbLookup:
     def top_ideas(self, commune_id: str) -> list[SubmissionView]:
         ideas = submissions.top_ideas(uow=self._uow, commune_id=commune_id)
         return [self._view(idea, with_history=False, supports=n) for idea, n in ideas]
+
+    def link_target(self, code: str) -> str | None:
+        """The account that asked for this linking code, masked ("telegram ••••0123"); None
+        when using it would be refused."""
+        found = linking.peek(uow=self._uow, identity=self._identity, code=code)
+        return f"{found.channel} {phones.mask(found.address)}" if found else None
 
     def my_data(self) -> dict[str, Any]:
         summary = citizens.data_summary(uow=self._uow, citizen_id=self.citizen.id)

@@ -35,7 +35,7 @@ from core.transcripts.service import TRANSCRIPT_KIND
 from core.uow import UnitOfWork
 from dialogs import threads
 from dialogs.conversation import Conversation, Engine, Turn
-from dialogs.engine import AttachmentRef, Heard, Msg, Prompt, Say, say
+from dialogs.engine import AttachmentRef, Heard, Msg, Option, Prompt, Say, say
 from dialogs.i18n import DEFAULT_LANGUAGE, Catalogs
 from dialogs.lookup import DbLookup
 
@@ -394,7 +394,7 @@ class Dialogs:
         if asked is not None and asked.expects == "location":
             hints["request_location"] = self.catalogs.render(language,
                                                              say("button.send_location"))
-        if asked is not None and asked.options:
+        if asked is not None and asked.options and all(_same_for_all(o) for o in asked.options):
             hints |= {"language": language,
                       "choose": self.catalogs.render(language, say("button.choose"))}
         return hints
@@ -418,6 +418,14 @@ class Dialogs:
                              in_reply_to=inbound_id)
 
 
+def _same_for_all(option: Option) -> bool:
+    """Whether an option's words are the same for every citizen (a catalog message, reference
+    data): only those may be laid out once at a provider and reused. Not a citizen's own
+    submission, nor a message naming one item (a reference)."""
+    label = option.label
+    return option.fixed and not (isinstance(label, Say) and label.params)
+
+
 def _purpose(record: InboundRecord, before: Conversation, turn: Turn) -> str:
     """What the reply is, for the channels: a question Palabre put, a survey's turn, or a
     reply."""
@@ -436,8 +444,11 @@ def to_msg(record: InboundRecord, attachments: list[Attachment],
     if record.kind == messages.INVITE_KIND:
         return Msg(kind=messages.INVITE_KIND,
                    invite=(str(record.extra.get("flow")), dict(record.extra.get("data") or {})))
+    if record.kind == "choice" and not record.choice:  # a button without its payload
+        return Msg(kind="text", text=(record.text or "").strip(),
+                   choice=resolve_choice(None, record.text, offered))
     if record.kind == "choice" and record.choice not in {option[0] for option in offered}:
-        return _as_typed(record.text, offered)
+        return _stale(record.text, offered)
     location = (Point(record.latitude, record.longitude)
                 if record.latitude is not None and record.longitude is not None else None)
     refs = tuple(AttachmentRef(a.id, a.kind, a.content_type) for a in attachments
@@ -447,12 +458,14 @@ def to_msg(record: InboundRecord, attachments: list[Attachment],
                place_text=record.place_text, attachments=refs)
 
 
-def _as_typed(words: str | None, offered: list[list[str]]) -> Msg:
-    """A button this question did not offer (an older message's, or forged): its words, as
-    if typed, without the number it carried (another question's) but matched by label."""
+def _stale(words: str | None, offered: list[list[str]]) -> Msg:
+    """A button this question did not offer (an older message's, tapped late or twice, or a
+    forged one): the offered option its words name, without the number it carried (another
+    question's); else a choice of nothing, which a step asks again. Never the citizen's own
+    words (a description "Pas de photo") nor a global word (an old "Annuler")."""
     text = NUMBERED.sub("", (words or "").strip())
-    return Msg(kind="text", text=text, choice=resolve_choice(None, text, offered)
-               if not text.isdigit() else None)
+    return Msg(kind="choice", text=text,
+               choice=resolve_choice(None, text, offered) if not text.isdigit() else None)
 
 
 def _heard(record: InboundRecord, min_confidence: float) -> Heard:

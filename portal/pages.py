@@ -36,7 +36,10 @@ router = APIRouter(include_in_schema=False)
 
 
 class PageCache:
-    """Answers made in the last `seconds`, by address: (body, its ETag, its media type)."""
+    """Answers made in the last `seconds`, by what they show: (body, its ETag, its media
+    type); at most LIMIT (about 20 MB), the oldest forgotten first."""
+
+    LIMIT = 2_000
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -52,9 +55,11 @@ class PageCache:
         body, media = make()
         tag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
         with self._lock:
-            if len(self._made) > 2_000:  # 77 communes × pages × languages, and some junk
-                self._made.clear()
+            self._made.pop(key, None)  # made again: now the newest
             self._made[key] = (now, body, tag, media)
+            if len(self._made) > self.LIMIT:  # the oldest go first (a dict keeps its order)
+                for old in list(self._made)[:len(self._made) - self.LIMIT]:
+                    del self._made[old]
         return body, tag, media
 
 
@@ -77,24 +82,25 @@ def commune_page(request: Request, commune: str,
 
 @router.get("/c/{commune}/carte.svg")
 def commune_map(request: Request, commune: str) -> Response:
+    with _uow(request) as uow:
+        found = _commune(uow, commune)
+
     def make() -> tuple[bytes, str]:
         with _uow(request) as uow:
-            found = _commune(uow, commune)
             pins = published.pins(uow=uow, commune_id=found.id)
         return drawing.map_svg(found.id, pins, found.name).encode(), "image/svg+xml"
-    return _answer(request, f"map:{commune}", make)
+    return _answer(request, f"map:{found.id}", make)
 
 
 @router.get("/c/{commune}/qr/{number}.svg")
 def bot_qr(request: Request, commune: str, number: int) -> Response:
-    def make() -> tuple[bytes, str]:
-        with _uow(request) as uow:
-            found = _commune(uow, commune)
-        links = bot_links(request, found.id)
-        if not 0 <= number < len(links):
-            raise HTTPException(404)
-        return drawing.qr_svg(links[number].url).encode(), "image/svg+xml"
-    return _answer(request, f"qr:{commune}:{number}", make)
+    with _uow(request) as uow:
+        found = _commune(uow, commune)
+    links = bot_links(request, found.id)
+    if not 0 <= number < len(links):
+        raise HTTPException(404)
+    return _answer(request, f"qr:{found.id}:{number}",
+                   lambda: (drawing.qr_svg(links[number].url).encode(), "image/svg+xml"))
 
 
 def bot_links(request: Request, commune_id: str) -> list[Any]:
@@ -132,7 +138,9 @@ def _address(commune: Commune, language: str, page: int = 1) -> str:
 
 
 def _render(request: Request, facts: Any, language: str) -> str:
-    base = request.app.state.portal_public_url or str(request.base_url).rstrip("/")
+    # The page's own address for previews and search engines: only the configured one (a
+    # request's Host header is the sender's to choose, and the page is kept for everyone)
+    base = request.app.state.portal_public_url
     links = bot_links(request, facts.commune.id)
     return _environment().get_template("commune.html").render(
         t=Words(language), lang=language, facts=facts, links=links, document_path=PUBLIC_PATH,

@@ -50,6 +50,8 @@ UNSUBSCRIBED = 21610
 RETRYABLE_CODES = {20429, 20500, 20503, 63018, 63038}  # rate limits, Twilio outages
 CONTENT_UNKNOWN = {20404, 21655}  # the ContentSid is not (or no longer) the account's
 MENU_REFUSED_FOR_S = 3600.0  # a layout Twilio refused to create is not asked for again soon
+MENUS_PAUSED_FOR_S = 60.0  # after the Content API failed, no layout is created for a minute
+CONTENT_TIMEOUT_S = 5.0  # a layout waits this long at most: numbered lines go instead
 TEMPLATE_FOR = {"status_update": "status_update", "reply_waiting": "reply",
                 "council_reminder": "council_reminder", "announcement": "announcement",
                 "followup": "followup"}
@@ -70,9 +72,13 @@ class WhatsAppMessenger:
         self.config = config
         self.clock = clock
         self.client = client or twilio_client(config)
-        # The layouts of buttons and lists created at Twilio (none: numbered lines only)
+        # The layouts of buttons and lists created at Twilio (none: numbered lines only),
+        # through a client of their own: a slow Content API never holds the messages' calls
         self.contents = contents if config.buttons else None
+        self.content_client = twilio_client(config, timeout=CONTENT_TIMEOUT_S) \
+            if self.contents is not None else None
         self._refused_menus: dict[str, float] = {}  # key -> until when it is not tried
+        self._menus_paused_until = 0.0  # after a failure of the Content API
         self._menus_lock = threading.Lock()
         # Each sender's pace shared by every process (PostgreSQL), else kept here.
         self.pace = pace
@@ -132,7 +138,7 @@ class WhatsAppMessenger:
                            "instead", message.outbox_id, content_sid, exc.code, exc.msg)
             if exc.code in CONTENT_UNKNOWN and self.contents is not None:
                 self.contents.forget(channel=CHANNEL, account=self.config.account_sid,
-                                     key=menu.key)
+                                     key=menu.key, external_id=content_sid)
             return self._send_numbered(sender, message, parts[-1])
 
     def _menu(self, message: OutboundMessage) -> Menu | None:
@@ -151,7 +157,9 @@ class WhatsAppMessenger:
         if found is not None:
             return found
         now = self.clock.now().timestamp()
-        with self._menus_lock:  # one creation of a layout at a time in this process
+        if now < self._menus_paused_until:
+            return None
+        with self._menus_lock:  # one creation at a time in this process
             found = self.contents.find(**where)
             if found is not None or self._refused_menus.get(menu.key, 0.0) > now:
                 return found
@@ -159,20 +167,23 @@ class WhatsAppMessenger:
             return None if created is None else self.contents.keep(**where, external_id=created)
 
     def _create_content(self, menu: Menu, now: float) -> str | None:
-        """The new ContentSid, or None: Twilio unreachable or overloaded (tried again with
-        the next message), or refusing the layout (not asked again for an hour)."""
+        """The new ContentSid, or None: Twilio unreachable, slow or overloaded (no layout is
+        tried for a minute), or refusing this one (not asked again for an hour)."""
+        assert self.content_client is not None
         request = ContentList.ContentCreateRequest(menu.creation())
         try:
-            with self._calls:
-                created = self.client.content.v1.contents.create(request)
+            created = self.content_client.content.v1.contents.create(request)
         except TwilioRestException as exc:
             logger.warning("WhatsApp menu not created (Twilio %s: %s): numbered lines instead",
                            exc.code, exc.msg)
-            if not delivery_error(exc).retryable:
+            if delivery_error(exc).retryable:
+                self._menus_paused_until = now + MENUS_PAUSED_FOR_S
+            else:
                 self._refused_menus[menu.key] = now + MENU_REFUSED_FOR_S
             return None
         except (TwilioException, httpx.HTTPError, OSError) as exc:
-            logger.warning("WhatsApp menu not created (Twilio unreachable: %s)", exc)
+            logger.warning("WhatsApp menus paused a minute (Twilio unreachable: %s)", exc)
+            self._menus_paused_until = now + MENUS_PAUSED_FOR_S
             return None
         return created.sid
 
@@ -311,10 +322,10 @@ class WhatsAppFetcher:
         return FetchedFile(bytes(data), kind.split(";")[0].strip() if kind else None)
 
 
-def twilio_client(config: WhatsAppConfig) -> Client:
+def twilio_client(config: WhatsAppConfig, timeout: float = 30.0) -> Client:
     """Twilio's client, at the configured API address (an edge, a region, or a test fake)."""
     client = Client(config.account_sid, config.auth_token,
-                    http_client=TwilioHttpClient(timeout=30))
+                    http_client=TwilioHttpClient(timeout=timeout))
     client.api.base_url = config.api_url.rstrip("/")
     client.content.base_url = config.content_url.rstrip("/")
     return client

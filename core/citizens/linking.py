@@ -6,8 +6,9 @@ The code is six digits, lives ten minutes, serves once, and is the citizen's onl
 hour: with codes that short-lived, guessing one would take a hundred thousand identities.
 
 The citizen who sends the code keeps their record and takes in the other: submissions,
-follows, supports, subscriptions, survey answers, messages and conversations all become theirs;
-a profile field they have not set comes from the other. Both identities stay, each on its
+follows, supports, subscriptions, survey answers (the completed set when both began one),
+messages and conversations all become theirs; a profile field they have not set comes from the
+other, but an opt-out or a consent withdrawn on either side holds. Both identities stay, each on its
 channel; Palabre answers on the one the citizen wrote from last.
 """
 
@@ -41,7 +42,7 @@ CHANNEL_NAMES = {"whatsapp": "WhatsApp", "telegram": "Telegram", "console": "con
 # may appear once per item keep the survivor's (the absorbed one's duplicate goes).
 MOVED = (Submission, FollowUp, InboundRecord, OutboxRecord, Transcription, CouncilQuestion)
 ONCE_PER = ((Follower, "submission_id"), (Support, "submission_id"),
-            (Subscription, "topic"), (SurveyResponse, "survey_id"))
+            (Subscription, "topic"))
 
 
 def issue_code(*, uow: UnitOfWork, identity: ChannelIdentity) -> LinkCode:
@@ -62,6 +63,23 @@ def issue_code(*, uow: UnitOfWork, identity: ChannelIdentity) -> LinkCode:
         except IntegrityError:
             continue
     raise RuntimeError("no free link code after 10 draws")
+
+
+def peek(*, uow: UnitOfWork, identity: ChannelIdentity, code: str) -> ChannelIdentity | None:
+    """The identity that asked for this code, shown to the one that sends it before anything
+    is linked; None when the code would be refused (unknown, expired, this citizen's own, or
+    this identity stopped for its wrong tries): using it then says why, and counts a wrong
+    try. Writes nothing."""
+    assert identity.id is not None
+    since = uow.clock.now() - TRIES_WINDOW
+    wrong = uow.session.exec(select(func.count()).select_from(LinkTry).where(
+        LinkTry.identity_id == identity.id, col(LinkTry.at) >= since)).one()
+    wanted = "".join(ch for ch in code if ch.isdigit())
+    link = uow.session.exec(select(LinkCode).where(
+        LinkCode.code == wanted, col(LinkCode.expires_at) > uow.clock.now())).first()
+    if wrong >= WRONG_TRIES or link is None or link.citizen_id == identity.citizen_id:
+        return None
+    return uow.session.get(ChannelIdentity, link.identity_id)
 
 
 def use_code(*, uow: UnitOfWork, identity: ChannelIdentity, code: str) -> list[str]:
@@ -101,8 +119,12 @@ def merge_citizens(*, uow: UnitOfWork, survivor_id: int, absorbed_id: int) -> Ci
     """Everything of the absorbed citizen becomes the survivor's; the absorbed one goes."""
     session = uow.session
     survivor = session.get_one(Citizen, survivor_id)
-    absorbed = session.get_one(Citizen, absorbed_id)
+    # A turn of the absorbed citizen's, on their other channel, finishes first (it holds this
+    # lock): what it adds is moved with the rest, never left pointing at nobody.
+    absorbed = session.exec(select(Citizen).where(Citizen.id == absorbed_id)
+                            .with_for_update()).one()
     _merge_profile(survivor, absorbed)
+    _merge_surveys(uow, survivor_id, absorbed_id)
     for once, key in ONCE_PER:
         table: Any = once
         _drop_duplicates(uow, table, key, survivor_id, absorbed_id)
@@ -126,6 +148,23 @@ def merge_citizens(*, uow: UnitOfWork, survivor_id: int, absorbed_id: int) -> Ci
     return survivor
 
 
+def _merge_surveys(uow: UnitOfWork, survivor_id: int, absorbed_id: int) -> None:
+    """One answer set per survey: of two, the completed one (the survivor's if both are, or
+    neither), its answers with it."""
+    session = uow.session
+    theirs = {r.survey_id: r for r in session.exec(select(SurveyResponse).where(
+        SurveyResponse.citizen_id == absorbed_id)).all()}
+    for mine in session.exec(select(SurveyResponse).where(
+            SurveyResponse.citizen_id == survivor_id,
+            col(SurveyResponse.survey_id).in_(list(theirs)))).all():
+        other = theirs[mine.survey_id]
+        dropped = mine if other.completed_at and not mine.completed_at else other
+        session.delete(dropped)
+    session.flush()
+    session.exec(update(SurveyResponse).where(col(SurveyResponse.citizen_id) == absorbed_id)
+                 .values(citizen_id=survivor_id))
+
+
 def _drop_duplicates(uow: UnitOfWork, table: Any, key: str, survivor_id: int,
                      absorbed_id: int) -> None:
     """The absorbed citizen's rows for an item the survivor has a row for already."""
@@ -136,10 +175,14 @@ def _drop_duplicates(uow: UnitOfWork, table: Any, key: str, survivor_id: int,
 
 def _merge_profile(survivor: Citizen, absorbed: Citizen) -> None:
     """The survivor's answers, completed by the absorbed one's; what protects the citizen
-    (an opt-out, a block) from either; the earliest consent and first contact."""
-    for name in PROFILE_FIELDS - {"broadcast_opt_out"}:
+    (an opt-out, a block, a consent withdrawn) from either; the earliest consent to Palabre's
+    terms and first contact."""
+    for name in PROFILE_FIELDS - {"broadcast_opt_out", "voice_data_consent_at"}:
         if getattr(survivor, name) is None:
             setattr(survivor, name, getattr(absorbed, name))
+    # None may mean "withdrawn": consent to train speech models stays only where both hold it
+    if absorbed.voice_data_consent_at is None:
+        survivor.voice_data_consent_at = None
     if survivor.consent_at is not None and absorbed.consent_at is not None:
         survivor.consent_at = min(survivor.consent_at, absorbed.consent_at)
     survivor.broadcast_opt_out = survivor.broadcast_opt_out or absorbed.broadcast_opt_out

@@ -45,15 +45,18 @@ class ContentBook:
                                               "created_at": self.now()})
         return self._read(channel, account, key) or external_id
 
-    def forget(self, *, channel: str, account: str, key: str) -> None:
+    def forget(self, *, channel: str, account: str, key: str, external_id: str) -> None:
         """The provider no longer knows this layout (deleted from its console): the next
-        message creates it again."""
+        message creates it again. Only this id is forgotten: another process may have made
+        the layout anew meanwhile."""
         table = self._table
         with self._lock:
-            self._known.pop((channel, account, key), None)
+            if self._known.get((channel, account, key)) == external_id:
+                del self._known[(channel, account, key)]
         with self.engine.begin() as connection:
             connection.execute(delete(table).where(
-                table.c.channel == channel, table.c.account == account, table.c.key == key))
+                table.c.channel == channel, table.c.account == account, table.c.key == key,
+                table.c.external_id == external_id))
 
     def _read(self, channel: str, account: str, key: str) -> str | None:
         table = self._table

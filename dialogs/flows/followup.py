@@ -18,7 +18,7 @@ def ask_list(data: Data, ctx: Lookup) -> Prompt:
     mine = ctx.my_submissions()
     if not mine:
         return prompt(say("followup.none"), say("followup.by_reference"))
-    choices = [Option(f"show:{v.reference}", one_line(v)) for v in mine]
+    choices = [Option(f"show:{v.reference}", one_line(v), fixed=False) for v in mine]
     return prompt(say("followup.title"), say("followup.by_reference"), options=choices)
 
 

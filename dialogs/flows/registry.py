@@ -10,6 +10,7 @@ from dialogs.flows import (
     fixed,
     followup,
     idea,
+    link,
     menu,
     mydata,
     onboarding,
@@ -22,5 +23,5 @@ from dialogs.flows import (
 def all_flows() -> dict[str, Flow]:
     flows = [onboarding.FLOW, menu.FLOW, report.FLOW, complaint.FLOW, idea.FLOW,
              idea.SUPPORT_FLOW, followup.FLOW, mydata.FLOW, council.FLOW, projects.FLOW,
-             documents.FLOW, survey.FLOW, fixed.FLOW]
+             documents.FLOW, survey.FLOW, fixed.FLOW, link.FLOW]
     return {flow.name: flow for flow in flows}

@@ -57,6 +57,13 @@ def code_in(replies: list[str]) -> str:
     return found.group(1)
 
 
+def linked(sender, code: str, command: str = "LIER") -> list[str]:
+    """The code sent, the account it names confirmed as one's own: the replies to both."""
+    asked = sender.text(f"{command} {code}")
+    assert "Le relier à celui-ci ?" in asked[-1], asked
+    return asked + sender.text("1")  # Oui, c'est mon compte
+
+
 def citizens(app: App) -> list[Citizen]:
     with app.uow_factory() as uow:
         return list(uow.session.exec(select(Citizen)).all())
@@ -84,10 +91,12 @@ def test_a_code_from_telegram_sent_on_whatsapp_makes_one_citizen(town, both, pro
     code = code_in(asked)
     assert "dans les 10 minutes" in asked[0]
 
-    linked = phone.text(f"LIER {code}")  # WhatsApp's first message: no onboarding asked
+    asked = phone.text(f"LIER {code}")  # WhatsApp's first message: no onboarding asked
+    assert "Ce code vient du compte telegram 777••••11." in asked[-1]  # masked
+    done = phone.text("1")  # Oui, c'est mon compte
 
-    assert "vos messageries Telegram, WhatsApp sont reliées" in linked[0]
-    assert "1. Signaler un problème" in linked[-1]  # the menu, in French, consent kept
+    assert "vos messageries Telegram, WhatsApp sont reliées" in done[0]
+    assert "1. Signaler un problème" in done[-1]  # the menu, in French, consent kept
     [citizen] = citizens(town)
     assert citizen.language == "fr" and citizen.consent_at is not None
     assert citizen.commune_id == "BJ-LI-COT"
@@ -121,9 +130,9 @@ def test_a_code_from_whatsapp_sent_on_telegram_brings_the_whatsapp_choices(
     code = code_in(phone.text("LIER"))
     phone.text("1")  # the menu again meanwhile: the code still holds
 
-    linked = chat.text(f"/lier {code}")
+    done = linked(chat, code, "/lier")
 
-    assert "reliées" in linked[0]
+    assert any("reliées" in r for r in done)
     [citizen] = citizens(town)
     assert citizen.language == "fr" and citizen.consent_at is not None
 
@@ -138,7 +147,7 @@ def test_a_code_serves_once_within_its_ten_minutes_and_only_from_the_other_chann
 
     code = code_in(phone.text("lier"))
     assert "pas depuis celle-ci" in phone.text(f"lier {code}")[0]  # sent back on WhatsApp
-    assert "reliées" in chat.text(f"lier {code}")[0]
+    assert any("reliées" in r for r in linked(chat, code))
     assert "déjà reliées" in chat.text(f"lier {code_in(phone.text('lier'))}")[0]
     other = Phone(town, phone.web, phone.fake, clock)
     other_number = "whatsapp:+2290196000009"
@@ -155,7 +164,7 @@ def test_asking_again_voids_the_first_code(town, both) -> None:
     second = code_in(phone.text("lier"))
 
     assert first == second or "Ce code ne marche pas" in chat.text(f"lier {first}")[0]
-    assert "reliées" in chat.text(f"lier {second}")[0]
+    assert any("reliées" in r for r in linked(chat, second))
 
 
 def test_five_wrong_codes_stop_an_identity_for_an_hour(town, both, clock) -> None:
@@ -169,5 +178,21 @@ def test_five_wrong_codes_stop_an_identity_for_an_hour(town, both, clock) -> Non
     assert "Trop de codes erronés" in chat.text(f"lier {code}")[0]  # even the right one
     clock.advance(minutes=61)
     fresh = code_in(phone.text("lier"))
-    assert "reliées" in chat.text(f"lier {fresh}")[0]
+    assert any("reliées" in r for r in linked(chat, fresh))
     assert len(citizens(town)) == 1
+
+
+def test_a_code_posted_by_someone_else_joins_nothing_unless_one_says_it_is_ones_own(
+        town, both) -> None:
+    """« Envoyez LIER 482 913 au bot », posted in a group: the reader is told whose account
+    the code would join, and says no."""
+    chat, phone = both
+    phone.onboard()
+    code = code_in(phone.text("lier"))
+    chat.onboard()
+
+    asked = chat.text(f"LIER {code}")
+    refused = chat.text("2")  # Non, annuler
+
+    assert "Ce code vient du compte whatsapp" in asked[-1] and "Ne le faites que si" in asked[-1]
+    assert "rien n'a été relié" in refused[0] and len(citizens(town)) == 2

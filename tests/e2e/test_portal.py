@@ -126,7 +126,8 @@ def test_a_link_pasted_in_a_group_shows_the_commune_and_its_figures(web) -> None
     assert '<meta property="og:title" content="Cotonou · Palabre">' in text
     assert ('<meta property="og:description" content="2 signalements en 12 mois, 0 résolus.'
             in text)
-    assert '<meta property="og:url" content="http://testserver/c/cotonou">' in text
+    assert "og:url" not in text  # no PALABRE_PUBLIC_URL: never the request's Host
+    assert '<link rel="canonical" href="/c/cotonou">' in text
 
 
 def test_pages_are_cacheable_and_a_browser_that_has_one_gets_304(web) -> None:
@@ -171,6 +172,23 @@ def test_the_bots_links_and_their_qr_codes(app, settings, clock, messenger) -> N
             served.close()
 
     assert "Sur WhatsApp : +14155238886" in text
+    assert '<meta property="og:url" content="https://palabre.example.bj/c/cotonou">' in text
     assert 'href="https://wa.me/14155238886?text=Signaler%20un%20probl%C3%A8me"' in text
     assert code.status_code == 200 and code.text.startswith("<svg")
     assert web.get("/c/cotonou/qr/5.svg").status_code == 404
+
+
+def test_the_page_cache_keeps_the_newest_and_forgets_the_oldest_first() -> None:
+    from portal.pages import PageCache
+
+    cache, made = PageCache(60.0), []
+    cache.LIMIT = 3
+
+    def page(n: int):
+        return lambda: (made.append(n) or f"page {n}".encode(), "text/html")
+    for n in range(5):
+        cache.get(f"k{n}", page(n))
+    cache.get("k4", page(4))  # still kept: not made again
+    cache.get("k0", page(0))  # forgotten: made again
+
+    assert made == [0, 1, 2, 3, 4, 0]

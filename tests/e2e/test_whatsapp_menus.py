@@ -142,6 +142,9 @@ def test_when_twilio_cannot_create_a_layout_numbered_lines_go_instead(phone, fak
     first = phone.text("Bonjour")
     assert last_call(fake).param("ContentSid") is None and fake.contents == []
     assert "\n\n1. Français\n2. English\n" in first[0]
+    phone.text("Bonjour")  # within the minute: no layout is tried
+    assert last_call(fake).param("ContentSid") is None and len(creations(fake)) == 1
+    phone.clock.advance(seconds=60)
     phone.text("Bonjour")  # the same question again: Twilio is back
     assert content_of(fake, last_call(fake)).kind == LIST
     assert len(creations(fake)) == 2
@@ -206,3 +209,14 @@ def test_a_pin_far_outside_the_commune_is_questioned_with_buttons_and_shown_to_m
     assert detail["latitude"] == 9.34 and detail["far_pin"] == {"km": 332, "near": "Parakou"}
     page = signed_in_browser(wa, "kofi").get(f"/console/s/{reference}")
     assert "à 332 km du centre de la commune, près de Parakou" in page.text
+
+
+def test_a_list_of_the_citizens_own_submissions_stays_numbered_lines(phone, fake) -> None:
+    """Their titles are the citizen's words: never laid out in a content kept at Twilio."""
+    reference = test_whatsapp._filed_report(phone)
+    made = len(fake.contents)
+
+    mine = phone.text("5")  # Mon suivi
+
+    assert last_call(fake).param("ContentSid") is None and reference in mine[-1]
+    assert "1. " + reference in mine[-1] and len(fake.contents) == made

@@ -37,7 +37,8 @@ def test_everything_of_both_becomes_one_citizens_without_duplicates(app, clock) 
     whatsapp = _identity(app, "whatsapp", "+2290196000001", language="en",
                          broadcast_opt_out=True)
     telegram = _identity(app, "telegram", "5550123", language="fr", consent_at=clock.now(),
-                         commune_id="BJ-LI-COT", gender="woman")
+                         commune_id="BJ-LI-COT", gender="woman",
+                         voice_data_consent_at=clock.now())
     report = _filed(app, telegram)
     idea = _filed(app, whatsapp, Kind.IDEA)
     with app.uow_factory() as uow:
@@ -51,8 +52,10 @@ def test_everything_of_both_becomes_one_citizens_without_duplicates(app, clock) 
                                      created_at=clock.now()))
             uow.session.add(Subscription(citizen_id=identity.citizen_id, topic="council:COT",
                                          created_at=clock.now()))
+            done = clock.now() if identity is telegram else None  # begun on WhatsApp only
             uow.session.add(SurveyResponse(survey_id=survey.id, citizen_id=identity.citizen_id,
-                                           channel=identity.channel, started_at=clock.now()))
+                                           channel=identity.channel, started_at=clock.now(),
+                                           completed_at=done))
         uow.session.add(Support(submission_id=filed[idea], citizen_id=telegram.citizen_id,
                                 created_at=clock.now()))  # supported what is now their own
         uow.commit()
@@ -71,10 +74,12 @@ def test_everything_of_both_becomes_one_citizens_without_duplicates(app, clock) 
         assert (citizen.language, citizen.commune_id, citizen.gender) == ("en", "BJ-LI-COT",
                                                                           "woman")
         assert citizen.consent_at is not None and citizen.broadcast_opt_out
+        assert citizen.voice_data_consent_at is None  # never given on WhatsApp: not assumed
         assert {s.citizen_id for s in uow.session.exec(select(Submission)).all()} == {citizen.id}
         assert len(uow.session.exec(select(Follower)).all()) == 1
         assert len(uow.session.exec(select(Subscription)).all()) == 1
-        assert len(uow.session.exec(select(SurveyResponse)).all()) == 1  # counted once
+        [kept] = uow.session.exec(select(SurveyResponse)).all()  # counted once
+        assert kept.channel == "telegram" and kept.completed_at is not None  # the finished one
         assert uow.session.exec(select(Support)).all() == []  # one's own idea
         assert uow.session.exec(select(LinkCode)).all() == []  # used: gone
         identities = uow.session.exec(select(ChannelIdentity)).all()

@@ -174,6 +174,9 @@ class FakeLookup:
     def my_data(self) -> dict[str, Any]:
         return dict(self.facts)
 
+    def link_target(self, code: str) -> str | None:
+        return "telegram ••••0123" if code == "482913" else None
+
     def _named(self, table: dict[int, dict[str, str]]) -> list[tuple[int, str]]:
         language = self.citizen.language
         return [(key, names.get(language) or names["fr"]) for key, names in table.items()]

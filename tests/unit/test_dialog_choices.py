@@ -104,17 +104,27 @@ def test_a_button_the_question_did_not_offer_is_read_as_its_words() -> None:
     forged = to_msg(record(kind="choice", choice="mydata", text="1. Mes données"), [],
                     offered(MENU_LABELS[:2]))
 
-    assert stale == Msg(kind="text", text="English", choice=None)
-    assert forged == Msg(kind="text", text="Mes données", choice=None)
+    assert stale == Msg(kind="choice", text="English", choice=None)  # asked again
+    assert forged == Msg(kind="choice", text="Mes données", choice=None)
 
 
 def test_an_older_button_whose_words_are_an_option_here_is_that_option() -> None:
     msg = to_msg(record(kind="choice", choice="menu:followup", text="5. Mon suivi"), [], MENU)
 
-    assert msg == Msg(kind="text", text="Mon suivi", choice="followup")
+    assert msg == Msg(kind="choice", text="Mon suivi", choice="followup")
 
 
 def test_an_older_button_that_only_carried_a_number_picks_nothing() -> None:
     msg = to_msg(record(kind="choice", choice="lang:fr", text="1"), [], MENU)
 
-    assert msg == Msg(kind="text", text="1", choice=None)
+    assert msg == Msg(kind="choice", text="1", choice=None)
+
+
+def test_an_older_button_is_never_a_citizens_words_nor_a_global_word() -> None:
+    """Tapped twice, "Pas de photo" must not become the description; an old "Annuler" must
+    not throw away the draft of now."""
+    twice = to_msg(record(kind="choice", choice="skip", text="1. Pas de photo"), [], [])
+    cancel = to_msg(record(kind="choice", choice="cancel", text="3. Annuler"), [], MENU)
+
+    assert not twice.is_text and twice.choice is None
+    assert not cancel.is_text and cancel.kind == "choice"
