@@ -9,6 +9,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -153,12 +154,7 @@ def _render(request: Request, facts: Any, language: str) -> str:
                                            locale=language))
 
 
-_ENVIRONMENT: list[Environment] = []
-
-
+@cache
 def _environment() -> Environment:
-    if not _ENVIRONMENT:
-        _ENVIRONMENT.append(Environment(loader=FileSystemLoader(TEMPLATES),
-                                        autoescape=select_autoescape(["html"]),
-                                        trim_blocks=True, lstrip_blocks=True))
-    return _ENVIRONMENT[0]
+    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True)

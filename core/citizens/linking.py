@@ -71,13 +71,9 @@ def peek(*, uow: UnitOfWork, identity: ChannelIdentity, code: str) -> ChannelIde
     this identity stopped for its wrong tries): using it then says why, and counts a wrong
     try. Writes nothing."""
     assert identity.id is not None
-    since = uow.clock.now() - TRIES_WINDOW
-    wrong = uow.session.exec(select(func.count()).select_from(LinkTry).where(
-        LinkTry.identity_id == identity.id, col(LinkTry.at) >= since)).one()
-    wanted = "".join(ch for ch in code if ch.isdigit())
-    link = uow.session.exec(select(LinkCode).where(
-        LinkCode.code == wanted, col(LinkCode.expires_at) > uow.clock.now())).first()
-    if wrong >= WRONG_TRIES or link is None or link.citizen_id == identity.citizen_id:
+    link = _live(uow, code)
+    if _wrong_tries(uow, identity.id) >= WRONG_TRIES or link is None \
+            or link.citizen_id == identity.citizen_id:
         return None
     return uow.session.get(ChannelIdentity, link.identity_id)
 
@@ -86,13 +82,13 @@ def use_code(*, uow: UnitOfWork, identity: ChannelIdentity, code: str) -> list[s
     """Make the code's citizen and this identity's one citizen (this identity's); the
     channels the citizen now has."""
     assert identity.id is not None
-    now = uow.clock.now()
-    _check_tries(uow, identity.id)
-    wanted = "".join(ch for ch in code if ch.isdigit())
-    link = uow.session.exec(select(LinkCode).where(
-        LinkCode.code == wanted, col(LinkCode.expires_at) > now)).first()
-    if link is None or len(wanted) != DIGITS:
-        uow.session.add(LinkTry(identity_id=identity.id, at=now))
+    uow.session.exec(delete(LinkTry).where(
+        col(LinkTry.at) < uow.clock.now() - TRIES_WINDOW))  # forgotten after the hour
+    if _wrong_tries(uow, identity.id) >= WRONG_TRIES:
+        raise LinkTriedTooOften()
+    link = _live(uow, code)
+    if link is None:
+        uow.session.add(LinkTry(identity_id=identity.id, at=uow.clock.now()))
         raise LinkCodeUnknown(code=code)
     if link.identity_id == identity.id:
         raise LinkSameIdentity()
@@ -106,13 +102,20 @@ def use_code(*, uow: UnitOfWork, identity: ChannelIdentity, code: str) -> list[s
     return sorted(channels)
 
 
-def _check_tries(uow: UnitOfWork, identity_id: int) -> None:
-    since = uow.clock.now() - TRIES_WINDOW
-    uow.session.exec(delete(LinkTry).where(col(LinkTry.at) < since))
-    wrong = uow.session.exec(select(func.count()).select_from(LinkTry).where(
-        LinkTry.identity_id == identity_id)).one()
-    if wrong >= WRONG_TRIES:
-        raise LinkTriedTooOften()
+def _live(uow: UnitOfWork, code: str) -> LinkCode | None:
+    """The live code typed, however spaced ("482 913")."""
+    wanted = "".join(ch for ch in code if ch.isdigit())
+    if len(wanted) != DIGITS:
+        return None
+    return uow.session.exec(select(LinkCode).where(
+        LinkCode.code == wanted, col(LinkCode.expires_at) > uow.clock.now())).first()
+
+
+def _wrong_tries(uow: UnitOfWork, identity_id: int) -> int:
+    """The wrong codes this identity sent in the last hour."""
+    return int(uow.session.exec(select(func.count()).select_from(LinkTry).where(
+        LinkTry.identity_id == identity_id,
+        col(LinkTry.at) >= uow.clock.now() - TRIES_WINDOW)).one())
 
 
 def merge_citizens(*, uow: UnitOfWork, survivor_id: int, absorbed_id: int) -> Citizen:

@@ -16,21 +16,17 @@ from core.submissions.models import Submission
 from palabre.bootstrap import App, bootstrap
 from palabre.settings import Settings
 from palabre.web import create_web_app
+from tests.e2e import test_surveys
 from tests.e2e.console_client import signed_in_browser
 from tests.e2e.test_council import staff
 from tests.e2e.test_telegram import CITIZEN as TELEGRAM_CITIZEN
 from tests.e2e.test_telegram import JPEG, TOKEN, Chat
 from tests.e2e.test_whatsapp import Phone, whatsapp_settings
-from tests.fakes.telegram_api import FakeTelegramApi
-from tests.fakes.twilio_api import FakeTwilioApi
 
 CODE = re.compile(r"LIER (\d{3} \d{3})")
 
 
-@pytest.fixture
-def providers():
-    with FakeTelegramApi(tokens=[TOKEN]) as telegram, FakeTwilioApi() as twilio:
-        yield telegram, twilio
+providers = test_surveys.providers  # the fake Telegram and Twilio, a fixture
 
 
 @pytest.fixture
